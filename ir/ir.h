@@ -78,14 +78,23 @@ typedef struct ir_dim {
   int8_t time, volt, curr, conc;
 } ir_dim;
 
-#define IR_DIM_NONE ((ir_dim){0, 0, 0, 0})
-#define IR_DIM_TIME ((ir_dim){1, 0, 0, 0})
-#define IR_DIM_RATE ((ir_dim){-1, 0, 0, 0}) /* frequency; canonical 1/ms, printed as Hz */
-#define IR_DIM_VOLTAGE ((ir_dim){0, 1, 0, 0})
-#define IR_DIM_CURRENT ((ir_dim){0, 0, 1, 0})
-#define IR_DIM_CONC ((ir_dim){0, 0, 0, 1})
-#define IR_DIM_CONC_RATE ((ir_dim){-1, 0, 0, 1})     /* uM/ms */
-#define IR_DIM_PER_CONC_TIME ((ir_dim){-1, 0, 0, -1}) /* 1/(uM*ms) */
+/* IR_DIMI_* are initialisers for static tables; IR_DIM_* are the same as expressions. */
+#define IR_DIMI_NONE {0, 0, 0, 0}
+#define IR_DIMI_TIME {1, 0, 0, 0}
+#define IR_DIMI_RATE {-1, 0, 0, 0}         /* frequency; canonical 1/ms, printed as Hz */
+#define IR_DIMI_VOLTAGE {0, 1, 0, 0}
+#define IR_DIMI_CURRENT {0, 0, 1, 0}
+#define IR_DIMI_CONC {0, 0, 0, 1}
+#define IR_DIMI_CONC_RATE {-1, 0, 0, 1}     /* uM/ms */
+#define IR_DIMI_PER_CONC_TIME {-1, 0, 0, -1} /* 1/(uM*ms) */
+#define IR_DIM_NONE ((ir_dim)IR_DIMI_NONE)
+#define IR_DIM_TIME ((ir_dim)IR_DIMI_TIME)
+#define IR_DIM_RATE ((ir_dim)IR_DIMI_RATE)
+#define IR_DIM_VOLTAGE ((ir_dim)IR_DIMI_VOLTAGE)
+#define IR_DIM_CURRENT ((ir_dim)IR_DIMI_CURRENT)
+#define IR_DIM_CONC ((ir_dim)IR_DIMI_CONC)
+#define IR_DIM_CONC_RATE ((ir_dim)IR_DIMI_CONC_RATE)
+#define IR_DIM_PER_CONC_TIME ((ir_dim)IR_DIMI_PER_CONC_TIME)
 
 bool ir_dim_eq(ir_dim a, ir_dim b);
 /* Human name of a dimension ("time", "voltage", "1/(concentration*time)"); static storage. */

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define IR_X_DESC(ID, NAME, DIM, DEF, MIN, MAX, DOC) {NAME, DIM, DEF, MIN, MAX, DOC},
+#define IR_X_DESC(ID, NAME, DIM, DEF, MIN, MAX, DOC) {NAME, IR_DIMI_##DIM, DEF, MIN, MAX, DOC},
 static const ir_param_desc lif_params[] = {IR_LIF_PARAMS(IR_X_DESC)};
 static const ir_param_desc nalsm_lif_params[] = {IR_NALSM_LIF_PARAMS(IR_X_DESC)};
 static const ir_param_desc amsu_params[] = {IR_AMSU_PARAMS(IR_X_DESC)};
