@@ -60,6 +60,18 @@ static inline uint64_t rng_hash4(uint64_t seed, uint64_t stream, uint64_t a, uin
   return rng_mix64(h + UINT64_C(0x9e3779b97f4a7c15));
 }
 
+/* The same function split in two, so a loop over b for a fixed (seed, stream, a) absorbs the
+ * first three words once: rng_hash_finish(rng_hash_prefix(s, t, a), b) == rng_hash4(s, t, a, b). */
+static inline uint64_t rng_hash_prefix(uint64_t seed, uint64_t stream, uint64_t a) {
+  uint64_t h = rng_mix64(seed * UINT64_C(0x9e3779b97f4a7c15) + UINT64_C(0x6a09e667f3bcc909));
+  h = rng_mix64(h ^ (stream * UINT64_C(0xd1b54a32d192ed03)));
+  return rng_mix64(h ^ (a * UINT64_C(0xaef17502108ef2d9)));
+}
+static inline uint64_t rng_hash_finish(uint64_t prefix, uint64_t b) {
+  uint64_t h = rng_mix64(prefix ^ (b * UINT64_C(0xf1357aea2e62a9c5)));
+  return rng_mix64(h + UINT64_C(0x9e3779b97f4a7c15));
+}
+
 /* A second, independent value derived from a first one (for draws that need two words). */
 static inline uint64_t rng_next(uint64_t bits) {
   return rng_mix64(bits + UINT64_C(0x9e3779b97f4a7c15));
