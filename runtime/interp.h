@@ -1,0 +1,165 @@
+/* interp.h — the interp engine's data structures (structure of arrays) shared by its files:
+ * sources and spike lists, populations, projections (weights, delay rings, transposed index,
+ * plasticity), inputs, astrocytes, and the state registry used by probes and checkpoints. */
+#ifndef ASTROC_RT_INTERP_H
+#define ASTROC_RT_INTERP_H
+
+#include "engine.h"
+#include "fixed.h"
+
+#define RT_NEVER (INT64_MIN / 4) /* last-spike step of a neuron that never spiked */
+
+typedef struct rt_interp rt_interp;
+typedef struct rt_neuron_model rt_neuron_model;
+typedef struct rt_astro_model rt_astro_model;
+
+/* A spike source: a population or an input. */
+typedef struct rt_src {
+  ir_ref ref;
+  uint32_t n;
+  uint8_t *spk;    /* spikes of the current step, 0/1 */
+  uint8_t *forced; /* rt_sim_inject requests for the current step */
+  uint32_t *idx;   /* the spiking neurons of the current step, ascending */
+  uint32_t nspk;
+  int64_t *last;   /* step of each neuron's last spike, RT_NEVER if none */
+} rt_src;
+
+typedef struct rt_pop {
+  const ir_population *ip;
+  uint32_t index, n;
+  const rt_neuron_model *model;
+  void *st;     /* model-owned state */
+  rt_src *src;
+  /* Synaptic input and injected current of the current step (one pair used, by numerics). */
+  float *syn_f, *inj_f;
+  int64_t *syn_i, *inj_i; /* fine units (v_unit / 64) */
+  /* Kernel-delivery models (nalsm_lif): table k[0..kcut]. */
+  int32_t kcut;
+  float kf[IR_FX_KERNEL_MAX];
+  int32_t kq[IR_FX_KERNEL_MAX];
+} rt_pop;
+
+typedef struct rt_stdp {
+  bool astro;    /* astro_stdp: a_minus scaled by the modulator's state */
+  bool anti;     /* anti_hebbian form */
+  uint32_t modulator;
+  float f_pre, f_post, inc, a_plus, a_minus, w_lo, w_hi; /* float mode */
+  ir_fx_stdp q;                                         /* fixed mode */
+  float *xpre_f, *xpost_f;
+  int32_t *xpre_q, *xpost_q;
+  /* Transposed index: post j's incoming synapses are tsyn[tptr[j]..tptr[j+1]), from tpre[]. */
+  uint64_t *tptr, *tsyn;
+  uint32_t *tpre;
+} rt_stdp;
+
+typedef struct rt_proj {
+  const ir_projection *ip;
+  uint32_t index;
+  rt_src *pre;
+  rt_pop *post;
+  const ir_csr *csr;
+  float *w_f;    /* float mode: weights in mV */
+  int32_t *w_q;  /* fixed mode: w16 words */
+  int32_t wexp;  /* fixed mode: weight exponent */
+  uint32_t maxdelay;
+  /* Event delivery: ring of R = maxdelay + 1 slots of npost sums (mV or mantissa sums). */
+  uint32_t nring;
+  float *ring_f;
+  int64_t *ring_i;
+  int64_t *acc_i; /* kernel delivery, fixed: per-post accumulator */
+  rt_stdp *stdp;  /* NULL when not plastic */
+} rt_proj;
+
+typedef struct rt_input {
+  const ir_input *ii;
+  uint32_t index;
+  rt_src *src;
+  uint64_t *p_q;        /* poisson/bernoulli: per-neuron Q32 probability per step */
+  uint64_t *ev_step;    /* spikes file: events sorted by (step, neuron) */
+  uint32_t *ev_neuron;
+  uint64_t nev, cursor;
+  void *dataset;        /* dataset hook state */
+  rt_pop *inject;       /* one-to-one current target, or NULL */
+  float *cur_f;         /* injected current per neuron (mV) */
+  int64_t *cur_i;       /* fine units */
+} rt_input;
+
+typedef struct rt_astro {
+  const ir_astrocyte *ia;
+  uint32_t index, n;
+  const rt_astro_model *model;
+  void *st;
+} rt_astro;
+
+/* The state registry: every array that makes up the simulation state, in a fixed order. Named
+ * entries are probe-readable state variables; all entries are checkpointed. */
+typedef enum rt_type { RT_U8, RT_I32, RT_I64, RT_U64, RT_F32 } rt_type;
+typedef struct rt_state_entry {
+  ir_ref node;
+  const char *name; /* NULL: internal */
+  rt_type type;
+  void *ptr;
+  uint64_t n;
+} rt_state_entry;
+
+typedef struct rt_var_list {
+  const char **names;
+  size_t n;
+} rt_var_list;
+
+struct rt_interp {
+  rt_sim *sim;
+  const ir_module *m;
+  bool fixed;
+  uint64_t seed;
+  uint64_t step;
+  rt_src *srcs; /* npops + ninputs: populations first */
+  rt_pop *pops;
+  rt_proj *projs;
+  rt_input *inputs;
+  rt_astro *astros;
+  rt_state_entry *reg;
+  size_t nreg, capreg;
+  rt_var_list *vars[IR_NODE_KIND_COUNT];
+};
+
+/* ---------------------------------------------------------------- helpers (interp.c, state.c) */
+
+void *rt_alloc(rt_interp *s, size_t n, size_t size); /* zeroed; NULL on OOM (no diag) */
+bool rt_register(rt_interp *s, ir_ref node, const char *name, rt_type type, void *ptr, uint64_t n);
+/* Draws every parameter of every element once: out[i * desc->nparams + k] (malloc'd, caller frees).
+ * Keys: (seed, RNG_STREAM(kind, index), k, i), kind RNG_KIND_NEURON_PARAM or RNG_KIND_ASTRO_PARAM. */
+double *rt_sample_params(const rt_interp *s, const ir_value *params, const ir_model_desc *desc, int rng_kind,
+                         uint32_t index, uint32_t n);
+bool rt_state_finish(rt_interp *s); /* builds the per-node variable lists */
+void rt_state_free(rt_interp *s);
+const char *const *rt_interp_state_vars(const void *e, ir_ref node, size_t *n);
+bool rt_interp_state_size(const void *e, ir_ref node, const char *var, uint64_t *n);
+bool rt_interp_read_state(const void *e, ir_ref node, const char *var, double *out);
+bool rt_interp_save(const void *e, FILE *f, ir_diag *d);
+bool rt_interp_restore(void *e, FILE *f, ir_diag *d);
+
+/* synapses.c */
+bool rt_proj_create(rt_interp *s, rt_proj *p, ir_diag *d);
+void rt_proj_free(rt_proj *p);
+void rt_syn_deliver_events(rt_interp *s);  /* phase 2 */
+void rt_syn_deliver_kernel(rt_interp *s, rt_pop *post); /* phase 3c, one kernel population */
+void rt_syn_push(rt_interp *s);            /* after phase 3: spikes into delay rings */
+
+/* plasticity.c */
+bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d);
+void rt_stdp_free(rt_stdp *st);
+void rt_stdp_step(rt_interp *s, rt_proj *p); /* phase 4 */
+
+/* inputs.c */
+bool rt_input_create(rt_interp *s, rt_input *in, ir_diag *d);
+void rt_input_free(rt_input *in);
+bool rt_input_step(rt_interp *s, rt_input *in, ir_diag *d); /* phase 1 */
+void rt_input_restored(rt_interp *s, rt_input *in);        /* re-derive cursors after restore */
+
+/* input_dataset.c: the dataset hook (see that file). */
+void *rt_input_dataset_open(rt_interp *s, rt_input *in, ir_diag *d);
+bool rt_input_dataset_step(rt_interp *s, rt_input *in, ir_diag *d);
+void rt_input_dataset_close(void *ds);
+
+#endif
