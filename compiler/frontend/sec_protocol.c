@@ -78,7 +78,7 @@ static bool phase(fe_ctx *c, const fe_node *n, uint32_t pos) {
   const char *allowed[10] = {"name", "kind"};
   size_t na = 2;
   for (size_t i = 0; keys[i].name; i++) allowed[na++] = keys[i].name;
-  ok = fe_check_keys(c, n, allowed, na, fe_fmt(c, "a '%s' phase", phase_kinds[kind])) && ok;
+  ok = fe_check_keys(c, n, allowed, na, fe_fmt(c, "a phase of kind '%s'", phase_kinds[kind])) && ok;
   for (uint32_t i = 0; ok && name && i < c->m->nphases; i++) {
     if (!strcmp(c->m->phases[i].name, name)) {
       ir_error(c->d, nv->loc, "duplicate phase name '%s' (first at line %u)", name, c->m->phases[i].loc.line);

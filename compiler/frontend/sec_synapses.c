@@ -161,11 +161,11 @@ static bool projection(fe_ctx *c, const fe_pair *p) {
     ir_error(c->d, fe_key_of(n, wv ? "weight" : "delay")->loc,
              "a 'list' projection takes its weights and delays from the file; remove '%s'", wv ? "weight" : "delay");
     ok = false;
-  } else if (rule_ok && !list) {
-    if (!wv) {
+  } else if (!list) {
+    if (!wv && rule_ok) {
       ir_error(c->d, p->key->loc, "%s needs a 'weight' key", what);
       ok = false;
-    } else {
+    } else if (wv) {
       ok = fe_value(c, wv, "'weight'", IR_DIM_VOLTAGE, -INFINITY, INFINITY, &pr.weight) && ok;
     }
     if (dv) ok = fe_value(c, dv, "'delay'", IR_DIM_TIME, 0.0, INFINITY, &pr.delay) && ok;
