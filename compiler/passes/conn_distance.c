@@ -96,6 +96,21 @@ bool conn_distance_prepare(conn_ctx *c, ir_diag *d) {
   for (uint32_t j = 0; j < c->npost; j++)
     t->site_to_post[post->sites[j]] = j;
   t->dense = t->noffs >= c->npost;
+  /* Rows cost about (candidates / synapses) hashes per synapse here: generate them only once. */
+  c->row_bound = t->dense ? c->npost : t->noffs;
+  if (t->dense) { /* the dense loop reads every post's coordinates for every row: precompute them */
+    t->post_xyz = malloc(((size_t)c->npost * 3 + 1) * sizeof *t->post_xyz);
+    if (!t->post_xyz) {
+      ir_error(d, pr->rule.loc, "out of memory building the distance table of '%s'", pr->name);
+      return false;
+    }
+    for (uint32_t j = 0; j < c->npost; j++) {
+      uint32_t s = post->sites[j];
+      t->post_xyz[3 * j] = (int32_t)(s % t->nx);
+      t->post_xyz[3 * j + 1] = (int32_t)((s / t->nx) % t->ny);
+      t->post_xyz[3 * j + 2] = (int32_t)(s / (t->nx * t->ny));
+    }
+  }
   return true;
 }
 
@@ -103,6 +118,8 @@ void conn_distance_release(conn_ctx *c) {
   free(c->dist.pbox);
   free(c->dist.offs);
   free(c->dist.site_to_post);
+  free(c->dist.post_xyz);
+  c->dist.post_xyz = NULL;
   c->dist.pbox = NULL;
   c->dist.offs = NULL;
   c->dist.site_to_post = NULL;
@@ -124,8 +141,8 @@ static uint64_t row_dense(const conn_ctx *c, uint32_t pre, uint32_t *out) {
   int64_t bx = 2 * (int64_t)t->rx + 1, by = 2 * (int64_t)t->ry + 1;
   uint64_t n = 0;
   for (uint32_t j = 0; j < c->npost; j++) {
-    xyz b = site_xyz(t, t->post_sites[j]);
-    int32_t ox = b.x - a.x, oy = b.y - a.y, oz = b.z - a.z;
+    const int32_t *b = &t->post_xyz[3 * (size_t)j];
+    int32_t ox = b[0] - a.x, oy = b[1] - a.y, oz = b[2] - a.z;
     if (ox < -t->rx || ox > t->rx || oy < -t->ry || oy > t->ry || oz < -t->rz || oz > t->rz)
       continue;
     double p = t->pbox[((int64_t)(oz + t->rz) * by + (oy + t->ry)) * bx + (ox + t->rx)];

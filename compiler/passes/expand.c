@@ -7,6 +7,7 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "expand_internal.h"
@@ -68,6 +69,81 @@ static ir_csr *build_rows(const conn_ctx *c, conn_row_fn row, unsigned nthreads,
     ir_error(d, c->proj->loc, "out of memory expanding '%s' (%llu synapses)", c->proj->name,
              (unsigned long long)job.counts[c->npre]);
   }
+  free(job.counts);
+  return job.csr;
+}
+
+/* Single-sweep variant for rules whose rows are expensive to generate (distance): each chunk of
+ * rows is generated into its own buffer (4 extra bytes per synapse, transiently), then the buffers
+ * are copied into the exactly-sized CSR. Same result as build_rows. */
+typedef struct chunk_buf {
+  uint32_t *col;
+  uint64_t n;
+} chunk_buf;
+
+typedef struct once_job {
+  const conn_ctx *c;
+  conn_row_fn row;
+  uint64_t *counts;
+  chunk_buf *bufs; /* one per chunk of ROW_CHUNK rows */
+  _Atomic bool oom;
+  ir_csr *csr;
+} once_job;
+
+static void once_gen_chunk(void *arg, unsigned thread, uint64_t lo, uint64_t hi) {
+  (void)thread;
+  once_job *job = arg;
+  chunk_buf *b = &job->bufs[lo / ROW_CHUNK];
+  uint64_t cap = 0, bound = job->c->row_bound;
+  for (uint64_t i = lo; i < hi; i++) {
+    if (b->n + bound > cap) {
+      uint64_t ncap = 2 * cap > b->n + bound ? 2 * cap : b->n + bound;
+      uint32_t *p = realloc(b->col, ncap * sizeof *p);
+      if (!p) {
+        atomic_store(&job->oom, true);
+        return;
+      }
+      b->col = p;
+      cap = ncap;
+    }
+    uint64_t n = job->row(job->c, (uint32_t)i, b->col + b->n);
+    job->counts[i + 1] = n;
+    b->n += n;
+  }
+  uint32_t *p = realloc(b->col, (b->n ? b->n : 1) * sizeof *p); /* give the slack back */
+  if (p)
+    b->col = p;
+}
+
+static void once_copy_chunk(void *arg, unsigned thread, uint64_t lo, uint64_t hi) {
+  (void)thread;
+  (void)hi;
+  once_job *job = arg;
+  chunk_buf *b = &job->bufs[lo / ROW_CHUNK];
+  if (b->n)
+    memcpy(&job->csr->col[job->csr->row_ptr[lo]], b->col, b->n * sizeof *b->col);
+}
+
+static ir_csr *build_rows_once(const conn_ctx *c, conn_row_fn row, unsigned nthreads, ir_diag *d) {
+  uint64_t nchunks = ((uint64_t)c->npre + ROW_CHUNK - 1) / ROW_CHUNK;
+  once_job job = {.c = c, .row = row};
+  atomic_init(&job.oom, false);
+  job.counts = calloc((size_t)c->npre + 1, sizeof *job.counts);
+  job.bufs = calloc(nchunks ? nchunks : 1, sizeof *job.bufs);
+  if (job.counts && job.bufs) {
+    par_for(nthreads, c->npre, ROW_CHUNK, once_gen_chunk, &job);
+    for (uint32_t i = 0; i < c->npre; i++)
+      job.counts[i + 1] += job.counts[i];
+    if (!atomic_load(&job.oom) && (job.csr = ir_csr_create(c->npre, c->npost, job.counts[c->npre]))) {
+      memcpy(job.csr->row_ptr, job.counts, ((size_t)c->npre + 1) * sizeof *job.counts);
+      par_for(nthreads, c->npre, ROW_CHUNK, once_copy_chunk, &job);
+    }
+  }
+  if (!job.csr)
+    ir_error(d, c->proj->loc, "out of memory expanding '%s'", c->proj->name);
+  for (uint64_t k = 0; job.bufs && k < nchunks; k++)
+    free(job.bufs[k].col);
+  free(job.bufs);
   free(job.counts);
   return job.csr;
 }
@@ -172,7 +248,7 @@ static ir_csr *build_csr(conn_ctx *c, unsigned nthreads, ir_diag *d) {
   case IR_CONN_FIXED_PROBABILITY:
     return build_rows(c, conn_row_fixed_probability, nthreads, d);
   case IR_CONN_DISTANCE:
-    return build_rows(c, conn_row_distance, nthreads, d);
+    return build_rows_once(c, conn_row_distance, nthreads, d);
   case IR_CONN_FIXED_INDEGREE:
     return conn_build_fixed_indegree(c, nthreads, d);
   case IR_CONN_FIXED_TOTAL_NUMBER:

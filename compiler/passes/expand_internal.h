@@ -19,6 +19,7 @@ typedef struct dist_tables {
   uint64_t noffs;
   uint32_t *site_to_post;    /* grid site -> post neuron, UINT32_MAX if none */
   const uint32_t *pre_sites, *post_sites;
+  int32_t *post_xyz;         /* dense mode: 3 site coordinates per post */
   bool dense;                /* loop over all posts (ascending) instead of over offsets */
 } dist_tables;
 
@@ -32,6 +33,7 @@ typedef struct conn_ctx {
   uint64_t seed;
   uint64_t stream;   /* RNG_STREAM(RNG_KIND_CONN, proj_index) */
   double log1mp;     /* fixed_probability: log(1 - p) */
+  uint64_t row_bound; /* if nonzero: rows are generated once into buffers (at most this long) */
   dist_tables dist;
 } conn_ctx;
 
