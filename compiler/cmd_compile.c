@@ -1,13 +1,155 @@
-/* cmd_compile.c — `astroc compile` (placeholder: replaced by the issue that delivers it). */
-#include <stdio.h>
+/* cmd_compile.c — `astroc compile`: model YAML -> frontend -> pass pipeline -> image file. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "commands.h"
+#include "image.h"
+#include "spikes_io.h"
 
-int cmd_compile(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fputs("astroc: 'compile' is not implemented yet\n", stderr);
-  return EXIT_INTERNAL;
+/* Targets: `cpu` now; the others are named so users get "not available yet", not "unknown". */
+static const char *const available_targets[] = {"cpu"};
+static const char *const later_targets[] = {"astro-sim", "astro-ice40", "loihi1", "loihi2"};
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-const command cmd_compile_desc = {"compile", "astroc compile ...", "(not implemented yet)", "", cmd_compile};
+/* "examples/cuba.yaml" -> "cuba.aimg" (in the current folder). */
+static char *default_output(const char *model) {
+  const char *base = strrchr(model, '/');
+  base = base ? base + 1 : model;
+  size_t n = strlen(base);
+  const char *dot = strrchr(base, '.');
+  if (dot && dot != base) n = (size_t)(dot - base);
+  char *out = malloc(n + 6);
+  if (out) snprintf(out, n + 6, "%.*s.aimg", (int)n, base);
+  return out;
+}
+
+static bool parse_numerics(const char *s, int *out) {
+  if (strcmp(s, "float") == 0) *out = IR_NUMERICS_FLOAT;
+  else if (strcmp(s, "fixed") == 0) *out = IR_NUMERICS_FIXED;
+  else return false;
+  return true;
+}
+
+static bool parse_seed(const char *s, uint64_t *out) {
+  if (!*s || *s == '-') return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (*end || errno) return false;
+  *out = v;
+  return true;
+}
+
+/* Returns EXIT_OK when `t` is available, else reports and returns the exit status. */
+static int check_target(const char *t) {
+  for (size_t i = 0; i < sizeof available_targets / sizeof *available_targets; i++)
+    if (strcmp(t, available_targets[i]) == 0) return EXIT_OK;
+  for (size_t i = 0; i < sizeof later_targets / sizeof *later_targets; i++)
+    if (strcmp(t, later_targets[i]) == 0) {
+      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu\n", t);
+      return EXIT_INPUT;
+    }
+  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu (later: astro-sim, "
+                                      "astro-ice40, loihi1, loihi2)", t);
+}
+
+static uint64_t count_neurons(const ir_module *m) {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < m->npops; i++) n += m->pops[i].size;
+  return n;
+}
+
+static uint64_t count_synapses(const ir_module *m) {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < m->nprojs; i++)
+    if (m->projs[i].csr) n += m->projs[i].csr->nsyn;
+  return n;
+}
+
+int cmd_compile(int argc, char **argv) {
+  const char *model = NULL, *out = NULL, *target = "cpu";
+  cli_load_options lo = {.numerics = -1};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool has_val = i + 1 < argc;
+    if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_val) out = argv[++i];
+    else if (strcmp(a, "--target") == 0 && has_val) target = argv[++i];
+    else if (strcmp(a, "--numerics") == 0 && has_val) {
+      if (!parse_numerics(argv[++i], &lo.numerics))
+        return cmd_usage(&cmd_compile_desc, "--numerics must be 'float' or 'fixed', got '%s'", argv[i]);
+    } else if (strcmp(a, "--seed") == 0 && has_val) {
+      if (!parse_seed(argv[++i], &lo.seed))
+        return cmd_usage(&cmd_compile_desc, "--seed needs an unsigned 64-bit integer, got '%s'", argv[i]);
+      lo.seed_set = true;
+    } else if (a[0] == '-' && a[1]) {
+      return cmd_usage(&cmd_compile_desc, "unknown option '%s'%s", a, has_val ? "" : " (or missing value)");
+    } else if (!model) model = a;
+    else return cmd_usage(&cmd_compile_desc, "one model at a time (got '%s' and '%s')", model, a);
+  }
+  if (!model) return cmd_usage(&cmd_compile_desc, "missing MODEL.yaml");
+  int st = check_target(target);
+  if (st != EXIT_OK) return st;
+
+  double t0 = now_s();
+  ir_diag *d = ir_diag_create(stderr);
+  if (!d) return EXIT_INTERNAL;
+  bool is_image;
+  ir_module *m = cli_load(model, &lo, &is_image, d);
+  char *def = out ? NULL : default_output(model);
+  const char *path = out ? out : def;
+  int rc = EXIT_OK;
+  if (!m) {
+    rc = ir_diag_error_count(d) ? EXIT_INPUT : EXIT_INTERNAL;
+  } else if (is_image) {
+    ir_error(d, (ir_loc){.file = model}, "this is already an image; compile takes a model YAML file");
+    rc = EXIT_INPUT;
+  } else if (!path) {
+    rc = EXIT_INTERNAL;
+  } else {
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+      ir_error(d, (ir_loc){.file = path}, "cannot write: %s", strerror(errno));
+      rc = EXIT_INPUT;
+    } else {
+      bool ok = ir_image_write(m, f, d);
+      long bytes = ftell(f);
+      ok = (fclose(f) == 0) && ok;
+      if (!ok) {
+        ir_error(d, (ir_loc){.file = path}, "failed to write the image");
+        remove(path);
+        rc = EXIT_INPUT;
+      } else {
+        printf("compiled %s for %s: %llu neurons, %llu synapses -> %s (%ld bytes) in %.3f s\n", m->name, target,
+               (unsigned long long)count_neurons(m), (unsigned long long)count_synapses(m), path, bytes,
+               now_s() - t0);
+      }
+    }
+  }
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+  free(def);
+  return rc;
+}
+
+const command cmd_compile_desc = {
+    "compile",
+    "astroc compile MODEL.yaml [--target cpu] [-o MODEL.aimg] [--numerics float|fixed] [--seed S]",
+    "Compile a model to an image: parse, lay out, expand connectivity, write the binary image.",
+    "options:\n"
+    "  --target T           cpu (default). astro-sim, astro-ice40, loihi1, loihi2: not available yet\n"
+    "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"
+    "  --numerics MODE      float | fixed: override network.numerics\n"
+    "  --seed S             override network.seed (changes the random connectivity)\n"
+    "\n"
+    "Prints one line: neurons, synapses, bytes written, time. Exit status: 0 ok, 1 error in the\n"
+    "model or an I/O error, 2 usage error, 3 internal error. The image format: docs/image-format.md.\n"
+    "\nexample:\n  astroc compile examples/cuba.yaml --target cpu -o cuba.aimg\n",
+    cmd_compile,
+};
