@@ -207,10 +207,10 @@ static bool parse_string(parser *ps, const char **out) {
       free(buf);
       return fail(ps, start, "unterminated string");
     }
+    ir_loc esc = here(ps);
     adv(ps);
     if (c == '"') break;
     if (c == '\\') {
-      ir_loc esc = here(ps);
       int e = peek(ps);
       adv(ps);
       if (e == 'n') c = '\n';
@@ -482,15 +482,17 @@ static bool table_add(parser *ps, name_table *t, const char *name, ir_ref ref, i
   return true;
 }
 
-static const char *kind_list(unsigned kinds, char *buf, size_t n) {
+/* "population or input" (articles: "a population or an input"). */
+static const char *kind_list(unsigned kinds, bool articles, char *buf, size_t n) {
   buf[0] = '\0';
   unsigned count = 0, total = 0;
   for (unsigned k = 0; k < IR_NODE_KIND_COUNT; k++) total += (kinds >> k) & 1u;
   for (unsigned k = 0; k < IR_NODE_KIND_COUNT; k++) {
     if (!((kinds >> k) & 1u)) continue;
+    const char *name = ir_node_kind_name((ir_node_kind)k);
+    const char *art = !articles ? "" : (name[0] == 'a' || name[0] == 'i') ? "an " : "a ";
     size_t l = strlen(buf);
-    snprintf(buf + l, n - l, "%s%s%s", count == 0 ? "a " : count + 1 == total ? " or a " : ", a ",
-             ir_node_kind_name((ir_node_kind)k), "");
+    snprintf(buf + l, n - l, "%s%s%s", count == 0 ? "" : count + 1 == total ? " or " : ", ", art, name);
     count++;
   }
   return buf;
@@ -510,7 +512,7 @@ static bool parse_ref(parser *ps, unsigned kinds, ir_ref *out) {
     if (strcmp(t->v[i].name, name) != 0) continue;
     if (!((kinds >> t->v[i].ref.kind) & 1u))
       return fail(ps, loc, "'@%s' is a %s; expected %s", name, ir_node_kind_name(t->v[i].ref.kind),
-                  kind_list(kinds, list, sizeof list));
+                  kind_list(kinds, true, list, sizeof list));
     *out = t->v[i].ref;
     return true;
   }
@@ -519,8 +521,8 @@ static bool parse_ref(parser *ps, unsigned kinds, ir_ref *out) {
   for (size_t i = 0; i < t->n && n < 64; i++)
     if ((kinds >> t->v[i].ref.kind) & 1u) names[n++] = t->v[i].name;
   const char *guess = ir_did_you_mean(name, names, n);
-  if (guess) return fail(ps, loc, "no %s named '@%s'; did you mean '@%s'?", kind_list(kinds, list, sizeof list) + 2, name, guess);
-  return fail(ps, loc, "no %s named '@%s'", kind_list(kinds, list, sizeof list) + 2, name);
+  if (guess) return fail(ps, loc, "no %s named '@%s'; did you mean '@%s'?", kind_list(kinds, false, list, sizeof list), name, guess);
+  return fail(ps, loc, "no %s named '@%s'", kind_list(kinds, false, list, sizeof list), name);
 }
 
 /* ---------------------------------------------------------------- attributes */
