@@ -2,7 +2,7 @@
 # run_broken.sh ASTROC [DIR] — runs `astroc check` on every deliberately broken model in DIR (default: this
 # script's folder) and checks that each fails cleanly: exit status 1 (not a crash: < 128), and every
 # "# expect: LINE:COL: error: TEXT" line of the file's header matches a diagnostic "FILE:LINE:COL: error: ..."
-# containing TEXT.
+# containing TEXT, and no sanitizer report.
 set -u
 astroc=${1:?usage: run_broken.sh ASTROC [DIR]}
 dir=${2:-$(cd "$(dirname "$0")" && pwd)}
@@ -14,6 +14,12 @@ for f in "$dir"/*.yaml; do
   rc=$?
   if [ "$rc" -ne 1 ]; then
     echo "FAIL $f: exit status $rc, expected 1"
+    echo "$out" | sed 's/^/    /'
+    fail=1
+    continue
+  fi
+  if printf '%s\n' "$out" | grep -qE 'Sanitizer|runtime error:|internal error'; then
+    echo "FAIL $f: sanitizer report or internal error"
     echo "$out" | sed 's/^/    /'
     fail=1
     continue
