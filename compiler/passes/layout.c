@@ -33,14 +33,20 @@ static bool grid_already_laid_out(const ir_module *m, uint32_t g) {
 
 static bool layout_grid(ir_module *m, uint32_t g, ir_diag *d) {
   const ir_grid *grid = &m->grids[g];
-  uint64_t nsites = (uint64_t)grid->shape[0] * grid->shape[1] * grid->shape[2];
+  /* In double first: three 32-bit extents can overflow 64 bits. */
+  double dsites = (double)grid->shape[0] * grid->shape[1] * grid->shape[2];
+  uint64_t nsites = dsites > (double)UINT32_MAX ? (uint64_t)UINT32_MAX + 1 : (uint64_t)dsites;
   uint64_t need = 0;
   for (uint32_t p = 0; p < m->npops; p++)
     if (m->pops[p].grid == (int32_t)g)
       need += m->pops[p].size;
   if (need == 0)
     return true;
-  if (need > nsites || nsites > UINT32_MAX) {
+  if (nsites > UINT32_MAX) {
+    ir_error(d, grid->loc, "grid '%s' has more than 2^32 - 1 sites", grid->name);
+    return false;
+  }
+  if (need > nsites) {
     ir_error(d, grid->loc, "grid '%s' has %llu sites but its populations need %llu", grid->name,
              (unsigned long long)nsites, (unsigned long long)need);
     return false;
