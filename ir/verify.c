@@ -32,7 +32,9 @@ static const char *nm(const char *name) { return name ? name : "(null)"; }
 static bool check_ref(vctx *v, ir_loc loc, const char *who, const char *role, ir_ref r, unsigned kinds,
                       const char *expect) {
   if ((unsigned)r.kind >= IR_NODE_KIND_COUNT || !((kinds >> r.kind) & 1u)) {
-    bad(v, loc, "%s: %s must be %s, not a %s", who, role, expect, ir_node_kind_name(r.kind));
+    const char *kind = ir_node_kind_name(r.kind);
+    bad(v, loc, "%s: %s must be %s, not %s %s", who, role, expect, kind[0] == 'a' || kind[0] == 'i' ? "an" : "a",
+        kind);
     return false;
   }
   if (!ir_node_name(v->m, r)) {
