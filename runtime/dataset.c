@@ -225,12 +225,12 @@ static bool idx_read(const char *path, uint32_t ndims, idx_file *f, ir_diag *d) 
   memset(f, 0, sizeof *f);
   f->bytes = rt_dataset_read_file(path, IDX_MAX_BYTES, &f->len, d);
   if (!f->bytes) return false;
-  if (f->len < header) {
-    ir_error(d, at, "truncated IDX %s file: %zu bytes, the header alone needs %u", what, f->len, header);
+  if (f->len >= 4 && be32(f->bytes) != magic) {
+    ir_error(d, at, "not an IDX %s file: magic number 0x%08x, expected 0x%08x", what, be32(f->bytes), magic);
     goto fail;
   }
-  if (be32(f->bytes) != magic) {
-    ir_error(d, at, "not an IDX %s file: magic number 0x%08x, expected 0x%08x", what, be32(f->bytes), magic);
+  if (f->len < header) {
+    ir_error(d, at, "truncated IDX %s file: %zu bytes, the header alone needs %u", what, f->len, header);
     goto fail;
   }
   f->n = be32(f->bytes + 4);
