@@ -12,9 +12,9 @@ static void summary(const char *path, const ir_module *m) {
   for (uint32_t i = 0; i < m->npops; i++) neurons += m->pops[i].size;
   printf("%s: ok \xE2\x80\x94 %u population%s (%llu neurons), %u astrocyte%s, %u projection%s, %u input%s, "
          "%u probe%s\n",
-         path, m->npops, m->npops == 1 ? "" : "s", (unsigned long long)neurons, m->nastros,
-         m->nastros == 1 ? "" : "s", m->nprojs, m->nprojs == 1 ? "" : "s", m->ninputs, m->ninputs == 1 ? "" : "s",
-         m->nprobes, m->nprobes == 1 ? "" : "s");
+         path, m->npops, m->npops == 1 ? "" : "s", (unsigned long long)neurons, m->nastros, m->nastros == 1 ? "" : "s",
+         m->nprojs, m->nprojs == 1 ? "" : "s", m->ninputs, m->ninputs == 1 ? "" : "s", m->nprobes,
+         m->nprobes == 1 ? "" : "s");
 }
 
 int cmd_check(int argc, char **argv) {
@@ -27,10 +27,14 @@ int cmd_check(int argc, char **argv) {
       first++;
       break;
     }
-    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = true;
-    else if (!strcmp(a, "--color")) color = 1;
-    else if (!strcmp(a, "--no-color")) color = 0;
-    else return cmd_usage(&cmd_check_desc, "check: unknown option '%s'", a);
+    if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+      quiet = true;
+    else if (!strcmp(a, "--color"))
+      color = 1;
+    else if (!strcmp(a, "--no-color"))
+      color = 0;
+    else
+      return cmd_usage(&cmd_check_desc, "check: unknown option '%s'", a);
   }
   if (first >= argc) return cmd_usage(&cmd_check_desc, "check: no model file given");
   ir_diag *d = ir_diag_create(stderr);

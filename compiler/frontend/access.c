@@ -58,12 +58,8 @@ static bool expect(fe_ctx *c, const fe_node *n, fe_kind kind, const char *what, 
   return false;
 }
 
-bool fe_expect_map(fe_ctx *c, const fe_node *n, const char *what) {
-  return expect(c, n, FE_MAP, what, "a mapping");
-}
-bool fe_expect_seq(fe_ctx *c, const fe_node *n, const char *what) {
-  return expect(c, n, FE_SEQ, what, "a sequence");
-}
+bool fe_expect_map(fe_ctx *c, const fe_node *n, const char *what) { return expect(c, n, FE_MAP, what, "a mapping"); }
+bool fe_expect_seq(fe_ctx *c, const fe_node *n, const char *what) { return expect(c, n, FE_SEQ, what, "a sequence"); }
 bool fe_expect_scalar(fe_ctx *c, const fe_node *n, const char *what) {
   return expect(c, n, FE_SCALAR, what, "a single value");
 }
@@ -192,16 +188,15 @@ bool fe_enum(fe_ctx *c, const fe_node *n, const char *what, const char *const *o
 bool fe_valid_name(const char *s) {
   if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_')) return false;
   for (s++; *s; s++)
-    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-      return false;
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return false;
   return true;
 }
 
 bool fe_name_scalar(fe_ctx *c, const fe_node *n, const char *what, const char **out) {
   if (!fe_expect_scalar(c, n, what)) return false;
   if (!fe_valid_name(n->str)) {
-    ir_error(c->d, n->loc, "%s must be a name of letters, digits and '_' not starting with a digit, got '%s'",
-             what, n->str);
+    ir_error(c->d, n->loc, "%s must be a name of letters, digits and '_' not starting with a digit, got '%s'", what,
+             n->str);
     return false;
   }
   *out = n->str;

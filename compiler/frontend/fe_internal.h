@@ -27,19 +27,18 @@ typedef struct fe_pair {
 
 struct fe_node {
   fe_kind kind;
-  ir_loc loc;        /* 1-based line/col of the node's first character */
-  const char *str;   /* FE_SCALAR: NUL-terminated text */
-  bool plain;        /* FE_SCALAR: unquoted (so `~`, `null`, `true` keep their YAML meaning) */
-  fe_node **items;   /* FE_SEQ */
-  fe_pair *pairs;    /* FE_MAP, in document order */
-  uint32_t n;        /* number of items or pairs */
+  ir_loc loc;      /* 1-based line/col of the node's first character */
+  const char *str; /* FE_SCALAR: NUL-terminated text */
+  bool plain;      /* FE_SCALAR: unquoted (so `~`, `null`, `true` keep their YAML meaning) */
+  fe_node **items; /* FE_SEQ */
+  fe_pair *pairs;  /* FE_MAP, in document order */
+  uint32_t n;      /* number of items or pairs */
 };
 
 /* Parses `text` into a tree allocated in `arena`. Syntax errors, duplicate keys, non-scalar keys and
  * several documents are reported through d. *root is NULL for an empty document. Returns false if
  * any error was reported. */
-bool fe_tree_build(const char *text, size_t len, const char *file, ir_arena *arena, ir_diag *d,
-                   fe_node **root);
+bool fe_tree_build(const char *text, size_t len, const char *file, ir_arena *arena, ir_diag *d, fe_node **root);
 
 /* ================================================================ context */
 
@@ -104,8 +103,7 @@ bool fe_quantity(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, doub
  * constant must lie in [min, max]. Choice arrays are allocated in the module arena. */
 bool fe_value(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, double min, double max, ir_value *out);
 /* A quantity in [min, max] (no distribution). */
-bool fe_quantity_in(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, double min, double max,
-                    double *out);
+bool fe_quantity_in(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, double min, double max, double *out);
 /* "20 ms", "-3 mV", "0.5": a number in canonical units printed back with its unit, for messages. */
 void fe_format_quantity(char *buf, size_t size, double v, ir_dim dim);
 
@@ -125,8 +123,7 @@ void fe_name_built(fe_ctx *c, const char *name, int32_t index);
  * `what` describes the reference ("'post'"), `expected` the allowed kinds ("a population"). Reports
  * unknown names (with did-you-mean) and wrong kinds. Returns false without a message when the node
  * exists but failed to build (its error is already reported). */
-bool fe_resolve(fe_ctx *c, const fe_node *n, const char *what, unsigned kinds, const char *expected,
-                ir_ref *out);
+bool fe_resolve(fe_ctx *c, const fe_node *n, const char *what, unsigned kinds, const char *expected, ir_ref *out);
 #define FE_K(kind) (1u << (kind))
 
 /* Resolves `path` (relative to the model file's folder unless absolute) into the module arena. */
@@ -136,14 +133,14 @@ bool fe_check_csv(fe_ctx *c, const fe_node *n, const char *path, const char *hea
 
 /* ================================================================ sections */
 
-bool fe_section_network(fe_ctx *c, const fe_node *n);   /* sec_network.c: network: and grids */
-bool fe_section_neurons(fe_ctx *c, const fe_node *n);   /* sec_neurons.c */
+bool fe_section_network(fe_ctx *c, const fe_node *n);                /* sec_network.c: network: and grids */
+bool fe_section_neurons(fe_ctx *c, const fe_node *n);                /* sec_neurons.c */
 bool fe_section_astrocytes(fe_ctx *c, const fe_node *n, bool links); /* sec_astrocytes.c; links:
                                                           second pass for listen/modulates */
-bool fe_section_inputs(fe_ctx *c, const fe_node *n);    /* sec_inputs.c */
-bool fe_section_synapses(fe_ctx *c, const fe_node *n);  /* sec_synapses.c */
-bool fe_section_probes(fe_ctx *c, const fe_node *n);    /* sec_probes.c */
-bool fe_section_protocol(fe_ctx *c, const fe_node *n);  /* sec_protocol.c */
+bool fe_section_inputs(fe_ctx *c, const fe_node *n);                 /* sec_inputs.c */
+bool fe_section_synapses(fe_ctx *c, const fe_node *n);               /* sec_synapses.c */
+bool fe_section_probes(fe_ctx *c, const fe_node *n);                 /* sec_probes.c */
+bool fe_section_protocol(fe_ctx *c, const fe_node *n);               /* sec_protocol.c */
 /* Whole-model checks that need every section: grid occupancy, distance rules. */
 void fe_check_model(fe_ctx *c);
 

@@ -7,8 +7,8 @@
 
 #include "fe_internal.h"
 
-static const char *const sections[] = {"astroc", "network", "neurons", "astrocytes",
-                                       "synapses", "inputs", "probes", "protocol"};
+static const char *const sections[] = {"astroc",   "network", "neurons", "astrocytes",
+                                       "synapses", "inputs",  "probes",  "protocol"};
 enum { LANGUAGE_VERSION = 1 };
 
 /* Declares the names of one node section so references may point anywhere in the file. */
@@ -52,7 +52,8 @@ void fe_check_model(fe_ctx *c) {
     if (gpre < 0 || gpost < 0 || gpre != gpost)
       ir_error(c->d, p->rule.loc,
                "the distance rule of projection '%s' needs pre and post populations laid out on the same grid "
-               "('layout:')", p->name);
+               "('layout:')",
+               p->name);
   }
 }
 
@@ -114,8 +115,7 @@ ir_module *fe_yaml_parse(const char *text, size_t len, const char *filename, con
   fe_tree_build(text, len, c.file, c.tmp, d, &root);
   c.root = root;
   if (!root && ir_diag_error_count(d) == errors)
-    ir_error(d, fe_loc(c.file, 1, 1), "empty model: expected a mapping starting with 'astroc: %d'",
-             LANGUAGE_VERSION);
+    ir_error(d, fe_loc(c.file, 1, 1), "empty model: expected a mapping starting with 'astroc: %d'", LANGUAGE_VERSION);
   else if (root && root->kind != FE_MAP)
     ir_error(d, root->loc, "a model must be a mapping of sections (astroc, network, neurons, ...), got %s",
              fe_describe(root));

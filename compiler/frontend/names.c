@@ -7,8 +7,7 @@
 #include "fe_internal.h"
 
 static const char *article_kind(ir_node_kind k) {
-  static const char *const names[] = {"a population", "an astrocyte", "an input", "a projection", "a probe",
-                                      "a grid"};
+  static const char *const names[] = {"a population", "an astrocyte", "an input", "a projection", "a probe", "a grid"};
   return (unsigned)k < IR_NODE_KIND_COUNT ? names[k] : "a node";
 }
 
@@ -20,8 +19,7 @@ fe_name *fe_name_find(fe_ctx *c, const char *name) {
 
 bool fe_name_declare(fe_ctx *c, const fe_node *key, ir_node_kind kind) {
   if (!fe_valid_name(key->str)) {
-    ir_error(c->d, key->loc, "invalid name '%s': use letters, digits and '_', not starting with a digit",
-             key->str);
+    ir_error(c->d, key->loc, "invalid name '%s': use letters, digits and '_', not starting with a digit", key->str);
     return false;
   }
   const fe_name *prev = fe_name_find(c, key->str);
@@ -46,8 +44,7 @@ void fe_name_built(fe_ctx *c, const char *name, int32_t index) {
   if (n) n->index = index;
 }
 
-bool fe_resolve(fe_ctx *c, const fe_node *n, const char *what, unsigned kinds, const char *expected,
-                ir_ref *out) {
+bool fe_resolve(fe_ctx *c, const fe_node *n, const char *what, unsigned kinds, const char *expected, ir_ref *out) {
   if (!fe_expect_scalar(c, n, what)) return false;
   const fe_name *name = fe_name_find(c, n->str);
   if (!name) {
@@ -94,8 +91,8 @@ const char *fe_resolve_path(fe_ctx *c, const char *path) {
 bool fe_check_csv(fe_ctx *c, const fe_node *n, const char *path, const char *header) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    ir_error(c->d, n->loc, "cannot open '%s' (resolved to '%s'); paths are relative to the model file's folder",
-             n->str, path);
+    ir_error(c->d, n->loc, "cannot open '%s' (resolved to '%s'); paths are relative to the model file's folder", n->str,
+             path);
     return false;
   }
   char line[256];

@@ -47,8 +47,7 @@ static bool listen_entry(fe_ctx *c, const fe_node *e, const char *what, ir_astro
   bool ok = fe_check_keys(c, e, keys, 2, where);
   const fe_node *src = fe_require(c, e, "source", where, e->loc);
   ir_ref ref;
-  if (!src || !fe_resolve(c, src, "'source'",
-                          FE_K(IR_NODE_POPULATION) | FE_K(IR_NODE_INPUT) | FE_K(IR_NODE_PROJECTION),
+  if (!src || !fe_resolve(c, src, "'source'", FE_K(IR_NODE_POPULATION) | FE_K(IR_NODE_INPUT) | FE_K(IR_NODE_PROJECTION),
                           "a population, an input or a projection", &ref))
     return false;
   int8_t sign = 1;
@@ -79,8 +78,10 @@ static bool links(fe_ctx *c, const fe_pair *p) {
     if (fe_expect_seq(c, lv, fe_fmt(c, "'listen' of %s", what))) {
       listen = lv->n ? ir_arena_alloc(c->m->arena, lv->n * sizeof *listen) : NULL;
       for (uint32_t i = 0; i < lv->n && listen; i++) {
-        if (listen_entry(c, lv->items[i], what, &listen[nl])) nl++;
-        else ok = false;
+        if (listen_entry(c, lv->items[i], what, &listen[nl]))
+          nl++;
+        else
+          ok = false;
       }
     } else {
       ok = false;

@@ -32,10 +32,12 @@ static bool dataset(fe_ctx *c, const fe_node *n, const char *what, ir_input *in)
   }
   if (enc == IR_ENC_RATE && (v = fe_require(c, n, "max_rate", where, n->loc)))
     ok = fe_value(c, v, "'max_rate'", IR_DIM_RATE, 0.0, INFINITY, &in->rate) && ok;
-  else if (enc == IR_ENC_RATE) ok = false;
+  else if (enc == IR_ENC_RATE)
+    ok = false;
   if (enc == IR_ENC_BERNOULLI && (v = fe_require(c, n, "p_max", where, n->loc)))
     ok = fe_value(c, v, "'p_max'", IR_DIM_NONE, 0.0, 1.0, &in->p) && ok;
-  else if (enc == IR_ENC_BERNOULLI) ok = false;
+  else if (enc == IR_ENC_BERNOULLI)
+    ok = false;
   if (!ok) return false;
   in->dataset = datasets[name];
   in->split = splits[split];
@@ -59,8 +61,8 @@ static bool inject(fe_ctx *c, const fe_node *n, const char *what, ir_input *in) 
   if (!cur || !fe_value(c, cur, "'current'", IR_DIM_VOLTAGE, -INFINITY, INFINITY, &in->inject_current)) return false;
   uint32_t psize = c->m->pops[ref.index].size;
   if (psize != in->size) {
-    ir_error(c->d, into->loc, "%s injects one-to-one into '%s', so both need the same size; %u != %u", what,
-             into->str, in->size, psize);
+    ir_error(c->d, into->loc, "%s injects one-to-one into '%s', so both need the same size; %u != %u", what, into->str,
+             in->size, psize);
     return false;
   }
   in->inject_into = (int32_t)ref.index;
@@ -90,7 +92,8 @@ static bool input(fe_ctx *c, const fe_pair *p) {
   if (!ok) return false;
   switch (kind) {
   case IR_INPUT_POISSON:
-    ok = (v = fe_require(c, n, "rate", what, p->key->loc)) && fe_value(c, v, "'rate'", IR_DIM_RATE, 0.0, INFINITY, &in.rate);
+    ok = (v = fe_require(c, n, "rate", what, p->key->loc)) &&
+         fe_value(c, v, "'rate'", IR_DIM_RATE, 0.0, INFINITY, &in.rate);
     break;
   case IR_INPUT_BERNOULLI:
     ok = (v = fe_require(c, n, "p", what, p->key->loc)) && fe_value(c, v, "'p'", IR_DIM_NONE, 0.0, 1.0, &in.p);
@@ -102,9 +105,7 @@ static bool input(fe_ctx *c, const fe_pair *p) {
       ok = in.file && fe_check_csv(c, v, in.file, "step,neuron");
     }
     break;
-  default:
-    ok = (v = fe_require(c, n, "dataset", what, p->key->loc)) && dataset(c, v, what, &in);
-    break;
+  default: ok = (v = fe_require(c, n, "dataset", what, p->key->loc)) && dataset(c, v, what, &in); break;
   }
   if ((v = fe_get(n, "inject")) && !inject(c, v, what, &in)) ok = false;
   if (!ok) return false;

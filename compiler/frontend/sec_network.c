@@ -20,8 +20,7 @@ static bool grid(fe_ctx *c, const fe_pair *p) {
       ir_error(c->d, shape->loc, "'shape' of %s needs three sizes [x, y, z], got %u", what, shape->n);
       ok = false;
     } else {
-      for (int i = 0; i < 3; i++)
-        ok = fe_uint(c, shape->items[i], "a grid size", 1, UINT32_MAX, &dims[i]) && ok;
+      for (int i = 0; i < 3; i++) ok = fe_uint(c, shape->items[i], "a grid size", 1, UINT32_MAX, &dims[i]) && ok;
       if (ok && dims[0] * dims[1] * dims[2] > UINT32_MAX) {
         ir_error(c->d, shape->loc, "%s has more than 2^32-1 sites", what);
         ok = false;
@@ -48,6 +47,18 @@ static bool grid(fe_ctx *c, const fe_pair *p) {
   return true;
 }
 
+/* A quantity > 0; *out is left alone on error. */
+static bool positive(fe_ctx *c, const fe_node *v, const char *what, ir_dim dim, double *out) {
+  double x;
+  if (!fe_quantity_in(c, v, what, dim, 0.0, INFINITY, &x)) return false;
+  if (x <= 0) {
+    ir_error(c->d, v->loc, "%s must be > 0 %s", what, ir_unit_canonical(dim));
+    return false;
+  }
+  *out = x;
+  return true;
+}
+
 bool fe_section_network(fe_ctx *c, const fe_node *n) {
   static const char *const keys[] = {"name", "dt", "seed", "numerics", "v_unit", "duration", "grids"};
   static const char *const numerics[] = {"float", "fixed"};
@@ -57,34 +68,29 @@ bool fe_section_network(fe_ctx *c, const fe_node *n) {
   const fe_node *v;
   if ((v = fe_get(n, "name"))) {
     const char *name;
-    if (fe_name_scalar(c, v, "'name'", &name)) m->name = ir_arena_strdup(m->arena, name);
-    else ok = false;
-  }
-  if ((v = fe_get(n, "dt"))) {
-    ok = fe_quantity_in(c, v, "'dt'", IR_DIM_TIME, 0.0, INFINITY, &m->dt) && ok;
-    if (ok && m->dt <= 0) {
-      ir_error(c->d, v->loc, "'dt' must be > 0 ms");
+    if (fe_name_scalar(c, v, "'name'", &name))
+      m->name = ir_arena_strdup(m->arena, name);
+    else
       ok = false;
-    }
   }
+  if ((v = fe_get(n, "dt"))) ok = positive(c, v, "'dt'", IR_DIM_TIME, &m->dt) && ok;
   if ((v = fe_get(n, "seed"))) {
     uint64_t seed;
-    if (fe_uint(c, v, "'seed'", 0, UINT64_MAX, &seed)) m->seed = seed;
-    else ok = false;
+    if (fe_uint(c, v, "'seed'", 0, UINT64_MAX, &seed))
+      m->seed = seed;
+    else
+      ok = false;
   }
   if ((v = fe_get(n, "numerics"))) {
     int k;
-    if (fe_enum(c, v, "numerics", numerics, 2, &k)) m->numerics = k ? IR_NUMERICS_FIXED : IR_NUMERICS_FLOAT;
-    else ok = false;
-  }
-  if ((v = fe_get(n, "v_unit"))) {
-    ok = fe_quantity_in(c, v, "'v_unit'", IR_DIM_VOLTAGE, 0.0, INFINITY, &m->v_unit) && ok;
-    if (ok && m->v_unit <= 0) {
-      ir_error(c->d, v->loc, "'v_unit' must be > 0 mV");
+    if (fe_enum(c, v, "numerics", numerics, 2, &k))
+      m->numerics = k ? IR_NUMERICS_FIXED : IR_NUMERICS_FLOAT;
+    else
       ok = false;
-    }
   }
-  if ((v = fe_get(n, "duration"))) ok = fe_quantity_in(c, v, "'duration'", IR_DIM_TIME, 0.0, INFINITY, &m->duration) && ok;
+  if ((v = fe_get(n, "v_unit"))) ok = positive(c, v, "'v_unit'", IR_DIM_VOLTAGE, &m->v_unit) && ok;
+  if ((v = fe_get(n, "duration")))
+    ok = fe_quantity_in(c, v, "'duration'", IR_DIM_TIME, 0.0, INFINITY, &m->duration) && ok;
   if ((v = fe_get(n, "grids"))) {
     if (fe_expect_map(c, v, "'grids'")) {
       for (uint32_t i = 0; i < v->n; i++) ok = grid(c, &v->pairs[i]) && ok;

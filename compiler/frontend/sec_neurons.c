@@ -25,9 +25,12 @@ static int32_t find_grid(fe_ctx *c, const fe_node *v) {
     if (k < 64) names[k++] = c->m->grids[i].name;
   }
   const char *near = ir_did_you_mean(v->str, names, k);
-  if (near) ir_error(c->d, v->loc, "unknown grid '%s' (did you mean '%s'?)", v->str, near);
-  else if (k) ir_error(c->d, v->loc, "unknown grid '%s' (grids are declared under network.grids)", v->str);
-  else ir_error(c->d, v->loc, "unknown grid '%s': this model declares no grids (add one under network.grids)", v->str);
+  if (near)
+    ir_error(c->d, v->loc, "unknown grid '%s' (did you mean '%s'?)", v->str, near);
+  else if (k)
+    ir_error(c->d, v->loc, "unknown grid '%s' (grids are declared under network.grids)", v->str);
+  else
+    ir_error(c->d, v->loc, "unknown grid '%s': this model declares no grids (add one under network.grids)", v->str);
   return -2;
 }
 

@@ -57,8 +57,7 @@ static bool check_var(fe_ctx *c, const fe_node *v, ir_ref t) {
     ir_error(c->d, v->loc, "%s '%s' has no variable '%s' (did you mean '%s'?)", ir_node_kind_name(t.kind), tname,
              v->str, near);
   else
-    ir_error(c->d, v->loc, "%s '%s' has no variable '%s' (it has: %s)", ir_node_kind_name(t.kind), tname, v->str,
-             list);
+    ir_error(c->d, v->loc, "%s '%s' has no variable '%s' (it has: %s)", ir_node_kind_name(t.kind), tname, v->str, list);
   return false;
 }
 
@@ -90,10 +89,10 @@ static bool probe(fe_ctx *c, const fe_pair *p) {
   bool ok = fe_check_keys(c, n, keys, 4, what);
   const fe_node *tv = fe_require(c, n, "target", what, p->key->loc), *vv = fe_require(c, n, "var", what, p->key->loc);
   ir_ref t;
-  if (!tv || !fe_resolve(c, tv, "'target'",
-                         FE_K(IR_NODE_POPULATION) | FE_K(IR_NODE_ASTROCYTE) | FE_K(IR_NODE_INPUT) |
-                             FE_K(IR_NODE_PROJECTION),
-                         "a population, an astrocyte, an input or a projection", &t))
+  if (!tv ||
+      !fe_resolve(c, tv, "'target'",
+                  FE_K(IR_NODE_POPULATION) | FE_K(IR_NODE_ASTROCYTE) | FE_K(IR_NODE_INPUT) | FE_K(IR_NODE_PROJECTION),
+                  "a population, an astrocyte, an input or a projection", &t))
     return false;
   if (!vv || !fe_expect_scalar(c, vv, "'var'") || !check_var(c, vv, t)) return false;
   ir_probe pb;
@@ -101,8 +100,10 @@ static bool probe(fe_ctx *c, const fe_pair *p) {
   pb.every = 1;
   uint64_t every;
   if ((v = fe_get(n, "every"))) {
-    if (fe_uint(c, v, "'every'", 1, UINT32_MAX, &every)) pb.every = (uint32_t)every;
-    else ok = false;
+    if (fe_uint(c, v, "'every'", 1, UINT32_MAX, &every))
+      pb.every = (uint32_t)every;
+    else
+      ok = false;
   }
   /* A projection's synapse count is known only after expansion: its indices are checked then. */
   uint64_t size = t.kind == IR_NODE_PROJECTION ? 0 : ir_node_size(c->m, t);

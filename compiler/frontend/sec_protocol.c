@@ -18,9 +18,9 @@ static const char *const optimizers[] = {"adadelta", "sgd", "adam"};
 /* Keys each phase kind accepts besides name and kind (docs/language.md, "protocol"). */
 static const phase_key init_keys[] = {
     {"samples", K_COUNT}, {"sample_time", K_TIME}, {"split", K_SPLIT}, {"plasticity", K_BOOL}, {NULL, K_COUNT}};
-static const phase_key response_keys[] = {
-    {"samples", K_COUNT},    {"sample_time", K_TIME},       {"split", K_SPLIT}, {"plasticity", K_BOOL},
-    {"rate_decay", K_DECAY}, {"restore_weights", K_BOOL},   {NULL, K_COUNT}};
+static const phase_key response_keys[] = {{"samples", K_COUNT},   {"sample_time", K_TIME}, {"split", K_SPLIT},
+                                          {"plasticity", K_BOOL}, {"rate_decay", K_DECAY}, {"restore_weights", K_BOOL},
+                                          {NULL, K_COUNT}};
 static const phase_key readout_keys[] = {
     {"epochs", K_COUNT}, {"lr", K_POSITIVE}, {"l2", K_NONNEG}, {"optimizer", K_OPTIMIZER}, {NULL, K_COUNT}};
 static const phase_key *const keys_of[] = {init_keys, response_keys, readout_keys};
@@ -33,8 +33,7 @@ static bool phase_value(fe_ctx *c, const fe_node *v, const phase_key *k, ir_attr
   bool b;
   int e;
   switch (k->type) {
-  case K_COUNT:
-    return fe_uint(c, v, what, 1, INT64_MAX, &u) && ir_attr_set_int(m, attrs, k->name, (int64_t)u);
+  case K_COUNT: return fe_uint(c, v, what, 1, INT64_MAX, &u) && ir_attr_set_int(m, attrs, k->name, (int64_t)u);
   case K_TIME:
     if (!fe_quantity_in(c, v, what, IR_DIM_TIME, 0, INFINITY, &f)) return false;
     if (f <= 0) {

@@ -5,12 +5,17 @@
 #include "fe_internal.h"
 
 static const char *const proj_keys[] = {"pre", "post", "connectivity", "weight", "delay", "plasticity"};
-static const char *const rules[] = {"all_to_all",         "one_to_one", "fixed_probability", "fixed_indegree",
-                                    "fixed_total_number", "distance",   "list"};
+static const char *const rules[] = {
+    "all_to_all", "one_to_one", "fixed_probability", "fixed_indegree", "fixed_total_number", "distance", "list"};
 /* Keys each rule accepts besides `rule` (NULL-terminated). */
 static const char *const rule_keys[][4] = {
-    {"allow_self", NULL}, {NULL}, {"p", "allow_self", NULL}, {"indegree", "allow_self", NULL},
-    {"n", "allow_self", NULL}, {"c", "lambda", "allow_self", NULL}, {"file", NULL},
+    {"allow_self", NULL},
+    {NULL},
+    {"p", "allow_self", NULL},
+    {"indegree", "allow_self", NULL},
+    {"n", "allow_self", NULL},
+    {"c", "lambda", "allow_self", NULL},
+    {"file", NULL},
 };
 
 static size_t count_keys(const char *const *keys) {
@@ -74,8 +79,8 @@ static bool check_rule_sizes(fe_ctx *c, const ir_conn_rule *r, const fe_node *co
   switch (r->kind) {
   case IR_CONN_ONE_TO_ONE:
     if (npre != npost) {
-      ir_error(c->d, r->loc, "one_to_one needs pre and post of the same size; %s connects %llu to %llu neurons",
-               what, (unsigned long long)npre, (unsigned long long)npost);
+      ir_error(c->d, r->loc, "one_to_one needs pre and post of the same size; %s connects %llu to %llu neurons", what,
+               (unsigned long long)npre, (unsigned long long)npost);
       return false;
     }
     return true;
@@ -83,8 +88,8 @@ static bool check_rule_sizes(fe_ctx *c, const ir_conn_rule *r, const fe_node *co
     uint64_t avail = npre - (self && !r->allow_self ? 1 : 0);
     if (r->indegree > avail) {
       v = fe_get(conn, "indegree");
-      ir_error(c->d, v ? v->loc : r->loc, "'indegree' %u exceeds the %llu available presynaptic neurons",
-               r->indegree, (unsigned long long)avail);
+      ir_error(c->d, v ? v->loc : r->loc, "'indegree' %u exceeds the %llu available presynaptic neurons", r->indegree,
+               (unsigned long long)avail);
       return false;
     }
     return true;
@@ -93,8 +98,8 @@ static bool check_rule_sizes(fe_ctx *c, const ir_conn_rule *r, const fe_node *co
     uint64_t avail = npre * npost - (self && !r->allow_self ? npre : 0);
     if (r->n > avail) {
       v = fe_get(conn, "n");
-      ir_error(c->d, v ? v->loc : r->loc, "'n' %llu exceeds the %llu possible pairs",
-               (unsigned long long)r->n, (unsigned long long)avail);
+      ir_error(c->d, v ? v->loc : r->loc, "'n' %llu exceeds the %llu possible pairs", (unsigned long long)r->n,
+               (unsigned long long)avail);
       return false;
     }
     return true;
@@ -141,7 +146,8 @@ static bool projection(fe_ctx *c, const fe_pair *p) {
   if (!fe_expect_map(c, p->value, what)) return false;
   const fe_node *n = p->value, *v;
   bool ok = fe_check_keys(c, n, proj_keys, 6, what);
-  const fe_node *prev = fe_require(c, n, "pre", what, p->key->loc), *postv = fe_require(c, n, "post", what, p->key->loc);
+  const fe_node *prev = fe_require(c, n, "pre", what, p->key->loc),
+                *postv = fe_require(c, n, "post", what, p->key->loc);
   ir_ref pre = {IR_NODE_POPULATION, 0}, post = {IR_NODE_POPULATION, 0};
   bool ends = prev && fe_resolve(c, prev, "'pre'", FE_K(IR_NODE_POPULATION) | FE_K(IR_NODE_INPUT),
                                  "a population or an input", &pre);
@@ -174,8 +180,10 @@ static bool projection(fe_ctx *c, const fe_pair *p) {
   if ((v = fe_get(n, "plasticity")) && !fe_is_null(v)) ok = plasticity(c, v, what, &pr, &modv) && ok;
   ir_ref mod;
   if (modv && pr.plasticity == IR_PLAST_ASTRO_STDP) {
-    if (fe_resolve(c, modv, "'modulator'", FE_K(IR_NODE_ASTROCYTE), "an astrocyte", &mod)) pr.modulator = (int32_t)mod.index;
-    else ok = false;
+    if (fe_resolve(c, modv, "'modulator'", FE_K(IR_NODE_ASTROCYTE), "an astrocyte", &mod))
+      pr.modulator = (int32_t)mod.index;
+    else
+      ok = false;
   }
   if (!ends) return false;
   bool self = pre.kind == post.kind && pre.index == post.index;

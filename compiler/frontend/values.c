@@ -11,8 +11,12 @@ typedef struct dim_example {
 } dim_example;
 
 static const dim_example examples[] = {
-    {IR_DIMI_TIME, "20 ms"},          {IR_DIMI_VOLTAGE, "-50 mV"},   {IR_DIMI_RATE, "100 Hz"},
-    {IR_DIMI_CURRENT, "1 nA"},        {IR_DIMI_CONC, "0.5 uM"},      {IR_DIMI_CONC_RATE, "0.001 uM/ms"},
+    {IR_DIMI_TIME, "20 ms"},
+    {IR_DIMI_VOLTAGE, "-50 mV"},
+    {IR_DIMI_RATE, "100 Hz"},
+    {IR_DIMI_CURRENT, "1 nA"},
+    {IR_DIMI_CONC, "0.5 uM"},
+    {IR_DIMI_CONC_RATE, "0.001 uM/ms"},
     {IR_DIMI_PER_CONC_TIME, "0.0002 1/(uM*ms)"},
 };
 
@@ -51,15 +55,17 @@ bool fe_quantity(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, doub
     if (none)
       ir_error(c->d, n ? n->loc : fe_loc(c->file, 0, 0), "%s must be a number, got %s", what, fe_describe(n));
     else
-      ir_error(c->d, n ? n->loc : fe_loc(c->file, 0, 0), "%s needs a %s, e.g. '%s'; got %s", what,
-               ir_dim_name(dim), example_of(dim), fe_describe(n));
+      ir_error(c->d, n ? n->loc : fe_loc(c->file, 0, 0), "%s needs a %s, e.g. '%s'; got %s", what, ir_dim_name(dim),
+               example_of(dim), fe_describe(n));
     return false;
   }
   double v;
   const char *unit;
   if (!fe_parse_number(n->str, &v, &unit)) {
-    if (none) ir_error(c->d, n->loc, "%s must be a number, got '%s'", what, n->str);
-    else ir_error(c->d, n->loc, "%s needs a %s, e.g. '%s'; got '%s'", what, ir_dim_name(dim), example_of(dim), n->str);
+    if (none)
+      ir_error(c->d, n->loc, "%s must be a number, got '%s'", what, n->str);
+    else
+      ir_error(c->d, n->loc, "%s needs a %s, e.g. '%s'; got '%s'", what, ir_dim_name(dim), example_of(dim), n->str);
     return false;
   }
   while (*unit == ' ') unit++;
@@ -71,9 +77,11 @@ bool fe_quantity(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, doub
   ir_dim got;
   double factor;
   if (!ir_unit_parse(unit, &got, &factor)) {
-    if (none) ir_error(c->d, n->loc, "%s is dimensionless: write a bare number; '%s' is not a unit", what, unit);
-    else ir_error(c->d, n->loc, "unknown unit '%s' in %s (expected a %s, e.g. '%s')", unit, what, ir_dim_name(dim),
-                  example_of(dim));
+    if (none)
+      ir_error(c->d, n->loc, "%s is dimensionless: write a bare number; '%s' is not a unit", what, unit);
+    else
+      ir_error(c->d, n->loc, "unknown unit '%s' in %s (expected a %s, e.g. '%s')", unit, what, ir_dim_name(dim),
+               example_of(dim));
     return false;
   }
   if (ir_dim_eq(got, dim)) return *out = v * factor, true;
@@ -86,8 +94,7 @@ bool fe_quantity(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, doub
   return false;
 }
 
-bool fe_quantity_in(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, double min, double max,
-                    double *out) {
+bool fe_quantity_in(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, double min, double max, double *out) {
   double v;
   if (!fe_quantity(c, n, what, dim, &v) || !check_range(c, n->loc, what, v, dim, min, max)) return false;
   *out = v;
@@ -127,8 +134,10 @@ static bool value_normal(fe_ctx *c, const fe_node *n, const char *what, ir_dim d
   double vm = 0, vs = 0, lo = min, hi = max;
   ok = mean && fe_quantity_in(c, mean, fe_fmt(c, "'mean' of %s", what), dim, min, max, &vm) && ok;
   ok = sd && fe_quantity_in(c, sd, fe_fmt(c, "'sd' of %s", what), dim, 0.0, INFINITY, &vs) && ok;
-  if (fe_get(n, "min")) ok = fe_quantity_in(c, fe_get(n, "min"), fe_fmt(c, "'min' of %s", what), dim, min, max, &lo) && ok;
-  if (fe_get(n, "max")) ok = fe_quantity_in(c, fe_get(n, "max"), fe_fmt(c, "'max' of %s", what), dim, min, max, &hi) && ok;
+  if (fe_get(n, "min"))
+    ok = fe_quantity_in(c, fe_get(n, "min"), fe_fmt(c, "'min' of %s", what), dim, min, max, &lo) && ok;
+  if (fe_get(n, "max"))
+    ok = fe_quantity_in(c, fe_get(n, "max"), fe_fmt(c, "'max' of %s", what), dim, min, max, &hi) && ok;
   if (ok && lo > hi) {
     ir_error(c->d, n->loc, "'normal' of %s: 'min' exceeds 'max'", what);
     ok = false;
@@ -178,8 +187,10 @@ bool fe_value(fe_ctx *c, const fe_node *n, const char *what, ir_dim dim, double 
                                         : value_choice(c, arg, what, dim, min, max, &v);
     if (!ok) return false;
   } else if (n && n->kind == FE_SEQ) {
-    ir_error(c->d, n->loc, "%s must be a value or a distribution ({uniform: [a, b]}, {normal: {mean, sd}}, "
-                           "{choice: [...]}), got a sequence", what);
+    ir_error(c->d, n->loc,
+             "%s must be a value or a distribution ({uniform: [a, b]}, {normal: {mean, sd}}, "
+             "{choice: [...]}), got a sequence",
+             what);
     return false;
   } else if (!fe_quantity_in(c, n, what, dim, min, max, &v.a)) {
     return false;
@@ -203,8 +214,8 @@ bool fe_params(fe_ctx *c, const fe_node *map, const ir_model_desc *desc, const c
       if (near)
         ir_error(c->d, k->loc, "unknown parameter '%s' of model '%s' (did you mean '%s'?)", k->str, desc->name, near);
       else
-        ir_error(c->d, k->loc, "unknown parameter '%s' of model '%s' (see docs/language.md for its parameters)",
-                 k->str, desc->name);
+        ir_error(c->d, k->loc, "unknown parameter '%s' of model '%s' (see docs/language.md for its parameters)", k->str,
+                 desc->name);
       ok = false;
       continue;
     }

@@ -39,8 +39,7 @@ static ir_loc offset_loc(const char *file, const char *text, size_t len, size_t 
 static void report_syntax(const yaml_parser_t *p, const char *file, const char *text, size_t len, ir_diag *d) {
   const char *problem = p->problem ? p->problem : "malformed YAML";
   if (p->error == YAML_READER_ERROR) {
-    ir_error(d, offset_loc(file, text, len, p->problem_offset), "invalid text: %s (the file must be UTF-8)",
-             problem);
+    ir_error(d, offset_loc(file, text, len, p->problem_offset), "invalid text: %s (the file must be UTF-8)", problem);
     return;
   }
   if (p->error == YAML_MEMORY_ERROR) {
@@ -52,8 +51,8 @@ static void report_syntax(const yaml_parser_t *p, const char *file, const char *
   bool tab = off < len && text[off] == '\t';
   const char *hint = tab ? " (tabs are not allowed in YAML indentation; indent with spaces)" : "";
   if (p->context)
-    ir_error(d, loc, "YAML syntax error: %s %s (line %u)%s", problem, p->context,
-             (unsigned)p->context_mark.line + 1, hint);
+    ir_error(d, loc, "YAML syntax error: %s %s (line %u)%s", problem, p->context, (unsigned)p->context_mark.line + 1,
+             hint);
   else
     ir_error(d, loc, "YAML syntax error: %s%s", problem, hint);
 }
@@ -63,8 +62,8 @@ static fe_node *convert(builder *b, yaml_node_t *yn, unsigned depth);
 static fe_node *new_node(builder *b, fe_kind kind, yaml_node_t *yn) {
   if (b->nodes >= MAX_NODES || !b->arena) {
     if (!b->limit_reported)
-      ir_error(b->d, mark_loc(b->file, yn->start_mark),
-               "the document expands to more than %d YAML nodes (aliases?)", MAX_NODES);
+      ir_error(b->d, mark_loc(b->file, yn->start_mark), "the document expands to more than %d YAML nodes (aliases?)",
+               MAX_NODES);
     b->limit_reported = b->failed = true;
     return NULL;
   }

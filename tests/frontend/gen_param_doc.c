@@ -12,9 +12,12 @@
 #define END_MARK "<!-- END PARAMETER TABLES -->\n"
 
 static void number(FILE *out, double v, ir_dim dim) {
-  if (isnan(v)) fputs("unset", out);
-  else if (isinf(v)) fputs(v < 0 ? "-inf" : "inf", out);
-  else fprintf(out, "%g", v * ir_unit_print_factor(dim));
+  if (isnan(v))
+    fputs("unset", out);
+  else if (isinf(v))
+    fputs(v < 0 ? "-inf" : "inf", out);
+  else
+    fprintf(out, "%g", v * ir_unit_print_factor(dim));
 }
 
 static void table(FILE *out, const char *title, const ir_model_desc *m) {
@@ -26,10 +29,14 @@ static void table(FILE *out, const char *title, const ir_model_desc *m) {
     fprintf(out, "| `%s` | %s | ", p->name, *unit ? unit : "-");
     number(out, p->def, p->dim);
     fputs(" | ", out);
-    if (isinf(p->min) && isinf(p->max)) fputs("any", out);
-    else if (isinf(p->max)) fputs(">= ", out), number(out, p->min, p->dim);
-    else if (isinf(p->min)) fputs("<= ", out), number(out, p->max, p->dim);
-    else number(out, p->min, p->dim), fputs(" .. ", out), number(out, p->max, p->dim);
+    if (isinf(p->min) && isinf(p->max))
+      fputs("any", out);
+    else if (isinf(p->max))
+      fputs(">= ", out), number(out, p->min, p->dim);
+    else if (isinf(p->min))
+      fputs("<= ", out), number(out, p->max, p->dim);
+    else
+      number(out, p->min, p->dim), fputs(" .. ", out), number(out, p->max, p->dim);
     fprintf(out, " | %s |\n", p->doc);
   }
   fputs("\n", out);
@@ -87,7 +94,8 @@ int main(int argc, char **argv) {
   fclose(gen);
   fclose(doc);
   int ok = want && have && strstr(have, want) != NULL;
-  if (!ok) fprintf(stderr, "%s: the parameter tables differ from models.def; regenerate them with gen_param_doc\n", argv[2]);
+  if (!ok)
+    fprintf(stderr, "%s: the parameter tables differ from models.def; regenerate them with gen_param_doc\n", argv[2]);
   free(want);
   free(have);
   return ok ? 0 : 1;

@@ -106,7 +106,8 @@ static void test_unit_errors(void **state) {
                "unknown unit 'parsec'");
   expect_error("astroc: 1\nneurons:\n  a: {model: amsu, size: 1, params: {gain: 2 ms}}\n", 3, 44,
                "'gain' is dimensionless");
-  expect_error("astroc: 1\nneurons:\n  a: {model: lif, size: 1, params: {tau_v: 0x10 ms}}\n", 3, 44, "unknown unit 'x10 ms'");
+  expect_error("astroc: 1\nneurons:\n  a: {model: lif, size: 1, params: {tau_v: 0x10 ms}}\n", 3, 44,
+               "unknown unit 'x10 ms'");
   expect_error("astroc: 1\nneurons:\n  a: {model: lif, size: 1, params: {tau_v: inf ms}}\n", 3, 44, "needs a time");
   expect_error("astroc: 1\nneurons:\n  a: {model: lif, size: 1, params: {tau_v: -1 ms}}\n", 3, 44,
                "'tau_v' must be >= 0 ms, got -1 ms");
@@ -118,11 +119,12 @@ static void test_unit_errors(void **state) {
 
 static void test_value_forms(void **state) {
   (void)state;
-  ir_module *m = parse_ok(POPS "synapses:\n"
-                               "  u: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {uniform: [-1 mV, 2 mV]}}\n"
-                               "  n: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {normal: {mean: 1 mV, sd: 0.5 mV}},\n"
-                               "      delay: {normal: {mean: 2 ms, sd: 1 ms, min: 1 ms, max: 3 ms}}}\n"
-                               "  c: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {choice: [-3 mV, 3 mV, 0.001 V]}}\n");
+  ir_module *m = parse_ok(
+      POPS "synapses:\n"
+           "  u: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {uniform: [-1 mV, 2 mV]}}\n"
+           "  n: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {normal: {mean: 1 mV, sd: 0.5 mV}},\n"
+           "      delay: {normal: {mean: 2 ms, sd: 1 ms, min: 1 ms, max: 3 ms}}}\n"
+           "  c: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {choice: [-3 mV, 3 mV, 0.001 V]}}\n");
   const ir_value *u = &m->projs[0].weight, *n = &m->projs[1].weight, *dl = &m->projs[1].delay, *c = &m->projs[2].weight;
   assert_int_equal(u->kind, IR_VAL_UNIFORM);
   assert_float_equal(u->a, -1.0, 0);
@@ -153,13 +155,15 @@ static void test_value_errors(void **state) {
   (void)state;
   expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {gauss: 1}}\n", 6, 67,
                "unknown key 'gauss'");
-  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {uniform: [1 mV]}}\n", 6,
-               76, "needs two bounds");
-  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {choice: []}}\n", 6, 75,
-               "at least one value");
-  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {normal: {mean: 1 mV}}}\n",
+  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {uniform: [1 mV]}}\n",
+               6, 76, "needs two bounds");
+  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {choice: []}}\n", 6,
+               75, "at least one value");
+  expect_error(POPS
+               "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {normal: {mean: 1 mV}}}\n",
                6, 75, "needs a 'sd' key");
-  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {choice: [1 mV, 2 ms]}}\n",
+  expect_error(POPS
+               "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: {choice: [1 mV, 2 ms]}}\n",
                6, 82, "'weight' needs a voltage");
   expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: [1 mV]}\n", 6, 66,
                "got a sequence");
@@ -205,16 +209,19 @@ static void test_rule_errors(void **state) {
   (void)state;
   expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: one_to_one}, weight: 1 mV}\n", 6, 45,
                "one_to_one needs pre and post of the same size");
-  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: fixed_indegree, indegree: 11}, weight: 1 mV}\n",
+  expect_error(POPS
+               "synapses:\n  x: {pre: a, post: b, connectivity: {rule: fixed_indegree, indegree: 11}, weight: 1 mV}\n",
                6, 71, "'indegree' 11 exceeds the 10 available");
-  expect_error(POPS "synapses:\n  x: {pre: a, post: a, connectivity: {rule: fixed_total_number, n: 91}, weight: 1 mV}\n",
+  expect_error(POPS
+               "synapses:\n  x: {pre: a, post: a, connectivity: {rule: fixed_total_number, n: 91}, weight: 1 mV}\n",
                6, 68, "'n' 91 exceeds the 90 possible pairs"); /* 10*10 minus 10 self pairs */
-  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: distance, c: 0.2, lambda: 3}, weight: 1 mV}\n",
+  expect_error(POPS
+               "synapses:\n  x: {pre: a, post: b, connectivity: {rule: distance, c: 0.2, lambda: 3}, weight: 1 mV}\n",
                6, 45, "needs pre and post populations laid out on the same grid");
   expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: distance, c: 0.2}, weight: 1 mV}\n", 6, 45,
                "needs a 'lambda' key");
-  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: one_to_one, p: 0.1}, weight: 1 mV}\n", 6, 57,
-               "unknown key 'p' in a 'one_to_one' rule");
+  expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: one_to_one, p: 0.1}, weight: 1 mV}\n", 6,
+               57, "unknown key 'p' in a 'one_to_one' rule");
   expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: all2all}, weight: 1 mV}\n", 6, 45,
                "unknown connectivity rule 'all2all'");
   expect_error(POPS "synapses:\n  x: {pre: a, post: b, connectivity: {rule: list, file: nope.csv}}\n", 6, 57,
@@ -409,12 +416,13 @@ static void test_inputs(void **state) {
 static void test_probes_and_protocol(void **state) {
   (void)state;
   ir_module *m = parse_ok(
-      POPS "synapses:\n  s: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: 1 mV, plasticity: {rule: stdp}}\n"
-           "probes:\n  p1: {target: a, var: u, every: 5, neurons: [3, 1]}\n  p2: {target: s, var: w}\n"
-           "protocol:\n"
-           "  - {name: init, kind: init, samples: 50000, sample_time: 20 ms, split: train, plasticity: true}\n"
-           "  - {name: respond, kind: response, sample_time: 0.25 s, rate_decay: 0.99, restore_weights: false}\n"
-           "  - {name: readout, kind: readout, epochs: 20, lr: 0.1, l2: 5e-10, optimizer: adadelta}\n");
+      POPS
+      "synapses:\n  s: {pre: a, post: b, connectivity: {rule: all_to_all}, weight: 1 mV, plasticity: {rule: stdp}}\n"
+      "probes:\n  p1: {target: a, var: u, every: 5, neurons: [3, 1]}\n  p2: {target: s, var: w}\n"
+      "protocol:\n"
+      "  - {name: init, kind: init, samples: 50000, sample_time: 20 ms, split: train, plasticity: true}\n"
+      "  - {name: respond, kind: response, sample_time: 0.25 s, rate_decay: 0.99, restore_weights: false}\n"
+      "  - {name: readout, kind: readout, epochs: 20, lr: 0.1, l2: 5e-10, optimizer: adadelta}\n");
   assert_int_equal(m->nprobes, 2);
   assert_string_equal(m->probes[0].var, "u");
   assert_int_equal(m->probes[0].every, 5);
@@ -504,14 +512,14 @@ static void test_nalsm_example(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_units_converted),      cmocka_unit_test(test_compound_units),
-      cmocka_unit_test(test_unit_errors),          cmocka_unit_test(test_value_forms),
-      cmocka_unit_test(test_value_errors),         cmocka_unit_test(test_rules),
-      cmocka_unit_test(test_rule_errors),          cmocka_unit_test(test_models),
-      cmocka_unit_test(test_model_errors),         cmocka_unit_test(test_references),
-      cmocka_unit_test(test_reference_errors),     cmocka_unit_test(test_network_and_defaults),
-      cmocka_unit_test(test_inputs),               cmocka_unit_test(test_probes_and_protocol),
-      cmocka_unit_test(test_yaml_errors),          cmocka_unit_test(test_nalsm_example),
+      cmocka_unit_test(test_units_converted),  cmocka_unit_test(test_compound_units),
+      cmocka_unit_test(test_unit_errors),      cmocka_unit_test(test_value_forms),
+      cmocka_unit_test(test_value_errors),     cmocka_unit_test(test_rules),
+      cmocka_unit_test(test_rule_errors),      cmocka_unit_test(test_models),
+      cmocka_unit_test(test_model_errors),     cmocka_unit_test(test_references),
+      cmocka_unit_test(test_reference_errors), cmocka_unit_test(test_network_and_defaults),
+      cmocka_unit_test(test_inputs),           cmocka_unit_test(test_probes_and_protocol),
+      cmocka_unit_test(test_yaml_errors),      cmocka_unit_test(test_nalsm_example),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
