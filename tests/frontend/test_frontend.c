@@ -510,6 +510,24 @@ static void test_nalsm_example(void **state) {
   ir_diag_destroy(d);
 }
 
+/* Every example is accepted, and what the frontend builds passes the IR verifier. */
+static void test_examples_verify(void **state) {
+  (void)state;
+  static const char *const examples[] = {"amsu.yaml", "cuba.yaml", "li_rinzel.yaml", "lif_small.yaml",
+                                         "tripartite.yaml", "nalsm/nalsm1000.yaml", "nalsm/nalsm8000.yaml"};
+  for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/%s", SOURCE_ROOT, examples[i]);
+    ir_diag *d = ir_diag_create(stderr);
+    ir_module *m = fe_yaml_load(path, d);
+    assert_non_null(m);
+    assert_true(ir_verify(m, d));
+    assert_int_equal(ir_diag_error_count(d), 0);
+    ir_module_destroy(m);
+    ir_diag_destroy(d);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_units_converted),  cmocka_unit_test(test_compound_units),
@@ -519,7 +537,7 @@ int main(void) {
       cmocka_unit_test(test_model_errors),     cmocka_unit_test(test_references),
       cmocka_unit_test(test_reference_errors), cmocka_unit_test(test_network_and_defaults),
       cmocka_unit_test(test_inputs),           cmocka_unit_test(test_probes_and_protocol),
-      cmocka_unit_test(test_yaml_errors),      cmocka_unit_test(test_nalsm_example),
+      cmocka_unit_test(test_yaml_errors),      cmocka_unit_test(test_nalsm_example), cmocka_unit_test(test_examples_verify),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@ mkdir -p "$work/corpus"
 cc=${CC_FUZZ:-$(command -v clang || command -v clang-14)}
 
 # Only the IR files the frontend needs: the rest of ir/ belongs to other layers.
-ir_src="arena.c diag.c models.c module.c units.c"
+ir_src="arena.c diag.c models.c module.c units.c verify.c"
 srcs=""
 for f in $ir_src; do srcs="$srcs $root/ir/$f"; done
 srcs="$srcs $(ls "$root"/compiler/frontend/*.c) $here/fuzz_yaml.c"

@@ -1,5 +1,5 @@
 /* fuzz_yaml.c — libFuzzer target: any byte string through the YAML frontend must neither crash, leak
- * nor trip a sanitizer; a module it accepts must be consistent with the success contract. */
+ * nor trip a sanitizer; it returns NULL exactly when it reported an error, and what it accepts verifies. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ir_module *m = fe_yaml_parse((const char *)data, size, "fuzz.yaml", FUZZ_EXAMPLES_DIR, d);
   /* The contract: NULL exactly when an error was reported. */
   if ((m == NULL) != (ir_diag_error_count(d) > 0)) __builtin_trap();
+  /* ... and an accepted module passes the IR verifier. */
+  if (m && !ir_verify(m, d)) __builtin_trap();
   ir_module_destroy(m);
   ir_diag_destroy(d);
   return 0;
