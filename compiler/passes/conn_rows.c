@@ -21,10 +21,10 @@ uint64_t conn_row_one_to_one(const conn_ctx *c, uint32_t pre, uint32_t *out) {
   return 1;
 }
 
-/* Bernoulli(p) per pair by geometric skipping: the gap before the next connected post is
- * floor(log(1-u)/log(1-p)), u = u01(hash(seed, stream, pre, k)) for the k-th gap of the row.
- * Self (when forbidden) is drawn like any post and then dropped, which leaves every other pair an
- * independent Bernoulli(p). Cost O(synapses of the row + 1). */
+/* Bernoulli(p) per pair by geometric skipping: the k-th gap of row `pre` (number of posts skipped
+ * before the next connected one) is floor(log1p(-u) * (1 / log1p(-p))), u = u01(hash(seed, stream,
+ * pre, k)). Self (when forbidden) is drawn like any post and then dropped, which leaves every other
+ * pair an independent Bernoulli(p). Cost O(synapses of the row + 1). */
 uint64_t conn_row_fixed_probability(const conn_ctx *c, uint32_t pre, uint32_t *out) {
   double p = c->proj->rule.p;
   if (!(p > 0.0))
@@ -32,19 +32,17 @@ uint64_t conn_row_fixed_probability(const conn_ctx *c, uint32_t pre, uint32_t *o
   if (p >= 1.0)
     return conn_row_all_to_all(c, pre, out);
   uint64_t prefix = rng_hash_prefix(c->seed, c->stream, pre);
-  uint64_t n = 0;
-  double j = -1.0; /* last position, as a double so huge gaps cannot overflow */
+  uint64_t n = 0, next = 0; /* next: first post not yet passed */
   for (uint64_t k = 0;; k++) {
-    double u = rng_u01(rng_hash_finish(prefix, k));
-    double gap = floor(log1p(-u) / c->log1mp);
-    j += gap + 1.0;
-    if (j >= (double)c->npost)
+    double gap = log1p(-rng_u01(rng_hash_finish(prefix, k))) * c->inv_log1mp; /* >= 0 */
+    if (gap >= (double)(c->npost - next)) /* floor(gap) >= remaining posts: row done */
       break;
-    uint32_t post = (uint32_t)j;
+    uint64_t post = next + (uint64_t)gap; /* truncation is floor here: gap >= 0 */
+    next = post + 1;
     if (c->no_self && post == pre)
       continue;
     if (out)
-      out[n] = post;
+      out[n] = (uint32_t)post;
     n++;
   }
   return n;

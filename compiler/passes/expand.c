@@ -230,7 +230,8 @@ static bool init_ctx(conn_ctx *c, const ir_module *m, uint32_t p, ir_diag *d) {
       ir_error(d, pr->rule.loc, "fixed_probability p of '%s' must be in [0, 1]; got %g", pr->name, pr->rule.p);
       return false;
     }
-    c->log1mp = log1p(-pr->rule.p);
+    if (pr->rule.p > 0.0 && pr->rule.p < 1.0)
+      c->inv_log1mp = 1.0 / log1p(-pr->rule.p);
     return true;
   case IR_CONN_DISTANCE:
     return conn_distance_prepare(c, d);

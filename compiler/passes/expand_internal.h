@@ -32,7 +32,7 @@ typedef struct conn_ctx {
   bool no_self;      /* pre and post are the same population and allow_self is false */
   uint64_t seed;
   uint64_t stream;   /* RNG_STREAM(RNG_KIND_CONN, proj_index) */
-  double log1mp;     /* fixed_probability: log(1 - p) */
+  double inv_log1mp; /* fixed_probability: 1 / log1p(-p) */
   uint64_t row_bound; /* if nonzero: rows are generated once into buffers (at most this long) */
   dist_tables dist;
 } conn_ctx;
