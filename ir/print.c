@@ -425,8 +425,9 @@ static void print_plasticity(FILE *out, const ir_module *m, const ir_projection 
     fputc(',', out);
   }
   fprintf(out, "form=%s", p->anti_hebbian ? "anti_hebbian" : "hebbian");
+  /* the rule's parameters go on a continuation line: newlines are blanks inside parentheses */
   for (uint32_t i = 0; desc && i < desc->nparams; i++) {
-    fprintf(out, ",%s=", desc->params[i].name);
+    fprintf(out, i ? ",%s=" : ",\n    %s=", desc->params[i].name);
     print_value(out, &p->plast_params[i]);
   }
   fputs(")\n", out);
