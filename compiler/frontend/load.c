@@ -94,6 +94,7 @@ static char *stem(const char *filename) {
 
 ir_module *fe_yaml_parse(const char *text, size_t len, const char *filename, const char *basedir, ir_diag *d) {
   if (!filename) filename = "<input>";
+  if (!text) len = 0, text = ""; /* libyaml asserts on a NULL buffer */
   unsigned errors = ir_diag_error_count(d);
   char *name = stem(filename);
   ir_module *m = ir_module_create(name && *name ? name : "model");

@@ -460,6 +460,10 @@ static void test_probes_and_protocol(void **state) {
 static void test_yaml_errors(void **state) {
   (void)state;
   expect_error("", 1, 1, "empty model");
+  ir_diag *d = ir_diag_create(NULL);
+  assert_null(fe_yaml_parse(NULL, 0, NULL, NULL, d));
+  assert_int_equal(ir_diag_error_count(d), 1);
+  ir_diag_destroy(d);
   expect_error("astroc: 1\nneurons: [\n", 3, 1, "YAML syntax error");
   expect_error("astroc: 1\nneurons:\n\ta: 1\n", 3, 1, "tabs are not allowed");
   expect_error("astroc: 1\nastroc: 1\n", 2, 1, "duplicate key 'astroc' (first given at line 1)");
