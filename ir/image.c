@@ -925,6 +925,7 @@ static void check_refs(ctx *cx) {
       fail(cx, "image corrupt: probe '%s' targets a missing node", p->name);
       break;
     }
+    if (p->every == 0) fail(cx, "image corrupt: probe '%s' records every 0 steps", p->name);
     uint64_t n = ir_node_size(m, p->target);
     for (uint32_t k = 0; k < p->nindices && !cx->bad; k++)
       if (p->indices[k] >= n) fail(cx, "image corrupt: probe '%s' records element %u of %llu", p->name, p->indices[k], (unsigned long long)n);

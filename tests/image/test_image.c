@@ -309,6 +309,17 @@ static void put32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
+static char *print_module(const ir_module *m) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  assert_non_null(f);
+  ir_print_options opt = {.synapses = true};
+  ir_print(m, f, &opt);
+  fclose(f);
+  return text;
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_crc32_known_value(void **state) {
@@ -331,6 +342,12 @@ static void test_round_trip_every_kind(void **state) {
   ir_module *back = ir_image_read(data, len, "t.aimg", d);
   assert_non_null(back);
   same_module(m, back);
+  /* the textual IR agrees too */
+  char *ta = print_module(m), *tb = print_module(back);
+  assert_true(strlen(ta) > 100);
+  assert_string_equal(ta, tb);
+  free(ta);
+  free(tb);
   /* re-encoding the decoded module gives the same bytes */
   size_t len2;
   uint8_t *data2 = encode(back, &len2);
