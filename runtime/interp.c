@@ -202,7 +202,6 @@ static bool create_rest(rt_interp *s, ir_diag *d) {
 
 static void *interp_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, uint64_t seed,
                            const rt_options *opt, ir_diag *d) {
-  (void)opt;
   struct rt_interp_full *f = calloc(1, sizeof(*f));
   if (!f) {
     ir_error(d, m->loc, "out of memory creating the simulation");
@@ -213,6 +212,7 @@ static void *interp_create(rt_sim *sim, const ir_module *m, ir_numerics numerics
   s->m = m;
   s->fixed = numerics == IR_NUMERICS_FIXED;
   s->seed = seed;
+  s->data_dir = opt ? opt->data_dir : NULL;
   unsigned before = ir_diag_error_count(d);
   if (!(m->dt > 0)) {
     ir_error(d, m->loc, "the time step dt must be positive");

@@ -110,6 +110,7 @@ typedef struct rt_var_list {
 struct rt_interp {
   rt_sim *sim;
   const ir_module *m;
+  const char *data_dir; /* rt_options.data_dir: where datasets live, NULL for the default search */
   bool fixed;
   uint64_t seed;
   uint64_t step;
