@@ -15,7 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static char path[64];
   if (!path[0]) snprintf(path, sizeof path, "/dev/shm/astroc-fuzz-%d", (int)getpid());
   if (size < 1) return 0;
-  FILE *f = fopen(path, "wb"); fwrite(data + 1, 1, size - 1, f); fclose(f);
+  FILE *f = fopen(path, "wb");
+  if (!f) return 0;
+  fwrite(data + 1, 1, size - 1, f);
+  fclose(f);
   ir_diag *d = ir_diag_create(NULL);
   rt_dataset *ds;
   if (data[0] & 1) {
