@@ -276,6 +276,217 @@ static void test_dense_reference(void **state) {
   ir_module_destroy(m);
 }
 
+
+/* ---------------------------------------------------------------- the dense reference (fixed) */
+
+/* Constants derived by hand from docs/numerics.md for this network (v_unit 1 mV, dt 1 ms):
+ * every projection has |w| <= 3 mV and bounds within [-3, 3] mV -> exponent -5, mantissa 96,
+ * word 96*256 = 24576, into fine units x2^(6-5) = x2. Kernel Q12 round(4096 e^-s), s = 0..10.
+ * leak round(4096/64) = 64, threshold 20*64 = 1280, inject 100*64 = 6400, refractory 2.
+ * STDP: trace inc 6554, factor round(65536 e^-0.1) = 59299, a_plus round(0.15*32*256) = 1229,
+ * a_minus 1*32*256 = 8192. Astrocyte Q16: a0 = b_a = 9830, w_a = 983, k = 655. */
+static const int64_t KQ[11] = {4096, 1507, 554, 204, 75, 28, 10, 4, 1, 1, 0};
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && a < 0); }
+static int64_t rr16(int64_t x) { return floor_div(x + 32768, 65536); }
+
+typedef struct fproj {
+  int pre, post, n_pre, n_post;
+  bool anti;
+  int64_t lo, hi;
+  uint8_t *conn;
+  int64_t *w, *xpre, *xpost;
+} fproj;
+
+typedef struct fdense {
+  int n[NPOP];
+  int64_t *v[NPOP];
+  int *ref[NPOP];
+  long *last[NPOP];
+  uint8_t *spk[NPOP];
+  uint64_t pq[784];
+  fproj pj[6];
+  int64_t a;
+} fdense;
+
+static void fdense_init(fdense *D, const ir_module *m) {
+  for (int k = 0; k < NPOP; k++) {
+    D->n[k] = (int)m->pops[k].size;
+    D->v[k] = calloc(D->n[k], sizeof(int64_t));
+    D->ref[k] = calloc(D->n[k], sizeof(int));
+    D->last[k] = malloc(D->n[k] * sizeof(long));
+    D->spk[k] = calloc(D->n[k], 1);
+    for (int i = 0; i < D->n[k]; i++)
+      D->last[k][i] = -1000000;
+  }
+  for (int i = 0; i < 784; i++)
+    D->pq[i] = (uint64_t)llround(
+        pass_sample_value(&m->inputs[0].p, m->seed, RNG_STREAM(RNG_KIND_RUNTIME, 0), 0, (uint64_t)i) * 4294967296.0);
+  for (int k = 0; k < 6; k++) {
+    const ir_projection *q = &m->projs[k];
+    fproj *P = &D->pj[k];
+    P->pre = (int)q->pre.index;
+    P->post = (int)q->post.index;
+    P->n_pre = D->n[P->pre];
+    P->n_post = D->n[P->post];
+    P->anti = q->anti_hebbian;
+    P->lo = P->pre == P_EXC ? 0 : -24576;
+    P->hi = P->pre == P_INH ? 0 : 24576;
+    P->conn = calloc((size_t)P->n_pre * P->n_post, 1);
+    P->w = calloc((size_t)P->n_pre * P->n_post, sizeof(int64_t));
+    P->xpre = calloc(P->n_pre, sizeof(int64_t));
+    P->xpost = calloc(P->n_post, sizeof(int64_t));
+    const ir_csr *c = q->csr;
+    for (uint32_t i = 0; i < c->npre; i++)
+      for (uint64_t s = c->row_ptr[i]; s < c->row_ptr[i + 1]; s++) {
+        P->conn[(size_t)i * P->n_post + c->col[s]] = 1;
+        P->w[(size_t)i * P->n_post + c->col[s]] = c->weight[s] > 0 ? 24576 : -24576;
+      }
+  }
+  D->a = 9830;
+}
+
+static void fdense_free(fdense *D) {
+  for (int k = 0; k < NPOP; k++) {
+    free(D->v[k]);
+    free(D->ref[k]);
+    free(D->last[k]);
+    free(D->spk[k]);
+  }
+  for (int k = 0; k < 6; k++) {
+    free(D->pj[k].conn);
+    free(D->pj[k].w);
+    free(D->pj[k].xpre);
+    free(D->pj[k].xpost);
+  }
+}
+
+static void fdense_step(fdense *D, const ir_module *m, long t) {
+  int64_t inj[784];
+  for (int i = 0; i < 784; i++)
+    inj[i] = (rng_hash4(m->seed, RNG_STREAM(RNG_KIND_INPUT, 0), (uint64_t)i, (uint64_t)t) >> 32) < D->pq[i] ? 6400 : 0;
+  for (int k = 0; k < NPOP; k++)
+    for (int i = 0; i < D->n[k]; i++) {
+      D->spk[k][i] = D->v[k][i] >= 1280 && D->ref[k][i] == 0;
+      if (D->spk[k][i]) {
+        D->v[k][i] = 0;
+        D->last[k][i] = t;
+      }
+    }
+  for (int post = 0; post < NPOP; post++) {
+    int64_t *syn = calloc(D->n[post], sizeof(int64_t)), *acc = calloc(D->n[post], sizeof(int64_t));
+    for (int k = 0; k < 6; k++) {
+      fproj *P = &D->pj[k];
+      if (P->post != post)
+        continue;
+      memset(acc, 0, D->n[post] * sizeof(int64_t));
+      for (int i = 0; i < P->n_pre; i++) {
+        long s = t - D->last[P->pre][i];
+        if (s < 0 || s > 10)
+          continue;
+        for (int j = 0; j < P->n_post; j++)
+          if (P->conn[(size_t)i * P->n_post + j])
+            acc[j] += floor_div(P->w[(size_t)i * P->n_post + j], 256) * KQ[s];
+      }
+      for (int j = 0; j < P->n_post; j++)
+        syn[j] += floor_div(acc[j] * 2 + 2048, 4096);
+    }
+    for (int j = 0; j < D->n[post]; j++) {
+      int64_t v = D->v[post][j] * 4032 / 4096 + syn[j] + (post == P_INP ? inj[j] : 0); /* C division truncates */
+      D->v[post][j] = v > 8388607 ? 8388607 : v < -8388607 ? -8388607 : v;
+      D->ref[post][j] = D->spk[post][j] ? 2 : (D->ref[post][j] > 0 ? D->ref[post][j] - 1 : 0);
+    }
+    free(syn);
+    free(acc);
+  }
+  int64_t am = rr16(8192 * D->a);
+  for (int k = 0; k < 6; k++) {
+    fproj *P = &D->pj[k];
+    const uint8_t *sp = D->spk[P->pre], *sq = D->spk[P->post];
+    for (int i = 0; i < P->n_pre; i++)
+      for (int j = 0; j < P->n_post; j++) {
+        size_t x = (size_t)i * P->n_post + j;
+        if (!P->conn[x] || !(sp[i] || sq[j]))
+          continue;
+        int64_t w = P->w[x];
+        if (sp[i])
+          w += P->anti ? rr16(1229 * P->xpost[j]) : -rr16(am * P->xpost[j]);
+        if (sq[j])
+          w += P->anti ? -rr16(am * P->xpre[i]) : rr16(1229 * P->xpre[i]);
+        P->w[x] = w < P->lo ? P->lo : w > P->hi ? P->hi : w;
+      }
+    for (int i = 0; i < P->n_pre; i++)
+      P->xpre[i] = rr16((6554 * sp[i] + P->xpre[i]) * 59299);
+    for (int j = 0; j < P->n_post; j++)
+      P->xpost[j] = rr16((6554 * sq[j] + P->xpost[j]) * 59299);
+  }
+  long diff = 0;
+  for (int i = 0; i < D->n[P_EXC]; i++)
+    diff += D->spk[P_EXC][i];
+  for (int i = 0; i < D->n[P_INH]; i++)
+    diff += D->spk[P_INH][i];
+  for (int i = 0; i < D->n[P_INP]; i++)
+    diff -= D->spk[P_INP][i];
+  D->a += rr16((983 * diff + 9830 - D->a) * 655);
+}
+
+typedef struct fcounter {
+  fdense *D;
+  uint64_t mismatches, spikes;
+} fcounter;
+
+static void fcmp_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
+  fcounter *c = ctx;
+  (void)step;
+  if (src.kind != IR_NODE_POPULATION)
+    return;
+  uint32_t expect = 0;
+  for (int i = 0; i < c->D->n[src.index]; i++)
+    expect += c->D->spk[src.index][i];
+  if (expect != n)
+    c->mismatches++;
+  for (uint32_t k = 0; k < n; k++)
+    if (!c->D->spk[src.index][idx[k]])
+      c->mismatches++;
+  c->spikes += n;
+}
+
+static void test_dense_reference_fixed(void **state) {
+  (void)state;
+  ir_module *m = build(IR_NUMERICS_FIXED);
+  static fdense D;
+  fdense_init(&D, m);
+  rt_sim *s = t_create(m);
+  fcounter c = {&D, 0, 0};
+  rt_sim_on_spikes(s, fcmp_spikes, &c);
+  ir_ref astro = {IR_NODE_ASTROCYTE, 0};
+  for (long t = 0; t < NSTEPS; t++) {
+    fdense_step(&D, m, t);
+    t_run(s, 1);
+    if (t % 25 == 0 || t == NSTEPS - 1) {
+      assert_int_equal((int64_t)t_read(s, astro, "a", 0), D.a);
+      for (int k = 0; k < NPOP; k++)
+        assert_int_equal((int64_t)t_read(s, t_pop(k), "v", (uint32_t)(t % D.n[k])), D.v[k][t % D.n[k]]);
+      for (int k = 0; k < 6; k++) {
+        const ir_csr *csr = m->projs[k].csr;
+        for (uint64_t q = 0; q < csr->nsyn; q += csr->nsyn / 7 + 1) {
+          uint32_t i = 0;
+          while (csr->row_ptr[i + 1] <= q)
+            i++;
+          int64_t w = (int64_t)t_read(s, (ir_ref){IR_NODE_PROJECTION, (uint32_t)k}, "w", (uint32_t)q);
+          assert_int_equal(w, D.pj[k].w[(size_t)i * D.pj[k].n_post + csr->col[q]]);
+        }
+      }
+    }
+  }
+  assert_int_equal(c.mismatches, 0);
+  assert_true(c.spikes > 1000);
+  assert_true(D.a != 9830);
+  rt_sim_destroy(s);
+  fdense_free(&D);
+  ir_module_destroy(m);
+}
+
 /* ---------------------------------------------------------------- checkpoints, determinism */
 
 static void record(rt_sim *s, t_raster *r) { rt_sim_on_spikes(s, t_on_spikes, r); }
@@ -340,6 +551,7 @@ static void test_checkpoint_fixed(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dense_reference),
+      cmocka_unit_test(test_dense_reference_fixed),
       cmocka_unit_test(test_checkpoint_float),
       cmocka_unit_test(test_checkpoint_fixed),
   };
