@@ -478,6 +478,29 @@ static void test_parse_minimal_and_defaults(void **state) {
   ir_diag_destroy(d);
 }
 
+/* Windows line ends read the same as Unix ones. */
+static void test_parse_crlf(void **state) {
+  (void)state;
+  ir_module *m = make_small(true);
+  char *lf = print_to_string(m, true);
+  size_t n = strlen(lf), k = 0;
+  char *crlf = malloc(2 * n + 1);
+  for (size_t i = 0; i < n; i++) {
+    if (lf[i] == '\n') crlf[k++] = '\r';
+    crlf[k++] = lf[i];
+  }
+  crlf[k] = '\0';
+  ir_module *p = reparse(crlf);
+  assert_non_null(p);
+  char *again = print_to_string(p, true);
+  assert_string_equal(again, lf);
+  free(again);
+  free(crlf);
+  free(lf);
+  ir_module_destroy(p);
+  ir_module_destroy(m);
+}
+
 /* ---------------------------------------------------------------- parse errors */
 
 typedef struct bad_text {
@@ -585,7 +608,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_round_trip_values),    cmocka_unit_test(test_float_exactness),
       cmocka_unit_test(test_golden_small),         cmocka_unit_test(test_golden_small_expanded),
       cmocka_unit_test(test_csr_summary),          cmocka_unit_test(test_parse_minimal_and_defaults),
-      cmocka_unit_test(test_parse_errors),         cmocka_unit_test(test_parse_prefixes),
+      cmocka_unit_test(test_parse_crlf),           cmocka_unit_test(test_parse_errors),         cmocka_unit_test(test_parse_prefixes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
