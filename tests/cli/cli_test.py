@@ -20,6 +20,8 @@ LIF = os.path.join(EXAMPLES, "lif_small.yaml")
 
 def run(*args, expect=0):
     p = subprocess.run([ASTROC, *args], capture_output=True, text=True)
+    if "Sanitizer" in p.stderr or "runtime error:" in p.stderr:  # sanitizer builds: never acceptable
+        sys.exit(f"astroc {' '.join(args)}: sanitizer report\n{p.stderr}")
     if p.returncode != expect:
         sys.exit(f"astroc {' '.join(args)}: exit {p.returncode}, expected {expect}\n"
                  f"stdout: {p.stdout}\nstderr: {p.stderr}")
