@@ -13,13 +13,14 @@ typedef struct dist_offset {
 /* Distance-rule tables, built once per projection (conn_distance.c). */
 typedef struct dist_tables {
   uint32_t nx, ny, nz;       /* grid shape */
-  int32_t rx, ry, rz;        /* half-extent of the offset box per axis */
-  double *pbox;              /* (2rx+1)(2ry+1)(2rz+1) probabilities, 0 where below P_MIN */
-  dist_offset *offs;         /* offsets with p >= P_MIN (sparse mode) */
+  uint32_t n2max;            /* largest squared offset (in sites) that may have p >= P_MIN */
+  double *ptab;              /* n2max + 1 probabilities by squared offset, 0 where below P_MIN */
+  int32_t rx, ry, rz;        /* half-extent of the box of offsets with n2 <= n2max, per axis */
+  dist_offset *offs;         /* sparse loop: offsets with p > 0; NULL when the box is too large */
   uint64_t noffs;
   uint32_t *site_to_post;    /* grid site -> post neuron, UINT32_MAX if none */
-  const uint32_t *pre_sites, *post_sites;
-  int32_t *post_xyz;         /* dense mode: 3 site coordinates per post */
+  int32_t *post_xyz;         /* 3 site coordinates per post */
+  const uint32_t *pre_sites;
   bool dense;                /* loop over all posts (ascending) instead of over offsets */
 } dist_tables;
 
