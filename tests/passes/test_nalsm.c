@@ -66,6 +66,7 @@ static void check_counts(ir_module *m, uint64_t counts[6]) {
   ir_diag *d = ir_diag_create(stderr);
   assert_true(pass_layout(m, d));
   assert_true(pass_expand_threads(m, d, 2));
+  assert_true(ir_verify(m, d));
   ir_diag_destroy(d);
   uint64_t liquid = 0;
   for (int k = 0; k < 4; k++) {

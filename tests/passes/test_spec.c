@@ -70,7 +70,7 @@ static void test_spec_fixed_probability(void **state) {
   for (uint32_t i = 0; i < 300; i++) {
     uint64_t next = 0;
     for (uint64_t k = 0;; k++) {
-      double g = log1p(-rng_u01(rng_hash4(5, CONN(0), i, k))) * inv;
+      double g = log(1.0 - rng_u01(rng_hash4(5, CONN(0), i, k))) * inv;
       if (g >= (double)(300 - next))
         break;
       uint64_t j = next + (uint64_t)floor(g);
