@@ -114,20 +114,28 @@ void ir_diag_report(ir_diag *d, ir_severity sev, ir_loc loc, const char *fmt, ..
 unsigned ir_diag_error_count(const ir_diag *d) { return d->errors; }
 const char *ir_diag_last(const ir_diag *d) { return d->last; }
 
-/* Edit distance with a two-row table; names are short keys, so O(n*m) is fine. */
+/* Optimal-string-alignment distance (Levenshtein plus adjacent transpositions, so "lfi" is one edit
+ * from "lif"); three rows, since names are short keys. */
 static size_t edit_distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   if (la > 64 || lb > 64) return SIZE_MAX;
-  size_t prev[65], cur[65];
+  size_t rows[3][65];
+  size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
   for (size_t j = 0; j <= lb; j++) prev[j] = j;
   for (size_t i = 1; i <= la; i++) {
     cur[0] = i;
     for (size_t j = 1; j <= lb; j++) {
       size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
       size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-      cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      size_t best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
+        best = prev2[j - 2] + 1;
+      cur[j] = best;
     }
-    memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+    size_t *t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
   }
   return prev[lb];
 }
