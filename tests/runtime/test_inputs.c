@@ -1,7 +1,10 @@
 /* test_inputs.c — inputs (spike files, poisson, injection), error reports, state variable lists. */
 #include <stdio.h>
 
+#include <math.h>
+
 #include "rt_test.h"
+#include "passes.h"
 
 /* Creates a simulation, expecting failure; returns the printed diagnostics (malloc'd). */
 static char *create_fails(const ir_module *m, const char *engine) {
@@ -158,12 +161,33 @@ static void test_weight_too_large(void **state) {
   ir_module_destroy(m);
 }
 
+/* A distribution is drawn once per neuron at creation, keyed by (seed, population, parameter, neuron). */
+static void test_param_distribution(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("t");
+  m->seed = 99;
+  int32_t p = ir_add_population(m, "n", IR_NEURON_LIF, 50, T_LOC);
+  ir_value v = {.kind = IR_VAL_UNIFORM, .dim = IR_DIM_VOLTAGE, .a = -5, .b = 5};
+  m->pops[p].params[IR_P_LIF_V_INIT] = v;
+  rt_sim *s = t_create(m);
+  double distinct = 0;
+  for (uint32_t i = 0; i < 50; i++) {
+    double want = (float)pass_sample_value(&v, 99, RNG_STREAM(RNG_KIND_NEURON_PARAM, p), IR_P_LIF_V_INIT, i);
+    assert_true(t_read(s, t_pop(p), "v", i) == want);
+    assert_in_range((long)floor(want), -5, 4);
+    distinct += i > 0 && want != t_read(s, t_pop(p), "v", i - 1);
+  }
+  assert_true(distinct > 45);
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_spike_file),       cmocka_unit_test(test_spike_file_errors),
       cmocka_unit_test(test_poisson_rate),     cmocka_unit_test(test_inject_lif_fixed),
       cmocka_unit_test(test_unsupported),      cmocka_unit_test(test_not_expanded),
-      cmocka_unit_test(test_weight_too_large),
+      cmocka_unit_test(test_weight_too_large), cmocka_unit_test(test_param_distribution),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
