@@ -204,56 +204,44 @@ static bool checksum_ok(const unsigned char *p, size_t n) {
   return stored == fnv1a(p, n - 8);
 }
 
-static unsigned char *read_all(FILE *f, size_t *n) {
-  size_t cap = 1 << 16, len = 0;
-  unsigned char *p = malloc(cap);
-  while (p) {
-    len += fread(p + len, 1, cap - len, f);
-    if (len < cap)
-      break;
-    unsigned char *q = realloc(p, cap * 2);
-    if (!q) {
-      free(p);
-      return NULL;
-    }
-    p = q;
-    cap *= 2;
-  }
-  *n = len;
+/* Reads at most `want` bytes: a checkpoint may be followed by other data in the same file. */
+static unsigned char *read_some(FILE *f, size_t want, size_t *n) {
+  unsigned char *p = malloc(want ? want : 1);
+  if (p)
+    *n = fread(p, 1, want, f);
   return p;
 }
 
 bool rt_interp_restore(void *e, FILE *f, ir_diag *d) {
   rt_interp *s = e;
   ir_loc loc = s->m->loc;
-  size_t n;
-  unsigned char *p = read_all(f, &n);
-  if (!p) {
-    ir_error(d, loc, "out of memory reading a checkpoint");
-    return false;
-  }
   buf want = {0};
   rt_interp probe = *s;
   probe.step = 0;
   put_header(&want, &probe);
-  const char *err = NULL;
   size_t payload = 0;
   for (size_t r = 0; r < s->nreg; r++)
     payload += type_size(s->reg[r].type) * s->reg[r].n;
-  if (want.oom)
-    err = "out of memory reading a checkpoint";
-  else if (n < 8 || memcmp(p, CKPT_MAGIC, 8) != 0)
+  size_t n = 0;
+  unsigned char *p = want.oom ? NULL : read_some(f, want.n + payload + 8, &n);
+  if (!p) {
+    free(want.p);
+    ir_error(d, loc, "out of memory reading a checkpoint");
+    return false;
+  }
+  const char *err = NULL;
+  if (n < 8 || memcmp(p, CKPT_MAGIC, 8) != 0)
     err = "not an astroc checkpoint (bad magic)";
   else if (n < 12 || memcmp(p + 8, want.p + 8, 4) != 0)
     err = "unsupported checkpoint version";
-  else if (n != want.n + payload + 8)
-    err = "checkpoint does not match this simulation (different module, numerics or engine) or is truncated";
-  else if (!checksum_ok(p, n))
-    err = "checkpoint checksum mismatch (corrupted file)";
+  else if (n < want.n || memcmp(p + 32, want.p + 32, want.n - 32) != 0)
+    err = "checkpoint does not match this simulation (different module, numerics or engine)";
   else if (memcmp(p + 12, want.p + 12, 12) != 0)
     err = "checkpoint was made with different numerics or seed";
-  else if (memcmp(p + 32, want.p + 32, want.n - 32) != 0)
-    err = "checkpoint does not match this simulation (different module, numerics or engine)";
+  else if (n != want.n + payload + 8)
+    err = "checkpoint is truncated";
+  else if (!checksum_ok(p, n))
+    err = "checkpoint checksum mismatch (corrupted file)";
   if (err) {
     ir_error(d, loc, "%s", err);
     free(want.p);

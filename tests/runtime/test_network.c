@@ -518,14 +518,26 @@ static void checkpoint_case(ir_numerics num) {
   t_run(c, 150);
   assert_int_equal(ra.n, rc.n);
   assert_memory_equal(ra.e, rc.e, ra.n * sizeof(uint64_t));
-  /* A corrupted checkpoint is refused. */
-  rewind(f);
-  fseek(f, 40, SEEK_SET);
-  fputc(0x5a, f);
+  /* A corrupted checkpoint (one payload byte) is refused by its checksum. */
+  fseek(f, -100, SEEK_END);
+  int byte = fgetc(f);
+  fseek(f, -100, SEEK_END);
+  fputc(byte ^ 0x5a, f);
   rewind(f);
   ir_diag *q = ir_diag_create(NULL);
   assert_false(rt_sim_restore(c, f, q));
-  assert_non_null(strstr(ir_diag_last(q), "checkpoint"));
+  assert_non_null(strstr(ir_diag_last(q), "checksum mismatch"));
+  /* A checkpoint of the other numerics mode does not match this simulation. */
+  ir_module *m2 = build(num == IR_NUMERICS_FLOAT ? IR_NUMERICS_FIXED : IR_NUMERICS_FLOAT);
+  rt_sim *other = t_create(m2);
+  FILE *g = tmpfile();
+  assert_true(rt_sim_save(other, g, d));
+  rewind(g);
+  assert_false(rt_sim_restore(c, g, q));
+  assert_non_null(strstr(ir_diag_last(q), "does not match this simulation"));
+  fclose(g);
+  rt_sim_destroy(other);
+  ir_module_destroy(m2);
   ir_diag_destroy(q);
   fclose(f);
   free(ra.e);
