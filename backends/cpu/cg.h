@@ -1,0 +1,45 @@
+/* cg.h — internal to backends/cpu: the program object and the IR-building helpers the generators share. */
+#ifndef ASTROC_BE_CPU_CG_H
+#define ASTROC_BE_CPU_CG_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "be_cpu.h"
+
+struct be_cpu_program {
+  LLVMOrcThreadSafeContextRef tsc; /* owns ctx (shared with a JIT that received the module) */
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;         /* owned; NULL once handed over to a JIT */
+  LLVMTargetMachineRef tm;   /* host target machine, owned */
+  LLVMBuilderRef b;
+  bool optimized, handed_over;
+};
+
+/* Common types of a program. */
+typedef struct cg_types {
+  LLVMTypeRef v, i1, i8, i16, i32, i64, f32, p8, p16, p32, p64, pf, pp8;
+} cg_types;
+cg_types be_cpu_cg_types(LLVMContextRef c);
+
+/* Copies msg into err (truncating), returns false: `return be_cpu_fail(err, n, "...")`. */
+bool be_cpu_fail(char *err, size_t errlen, const char *msg);
+
+/* Declares the exported wrapper `name(void **ptrs, int64 *ints)` and an internal, always-inlined
+ * `name.body` with the given parameter types; pointer parameters of the body are noalias, so once
+ * inlined the loop vectoriser needs no runtime alias checks. Returns the body; *wrapper the wrapper. */
+LLVMValueRef be_cpu_cg_split(be_cpu_program *p, const char *name, LLVMTypeRef *params, unsigned nparams,
+                             LLVMValueRef *wrapper);
+/* Fills the wrapper: loads ptrs[pslot[k]] (cast to params[k]) or ints[islot[k]] (for integer params),
+ * calls the body, returns. islot[k] < 0 means a pointer parameter. */
+void be_cpu_cg_fill_wrapper(be_cpu_program *p, LLVMValueRef wrapper, LLVMValueRef body, LLVMTypeRef *params,
+                            const int *slot, const bool *is_int, unsigned nparams);
+
+/* Element pointer of base[i] for element type t. */
+static inline LLVMValueRef cg_gep(LLVMBuilderRef b, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i) {
+  return LLVMBuildInBoundsGEP2(b, t, base, &i, 1, "");
+}
+static inline LLVMValueRef cg_i64(cg_types *T, int64_t v) { return LLVMConstInt(T->i64, (unsigned long long)v, 1); }
+
+#endif

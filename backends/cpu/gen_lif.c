@@ -1,0 +1,183 @@
+/* gen_lif.c — generates the fused event delivery + lif update of one population (docs/numerics.md, "lif").
+ *
+ * One loop over the neurons [lo, hi), branch-free (every conditional is a select) so LLVM's loop
+ * vectoriser turns it into SIMD code. Per neuron: the ring slots of the incoming projections are summed
+ * (and cleared) into the synaptic input, u and v are updated in exactly the interp's order of operations,
+ * the spike flag is written as a byte (0 or 1) for a separate compaction pass.
+ */
+#include "cg.h"
+
+#define MAX_IN 16 /* incoming projections a generated update can take */
+
+#define FINE_MAX ((INT64_C(1) << 23) - 1)
+
+typedef struct lif_ctx {
+  be_cpu_program *p;
+  LLVMBuilderRef b;
+  cg_types T;
+  const be_cpu_lif *s;
+  LLVMValueRef fn, i; /* body function, loop index (i64) */
+} lif_ctx;
+
+/* Parameter k of neuron i: a folded constant or a load from its array (body parameter 5 + k). */
+static LLVMValueRef param(lif_ctx *c, int k, bool as_float) {
+  LLVMBuilderRef b = c->b;
+  bool fl = as_float && k != BE_CPU_LIF_P_NREF;
+  if (c->s->fold[k])
+    return fl ? LLVMConstReal(c->T.f32, c->s->f[k]) : LLVMConstInt(c->T.i64, (unsigned long long)c->s->q[k], 1);
+  LLVMValueRef arr = LLVMGetParam(c->fn, 5 + k);
+  LLVMTypeRef et = fl ? c->T.f32 : c->T.i32;
+  LLVMValueRef x = LLVMBuildLoad2(b, et, cg_gep(b, et, arr, c->i), "");
+  return fl ? x : LLVMBuildSExt(b, x, c->T.i64, "");
+}
+
+/* decay(x, k) = sign(x) * ((|x| * k) >> 12), k = 4096 - off - d (i64). */
+static LLVMValueRef decay(lif_ctx *c, LLVMValueRef x, LLVMValueRef k) {
+  LLVMBuilderRef b = c->b;
+  LLVMValueRef zero = cg_i64(&c->T, 0);
+  LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, x, zero, "");
+  LLVMValueRef ax = LLVMBuildSelect(b, neg, LLVMBuildNeg(b, x, ""), x, "");
+  LLVMValueRef m = LLVMBuildAShr(b, LLVMBuildMul(b, ax, k, ""), cg_i64(&c->T, 12), "");
+  return LLVMBuildSelect(b, neg, LLVMBuildNeg(b, m, ""), m, "");
+}
+
+static LLVMValueRef sat24(lif_ctx *c, LLVMValueRef x) {
+  LLVMBuilderRef b = c->b;
+  LLVMValueRef hi = cg_i64(&c->T, FINE_MAX), lo = cg_i64(&c->T, -FINE_MAX);
+  x = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, x, hi, ""), hi, x, "");
+  return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, lo, ""), lo, x, "");
+}
+
+/* The synaptic input of neuron i: the sum of the incoming ring slots, each cleared after reading. */
+static LLVMValueRef synaptic_input(lif_ctx *c) {
+  LLVMBuilderRef b = c->b;
+  bool fx = c->s->fixed;
+  LLVMTypeRef et = fx ? c->T.i64 : c->T.f32;
+  LLVMValueRef zero = fx ? cg_i64(&c->T, 0) : LLVMConstReal(c->T.f32, 0.0);
+  LLVMValueRef syn = zero;
+  for (uint32_t k = 0; k < c->s->nin; k++) {
+    LLVMValueRef cell = cg_gep(b, et, LLVMGetParam(c->fn, 13 + k), c->i);
+    LLVMValueRef r = LLVMBuildLoad2(b, et, cell, "");
+    LLVMBuildStore(b, zero, cell);
+    if (fx) /* mantissa sum << (6 + e): exact, as the interp's multiply by 2^(6+e) */
+      syn = LLVMBuildAdd(b, syn, LLVMBuildShl(b, r, cg_i64(&c->T, c->s->shift[k]), ""), "");
+    else /* 0.0f + r0 + r1 ...: the interp's zeroed syn_f plus each projection in model order */
+      syn = LLVMBuildFAdd(b, syn, r, "");
+  }
+  return syn;
+}
+
+/* Loads forced[i] != 0 and the refractory counter; returns the common tail's inputs. */
+static void tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLVMValueRef r, LLVMValueRef vn,
+                 LLVMValueRef vzero, LLVMTypeRef vt) {
+  LLVMBuilderRef b = c->b;
+  cg_types *T = &c->T;
+  LLVMValueRef fb = LLVMBuildLoad2(b, T->i8, cg_gep(b, T->i8, LLVMGetParam(c->fn, 11), c->i), "");
+  LLVMValueRef forced = LLVMBuildICmp(b, LLVMIntNE, fb, LLVMConstInt(T->i8, 0, 0), "");
+  LLVMValueRef fire = LLVMBuildOr(b, vfire, forced, "fire");
+  LLVMValueRef vout = LLVMBuildSelect(b, LLVMBuildOr(b, inref, fire, ""), vzero, vn, "");
+  LLVMValueRef nref = LLVMBuildTrunc(b, param(c, BE_CPU_LIF_P_NREF, false), T->i32, "");
+  LLVMValueRef rdec = LLVMBuildSub(b, r, LLVMBuildZExt(b, inref, T->i32, ""), "");
+  LLVMValueRef rout = LLVMBuildSelect(b, fire, nref, rdec, "");
+  LLVMBuildStore(b, LLVMBuildZExt(b, fire, T->i8, ""), cg_gep(b, T->i8, LLVMGetParam(c->fn, 12), c->i));
+  LLVMBuildStore(b, c->s->fixed ? LLVMBuildTrunc(b, vout, T->i32, "") : vout,
+                 cg_gep(b, vt, LLVMGetParam(c->fn, 2), c->i));
+  LLVMBuildStore(b, rout, cg_gep(b, T->i32, LLVMGetParam(c->fn, 4), c->i));
+}
+
+static void body_fixed(lif_ctx *c) {
+  LLVMBuilderRef b = c->b;
+  cg_types *T = &c->T;
+  LLVMValueRef pu = cg_gep(b, T->i32, LLVMGetParam(c->fn, 3), c->i);
+  LLVMValueRef pv = cg_gep(b, T->i32, LLVMGetParam(c->fn, 2), c->i);
+  LLVMValueRef u0 = LLVMBuildSExt(b, LLVMBuildLoad2(b, T->i32, pu, ""), T->i64, "");
+  LLVMValueRef ku = LLVMBuildSub(b, cg_i64(T, 4095), param(c, BE_CPU_LIF_P_DECAY_U, false), "");
+  LLVMValueRef u = sat24(c, LLVMBuildAdd(b, decay(c, u0, ku), synaptic_input(c), ""));
+  LLVMBuildStore(b, LLVMBuildTrunc(b, u, T->i32, ""), pu);
+  LLVMValueRef r = LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, 4), c->i), "");
+  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, LLVMConstInt(T->i32, 0, 0), "");
+  LLVMValueRef v0 = LLVMBuildSExt(b, LLVMBuildLoad2(b, T->i32, pv, ""), T->i64, "");
+  LLVMValueRef kv = LLVMBuildSub(b, cg_i64(T, 4096), param(c, BE_CPU_LIF_P_DECAY_V, false), "");
+  LLVMValueRef v = LLVMBuildAdd(b, decay(c, v0, kv), u, "");
+  v = LLVMBuildAdd(b, v, param(c, BE_CPU_LIF_P_BIAS, false), "");
+  if (c->s->has_inj)
+    v = LLVMBuildAdd(b, v, LLVMBuildLoad2(b, T->i64, cg_gep(b, T->i64, LLVMGetParam(c->fn, 10), c->i), ""), "");
+  v = sat24(c, v);
+  LLVMValueRef above = LLVMBuildICmp(b, LLVMIntSGT, v, param(c, BE_CPU_LIF_P_VTH, false), "");
+  LLVMValueRef vfire = LLVMBuildAnd(b, above, LLVMBuildNot(b, inref, ""), "");
+  tail(c, inref, vfire, r, v, cg_i64(T, 0), T->i32);
+}
+
+static void body_float(lif_ctx *c) {
+  LLVMBuilderRef b = c->b;
+  cg_types *T = &c->T;
+  LLVMValueRef pu = cg_gep(b, T->f32, LLVMGetParam(c->fn, 3), c->i);
+  LLVMValueRef pv = cg_gep(b, T->f32, LLVMGetParam(c->fn, 2), c->i);
+  LLVMValueRef u0 = LLVMBuildLoad2(b, T->f32, pu, "");
+  LLVMValueRef syn = synaptic_input(c);
+  LLVMValueRef u = LLVMBuildFAdd(b, LLVMBuildFMul(b, u0, param(c, BE_CPU_LIF_P_DECAY_U, true), ""), syn, "");
+  LLVMBuildStore(b, u, pu);
+  LLVMValueRef r = LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, 4), c->i), "");
+  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, LLVMConstInt(T->i32, 0, 0), "");
+  LLVMValueRef v0 = LLVMBuildLoad2(b, T->f32, pv, "");
+  LLVMValueRef v = LLVMBuildFAdd(b, LLVMBuildFMul(b, v0, param(c, BE_CPU_LIF_P_DECAY_V, true), ""), u, "");
+  v = LLVMBuildFAdd(b, v, param(c, BE_CPU_LIF_P_BIAS, true), "");
+  LLVMValueRef inj = c->s->has_inj
+                         ? LLVMBuildLoad2(b, T->f32, cg_gep(b, T->f32, LLVMGetParam(c->fn, 10), c->i), "")
+                         : LLVMConstReal(T->f32, 0.0); /* the interp adds its zeroed inj_f: x + 0.0f */
+  v = LLVMBuildFAdd(b, v, inj, "");
+  LLVMValueRef above = LLVMBuildFCmp(b, LLVMRealOGT, v, param(c, BE_CPU_LIF_P_VTH, true), "");
+  LLVMValueRef vfire = LLVMBuildAnd(b, above, LLVMBuildNot(b, inref, ""), "");
+  tail(c, inref, vfire, r, v, LLVMConstReal(T->f32, 0.0), T->f32);
+}
+
+bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t errlen) {
+  if (!p->mod || p->optimized)
+    return be_cpu_fail(err, errlen, "be_cpu_add_lif: the program is already optimised");
+  if (s->nin > MAX_IN)
+    return be_cpu_fail(err, errlen, "be_cpu_add_lif: more than 16 incoming projections");
+  lif_ctx c = {.p = p, .b = p->b, .T = be_cpu_cg_types(p->ctx), .s = s};
+  cg_types *T = &c.T;
+  LLVMTypeRef st = s->fixed ? T->p32 : T->pf, it = s->fixed ? T->p64 : T->pf;
+  /* lo, hi, v, u, ref, 5 parameter arrays, inj, forced, spk, rings */
+  LLVMTypeRef params[13 + MAX_IN] = {T->i64, T->i64, st, st, T->p32, st, st, st, st, T->p32, it, T->p8, T->p8};
+  int slot[13 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
+  bool is_int[13 + MAX_IN] = {true, true};
+  if (s->fixed)
+    for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
+      params[5 + k] = T->p32;
+  for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
+    slot[5 + k] = BE_CPU_LIF_PARAM0 + k;
+  slot[10] = BE_CPU_LIF_INJ;
+  slot[11] = BE_CPU_LIF_FORCED;
+  slot[12] = BE_CPU_LIF_SPK;
+  for (uint32_t k = 0; k < s->nin; k++) {
+    params[13 + k] = it;
+    slot[13 + k] = BE_CPU_LIF_RING0 + (int)k;
+  }
+  unsigned np = 13 + s->nin;
+  LLVMValueRef wrapper;
+  c.fn = be_cpu_cg_split(p, s->name, params, np, &wrapper);
+  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "entry");
+  LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "loop");
+  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "exit");
+  LLVMBuilderRef b = p->b;
+  LLVMValueRef lo = LLVMGetParam(c.fn, 0), hi = LLVMGetParam(c.fn, 1);
+  LLVMPositionBuilderAtEnd(b, entry);
+  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, lo, hi, ""), loop, exit);
+  LLVMPositionBuilderAtEnd(b, loop);
+  c.i = LLVMBuildPhi(b, T->i64, "i");
+  if (s->fixed)
+    body_fixed(&c);
+  else
+    body_float(&c);
+  LLVMValueRef next = LLVMBuildAdd(b, c.i, cg_i64(T, 1), "");
+  LLVMBasicBlockRef from[2] = {entry, LLVMGetInsertBlock(b)};
+  LLVMValueRef vals[2] = {lo, next};
+  LLVMAddIncoming(c.i, vals, from, 2);
+  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, next, hi, ""), loop, exit);
+  LLVMPositionBuilderAtEnd(b, exit);
+  LLVMBuildRetVoid(b);
+  be_cpu_cg_fill_wrapper(p, wrapper, c.fn, params, slot, is_int, np);
+  return true;
+}

@@ -1,0 +1,84 @@
+/* jit.c — running a be_cpu program in this process through ORC LLJIT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
+
+#include "cg.h"
+
+struct be_cpu_jit {
+  LLVMOrcLLJITRef j;
+};
+
+static bool fail_error(char *err, size_t errlen, const char *what, LLVMErrorRef e) {
+  char *msg = LLVMGetErrorMessage(e); /* consumes e */
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s: %s", what, msg);
+  LLVMDisposeErrorMessage(msg);
+  return be_cpu_fail(err, errlen, buf);
+}
+
+be_cpu_jit *be_cpu_jit_create(be_cpu_program *p, char *err, size_t errlen) {
+  if (!p->mod || !p->optimized) {
+    be_cpu_fail(err, errlen, "be_cpu_jit_create: the program is not optimised or already handed over");
+    return NULL;
+  }
+  be_cpu_jit *jit = calloc(1, sizeof(*jit));
+  if (!jit) {
+    be_cpu_fail(err, errlen, "out of memory");
+    return NULL;
+  }
+  LLVMOrcJITTargetMachineBuilderRef jtmb = NULL;
+  LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
+  if (e) {
+    fail_error(err, errlen, "LLVM cannot target this host", e);
+    free(jit);
+    return NULL;
+  }
+  LLVMOrcLLJITBuilderRef jb = LLVMOrcCreateLLJITBuilder();
+  LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(jb, jtmb); /* jb owns jtmb now */
+  e = LLVMOrcCreateLLJIT(&jit->j, jb);                     /* consumes jb */
+  if (e) {
+    fail_error(err, errlen, "cannot create the LLVM JIT", e);
+    free(jit);
+    return NULL;
+  }
+  /* Same host, same layout; set the JIT's string in case the two spell it differently. */
+  LLVMSetDataLayout(p->mod, LLVMOrcLLJITGetDataLayoutStr(jit->j));
+  LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(p->mod, p->tsc);
+  p->mod = NULL; /* owned by tsm, then by the JIT */
+  e = LLVMOrcLLJITAddLLVMIRModule(jit->j, LLVMOrcLLJITGetMainJITDylib(jit->j), tsm);
+  if (e) {
+    LLVMOrcDisposeThreadSafeModule(tsm);
+    fail_error(err, errlen, "cannot add the generated code to the JIT", e);
+    be_cpu_jit_destroy(jit);
+    return NULL;
+  }
+  return jit;
+}
+
+be_cpu_fn be_cpu_jit_lookup(be_cpu_jit *j, const char *name, char *err, size_t errlen) {
+  LLVMOrcExecutorAddress addr = 0;
+  LLVMErrorRef e = LLVMOrcLLJITLookup(j->j, &addr, name); /* compiles the module on first lookup */
+  if (e) {
+    fail_error(err, errlen, "JIT lookup failed", e);
+    return NULL;
+  }
+  be_cpu_fn fn;
+  uintptr_t a = (uintptr_t)addr;
+  memcpy(&fn, &a, sizeof fn); /* object -> function pointer without a pedantic cast warning */
+  return fn;
+}
+
+void be_cpu_jit_destroy(be_cpu_jit *j) {
+  if (!j)
+    return;
+  if (j->j) {
+    LLVMErrorRef e = LLVMOrcDisposeLLJIT(j->j);
+    if (e)
+      LLVMConsumeError(e);
+  }
+  free(j);
+}
