@@ -6,9 +6,10 @@
 #include "commands.h"
 #include "ir.h"
 
-/* Commands later issues add (map, experiment, synth, deploy) join this table. */
+/* Commands later issues add (synth, deploy) join this table. */
 static const command *const commands[] = {
-    &cmd_check_desc, &cmd_ir_desc, &cmd_compile_desc, &cmd_run_desc, &cmd_plot_desc,
+    &cmd_check_desc, &cmd_ir_desc, &cmd_compile_desc, &cmd_run_desc, &cmd_plot_desc, &cmd_map_desc,
+    &cmd_experiment_desc,
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
