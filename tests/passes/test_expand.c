@@ -307,7 +307,10 @@ static ir_module *random_module(uint64_t seed) {
   m->projs[p].rule.n = 50000;
   p = add_proj(m, "di", pop_ref(a), pop_ref(a), IR_CONN_DISTANCE);
   m->projs[p].rule.c = 0.4;
-  m->projs[p].rule.lambda = 2.0;
+  m->projs[p].rule.lambda = 2.0; /* cutoff beyond the grid: the dense loop */
+  p = add_proj(m, "ds", pop_ref(a), pop_ref(b), IR_CONN_DISTANCE);
+  m->projs[p].rule.c = 1.0;
+  m->projs[p].rule.lambda = 0.6; /* cutoff about 3 sites: the sparse loop */
   for (uint32_t i = 0; i < m->nprojs; i++) {
     m->projs[i].weight = w;
     m->projs[i].delay = dl;

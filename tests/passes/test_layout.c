@@ -51,6 +51,25 @@ static void test_layout_coverage(void **state) {
   ir_module_destroy(m);
 }
 
+/* Sites that already exist (e.g. parsed from IR text) are kept. */
+static void test_layout_keeps_sites(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("t");
+  int32_t g = add_grid(m, "g", 3, 1, 1);
+  int32_t a = add_pop(m, "a", 3, g);
+  uint32_t *sites = malloc(3 * sizeof *sites);
+  sites[0] = 2;
+  sites[1] = 0;
+  sites[2] = 1;
+  m->pops[a].sites = sites;
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_layout(m, d));
+  assert_ptr_equal(m->pops[a].sites, sites);
+  assert_int_equal(sites[0], 2);
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+}
+
 static void test_layout_overflow(void **state) {
   (void)state;
   ir_module *m = ir_module_create("t");
@@ -211,7 +230,8 @@ static void test_distance_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_layout_coverage), cmocka_unit_test(test_layout_overflow),
+      cmocka_unit_test(test_layout_coverage), cmocka_unit_test(test_layout_keeps_sites),
+      cmocka_unit_test(test_layout_overflow),
       cmocka_unit_test(test_layout_uniform),  cmocka_unit_test(test_site_coords),
       cmocka_unit_test(test_distance_dense),  cmocka_unit_test(test_distance_sparse),
       cmocka_unit_test(test_distance_errors),
