@@ -141,7 +141,7 @@ int cmd_compile(int argc, char **argv) {
 const command cmd_compile_desc = {
     "compile",
     "astroc compile MODEL.yaml [--target cpu] [-o MODEL.aimg] [--numerics float|fixed] [--seed S]",
-    "Compile a model to an image: parse, lay out, expand connectivity, write the binary image.",
+    "compile a model to an image (parse, lay out, expand connectivity, write)",
     "options:\n"
     "  --target T           cpu (default). astro-sim, astro-ice40, loihi1, loihi2: not available yet\n"
     "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"

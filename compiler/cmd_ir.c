@@ -110,7 +110,7 @@ int cmd_ir(int argc, char **argv) {
 const command cmd_ir_desc = {
     "ir",
     "astroc ir MODEL.yaml|FILE.ir [--print-after PASS|all] [--synapses] [-o OUT]",
-    "Print a model's intermediate representation (IR) as text, before or after the compiler passes.",
+    "print a model's IR as text, before or after any compiler pass",
     "MODEL.yaml is read with the YAML frontend; a file ending in .ir is read as IR text (the\n"
     "output of this command). The module is verified, then printed (docs/ir.md describes the\n"
     "format). Printing a .ir file gives back the same text byte for byte.\n"

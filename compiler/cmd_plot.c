@@ -69,7 +69,7 @@ int cmd_plot(int argc, char **argv) {
 const command cmd_plot_desc = {
     "plot",
     "astroc plot SPIKES.csv|SPIKES.npy -o FILE.svg|FILE.png [--title T] [--dt 1ms] [--from T] [--to T]",
-    "Draw a spike raster (a labelled band per population) above population-rate traces.",
+    "draw a spike raster with population-rate traces (SVG or PNG)",
     "options:\n"
     "  -o, --output FILE   FILE.png (PNG) or anything else (SVG)\n"
     "  --title T           a title above the plot\n"

@@ -470,7 +470,7 @@ int cmd_run(int argc, char **argv) {
 const command cmd_run_desc = {
     "run",
     "astroc run MODEL.yaml|IMAGE.aimg [--steps N | --time T] [--spikes FILE.csv|FILE.npy] [options]",
-    "Simulate a model or an image and write its spikes, recorded state and probes.",
+    "simulate a model or an image; write spikes, recorded state and probes",
     "options:\n"
     "  --backend NAME         interp (default). jit, rtl, loihi, serial: not available yet\n"
     "  --numerics MODE        float | fixed: override the model's numerics\n"

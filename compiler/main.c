@@ -22,8 +22,8 @@ static const command *find_command(const char *name) {
 static void print_overview(FILE *out) {
   fprintf(out, "astroc %s — compiler and runtime for spiking networks with astrocytes\n\n", ASTROC_VERSION);
   fputs("usage: astroc COMMAND [ARGS...]\n\ncommands:\n", out);
-  for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-  fputs("  help       show help for a command\n\n"
+  for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-11s %s\n", commands[i]->name, commands[i]->summary);
+  fputs("  help        show help for a command\n\n"
         "Run 'astroc help COMMAND' for a command's options. Exit status: 0 success, 1 error in\n"
         "the input, 2 usage error, 3 internal error. Docs: docs/language.md, docs/tutorial.md.\n",
         out);
