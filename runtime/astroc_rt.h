@@ -57,4 +57,9 @@ bool rt_sim_restore(rt_sim *s, FILE *f, ir_diag *d);
 /* The numerics mode actually in use. */
 ir_numerics rt_sim_numerics(const rt_sim *s);
 
+/* Experiment control (runtime/control.c, docs/experiments.md): multiplies the learning rates a_plus and
+ * a_minus of every plastic projection by `gain` (>= 0) relative to the model's parameters; gain 1 restores
+ * them, 0 freezes the weights. false when the engine is not interp or gain is negative or not finite. */
+bool rt_sim_set_plasticity_gain(rt_sim *s, double gain);
+
 #endif

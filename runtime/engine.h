@@ -23,6 +23,8 @@ typedef struct rt_engine_ops {
 } rt_engine_ops;
 
 extern const rt_engine_ops rt_engine_interp;
+/* The engine state of `s` when it runs on the engine named `engine`, else NULL (runtime/control.c). */
+void *rt_sim_engine_state(rt_sim *s, const char *engine);
 
 /* Called by engines: deliver one source's spikes of a step, and the end of a step, to the user. */
 void rt_sim_emit_spikes(rt_sim *s, uint64_t step, ir_ref source, const uint32_t *idx, uint32_t n);

@@ -104,3 +104,7 @@ bool rt_sim_save(const rt_sim *s, FILE *f, ir_diag *d) { return s->ops->save(s->
 bool rt_sim_restore(rt_sim *s, FILE *f, ir_diag *d) { return s->ops->restore(s->eng, f, d); }
 
 ir_numerics rt_sim_numerics(const rt_sim *s) { return s->numerics; }
+
+void *rt_sim_engine_state(rt_sim *s, const char *engine) {
+  return strcmp(s->ops->name, engine) == 0 ? s->eng : NULL;
+}
