@@ -25,6 +25,16 @@ typedef struct rt_engine_ops {
 extern const rt_engine_ops rt_engine_interp;
 /* The engine state of `s` when it runs on the engine named `engine`, else NULL (runtime/control.c). */
 void *rt_sim_engine_state(rt_sim *s, const char *engine);
+extern const rt_engine_ops rt_engine_jit; /* engine_jit.c, native code from backends/cpu (docs/jit.md) */
+
+/* Compilation facts of a simulation on the jit engine; false when `s` does not run on it. */
+typedef struct rt_jit_info {
+  double compile_ms;    /* LLVM code generation, optimisation and native compilation */
+  unsigned threads;
+  unsigned nfunctions;  /* generated functions */
+  const char *cpu;      /* host CPU targeted, static storage */
+} rt_jit_info;
+bool rt_jit_info_get(const rt_sim *s, rt_jit_info *out);
 
 /* Called by engines: deliver one source's spikes of a step, and the end of a step, to the user. */
 void rt_sim_emit_spikes(rt_sim *s, uint64_t step, ir_ref source, const uint32_t *idx, uint32_t n);

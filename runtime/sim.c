@@ -14,7 +14,7 @@ struct rt_sim {
   void *step_ctx;
 };
 
-static const rt_engine_ops *const engines[] = {&rt_engine_interp};
+static const rt_engine_ops *const engines[] = {&rt_engine_interp, &rt_engine_jit};
 
 static const rt_engine_ops *find_engine(const char *name) {
   for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)

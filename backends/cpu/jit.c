@@ -45,6 +45,15 @@ be_cpu_jit *be_cpu_jit_create(be_cpu_program *p, char *err, size_t errlen) {
     free(jit);
     return NULL;
   }
+  /* Generated code may call libc (LLVM turns zeroing loops into memset): resolve from this process. */
+  LLVMOrcDefinitionGeneratorRef gen = NULL;
+  e = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(jit->j), NULL, NULL);
+  if (e) {
+    fail_error(err, errlen, "cannot create the JIT's symbol resolver", e);
+    be_cpu_jit_destroy(jit);
+    return NULL;
+  }
+  LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(jit->j), gen); /* the dylib owns gen */
   /* Same host, same layout; set the JIT's string in case the two spell it differently. */
   LLVMSetDataLayout(p->mod, LLVMOrcLLJITGetDataLayoutStr(jit->j));
   LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(p->mod, p->tsc);

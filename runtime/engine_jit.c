@@ -1,0 +1,696 @@
+/* engine_jit.c — the `jit` engine: the interp's data structures and step order, with the hot loops of lif
+ * populations (event delivery + neuron update) and of their incoming projections (spike push into delay
+ * rings) replaced by native code generated for this network by backends/cpu (LLVM), optionally over
+ * several threads. Everything else (inputs, kernel models, plasticity, astrocytes, probes, checkpoints)
+ * is the interp's own code on the same arrays, so it is bit-exact by construction; the generated loops
+ * follow docs/numerics.md operation for operation (docs/jit.md). */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "be_cpu.h"
+#include "models.h"
+#include "rng.h"
+
+#define MAX_IN 16      /* incoming projections of a generated lif update (gen_lif.c) */
+#define BLOCK_ALIGN 64 /* neuron blocks of threads start at multiples of this (cache lines of spk, rings) */
+#define MAX_THREADS 64
+
+typedef struct jit_pop {
+  rt_pop *p;
+  bool gen;     /* generated; false: the interp's update runs this population */
+  be_cpu_fn fn;
+  bool has_inj;
+  uint32_t nin;
+  rt_proj *in[MAX_IN];
+  void *ptrs[BE_CPU_LIF_RING0 + MAX_IN];
+  uint32_t blk[MAX_THREADS + 1]; /* thread t updates neurons [blk[t], blk[t+1]) */
+} jit_pop;
+
+typedef struct jit_proj {
+  rt_proj *p;
+  bool gen;     /* generated; false: pushed by push_c (post not generated) or not an event projection */
+  be_cpu_fn fn;
+  void *ptrs[BE_CPU_PUSH_RING + 1];
+  int64_t stride; /* of ptrs[RP]: 1 (the CSR row_ptr) or threads + 1 */
+} jit_proj;
+
+typedef struct jit_engine {
+  void *interp; /* the interp engine object (rt_engine_interp.create), owned */
+  rt_interp *s;
+  rt_sim *sim;
+  be_cpu_jit *jit;
+  jit_pop *pops;
+  jit_proj *projs;
+  void **owned; /* arrays to free */
+  size_t nowned;
+  unsigned nthreads, nfunctions;
+  double compile_ms;
+  /* worker pool: workers wait for `gen` to change, run `phase`, then count themselves in `done` */
+  pthread_t th[MAX_THREADS];
+  unsigned nstarted;
+  _Atomic uint64_t gen;
+  _Atomic unsigned done;
+  _Atomic int quit;
+  int phase;
+  struct jit_engine *next; /* registry of live engines (rt_jit_info_get) */
+} jit_engine;
+
+enum { PHASE_UPDATE, PHASE_PUSH };
+
+/* ---------------------------------------------------------------- registry for rt_jit_info_get */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static jit_engine *registry;
+
+static void registry_add(jit_engine *e) {
+  pthread_mutex_lock(&registry_lock);
+  e->next = registry;
+  registry = e;
+  pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(jit_engine *e) {
+  pthread_mutex_lock(&registry_lock);
+  for (jit_engine **pp = &registry; *pp; pp = &(*pp)->next)
+    if (*pp == e) {
+      *pp = e->next;
+      break;
+    }
+  pthread_mutex_unlock(&registry_lock);
+}
+
+bool rt_jit_info_get(const rt_sim *sim, rt_jit_info *out) {
+  bool found = false;
+  pthread_mutex_lock(&registry_lock);
+  for (jit_engine *e = registry; e; e = e->next)
+    if (e->sim == sim) {
+      out->compile_ms = e->compile_ms;
+      out->threads = e->nthreads;
+      out->nfunctions = e->nfunctions;
+      out->cpu = be_cpu_host_cpu();
+      found = true;
+      break;
+    }
+  pthread_mutex_unlock(&registry_lock);
+  return found;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void *own(jit_engine *e, size_t n, size_t size) {
+  void **v = realloc(e->owned, (e->nowned + 1) * sizeof(*v));
+  if (!v)
+    return NULL;
+  e->owned = v;
+  void *p = calloc(n ? n : 1, size);
+  if (p)
+    e->owned[e->nowned++] = p;
+  return p;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static void *registered(rt_interp *s, ir_ref node, const char *name) {
+  for (size_t k = 0; k < s->nreg; k++)
+    if (s->reg[k].name && s->reg[k].node.kind == node.kind && s->reg[k].node.index == node.index &&
+        strcmp(s->reg[k].name, name) == 0)
+      return s->reg[k].ptr;
+  return NULL;
+}
+
+static bool env_on(const char *name) {
+  const char *v = getenv(name);
+  return v && *v && strcmp(v, "0") != 0;
+}
+
+/* A value that does not depend on the seed: folding it keeps the code valid for a re-run with another seed. */
+static bool seed_free(const ir_value *v) {
+  return v->kind == IR_VAL_CONST || v->kind == IR_VAL_UNSET;
+}
+
+/* ---------------------------------------------------------------- lif: parameters and spec */
+
+/* The interp's float decay factor (neuron_lif.c): (4096 - off - d)/4096 when d is set, else exp(-dt/tau). */
+static float decay_factor(double tau, double d, double dt, double off) {
+  if (!isnan(d))
+    return (float)((4096.0 - off - d) / 4096.0);
+  return tau > 0 ? (float)exp(-dt / tau) : 0.0f;
+}
+
+/* Fills the spec's folded constants and the per-neuron arrays of unfolded parameters, from the same draws
+ * and derivations as neuron_lif.c (rt_sample_params keyed by the population, ir_fx_lif_derive). */
+static bool lif_params(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, ir_diag *d) {
+  rt_interp *s = e->s;
+  rt_pop *p = jp->p;
+  const ir_value *iv = p->ip->params;
+  const ir_model_desc *desc = ir_neuron_model_desc(IR_NEURON_LIF);
+  spec->fold[BE_CPU_LIF_P_DECAY_U] = seed_free(&iv[IR_P_LIF_TAU_U]) && seed_free(&iv[IR_P_LIF_DU]);
+  spec->fold[BE_CPU_LIF_P_DECAY_V] = seed_free(&iv[IR_P_LIF_TAU_V]) && seed_free(&iv[IR_P_LIF_DV]);
+  spec->fold[BE_CPU_LIF_P_VTH] = seed_free(&iv[IR_P_LIF_V_TH]);
+  spec->fold[BE_CPU_LIF_P_BIAS] = seed_free(&iv[IR_P_LIF_BIAS]);
+  spec->fold[BE_CPU_LIF_P_NREF] = seed_free(&iv[IR_P_LIF_REFRACTORY]);
+  double *prm = rt_sample_params(s, iv, desc, RNG_KIND_NEURON_PARAM, p->index, p->n);
+  if (!prm)
+    return false;
+  int32_t *arr[BE_CPU_LIF_NPARAM] = {0};
+  for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
+    if (!spec->fold[k] && !(arr[k] = own(e, p->n, sizeof(int32_t)))) {
+      free(prm);
+      return false;
+    }
+  for (uint32_t i = 0; i < p->n; i++) {
+    const double *q = prm + (size_t)i * desc->nparams;
+    int64_t qv[BE_CPU_LIF_NPARAM];
+    float fv[BE_CPU_LIF_NPARAM] = {0};
+    if (s->fixed) {
+      ir_fx_lif fx;
+      const char *why = NULL;
+      if (!ir_fx_lif_derive(q, s->m->dt, s->m->v_unit, &fx, &why)) { /* the interp accepted it already */
+        ir_error(d, p->ip->loc, "population '%s' (neuron %u): %s", p->ip->name, i, why);
+        free(prm);
+        return false;
+      }
+      qv[BE_CPU_LIF_P_DECAY_U] = fx.du;
+      qv[BE_CPU_LIF_P_DECAY_V] = fx.dv;
+      qv[BE_CPU_LIF_P_VTH] = (int64_t)fx.vth_mant << 6;
+      qv[BE_CPU_LIF_P_BIAS] = (int64_t)fx.bias_mant * (INT64_C(1) << fx.bias_exp);
+      qv[BE_CPU_LIF_P_NREF] = fx.refractory;
+    } else {
+      fv[BE_CPU_LIF_P_DECAY_U] = decay_factor(q[IR_P_LIF_TAU_U], q[IR_P_LIF_DU], s->m->dt, 1);
+      fv[BE_CPU_LIF_P_DECAY_V] = decay_factor(q[IR_P_LIF_TAU_V], q[IR_P_LIF_DV], s->m->dt, 0);
+      fv[BE_CPU_LIF_P_VTH] = (float)q[IR_P_LIF_V_TH];
+      fv[BE_CPU_LIF_P_BIAS] = (float)q[IR_P_LIF_BIAS];
+      double r = round(q[IR_P_LIF_REFRACTORY] / s->m->dt);
+      qv[BE_CPU_LIF_P_NREF] = r > 1e9 ? 1000000000 : (int32_t)r;
+    }
+    for (int k = 0; k < BE_CPU_LIF_NPARAM; k++) {
+      bool as_float = !s->fixed && k != BE_CPU_LIF_P_NREF;
+      if (i == 0) {
+        spec->q[k] = as_float ? 0 : qv[k];
+        spec->f[k] = fv[k];
+      }
+      if (arr[k] && as_float)
+        memcpy(&arr[k][i], &fv[k], sizeof(float));
+      else if (arr[k])
+        arr[k][i] = (int32_t)qv[k];
+    }
+  }
+  free(prm);
+  for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
+    jp->ptrs[BE_CPU_LIF_PARAM0 + k] = arr[k];
+  return true;
+}
+
+static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, ir_diag *d) {
+  rt_interp *s = e->s;
+  rt_pop *p = jp->p;
+  if (p->ip->model != IR_NEURON_LIF)
+    return true;
+  for (uint32_t k = 0; k < s->m->nprojs; k++)
+    if (s->projs[k].post == p && s->projs[k].nring) {
+      if (jp->nin == MAX_IN)
+        return true; /* too many inputs for one generated loop: the interp path runs this population */
+      jp->in[jp->nin++] = &s->projs[k];
+    }
+  for (uint32_t k = 0; k < s->m->ninputs; k++)
+    if (s->inputs[k].inject == p)
+      jp->has_inj = true;
+  ir_ref node = {IR_NODE_POPULATION, p->index};
+  jp->ptrs[BE_CPU_LIF_V] = registered(s, node, "v");
+  jp->ptrs[BE_CPU_LIF_U] = registered(s, node, "u");
+  jp->ptrs[BE_CPU_LIF_REF] = registered(s, node, "ref");
+  if (!jp->ptrs[BE_CPU_LIF_V] || !jp->ptrs[BE_CPU_LIF_U] || !jp->ptrs[BE_CPU_LIF_REF])
+    return true; /* not the lif state this engine knows: leave it to the interp */
+  jp->ptrs[BE_CPU_LIF_INJ] = s->fixed ? (void *)p->inj_i : (void *)p->inj_f;
+  jp->ptrs[BE_CPU_LIF_FORCED] = p->src->forced;
+  jp->ptrs[BE_CPU_LIF_SPK] = p->src->spk;
+  int32_t *shift = own(e, MAX_IN, sizeof(int32_t));
+  if (!shift)
+    return false;
+  for (uint32_t k = 0; k < jp->nin; k++)
+    shift[k] = 6 + jp->in[k]->wexp;
+  snprintf(name, 32, "astroc_lif_%u", p->index);
+  *spec = (be_cpu_lif){.name = name, .fixed = s->fixed, .nin = jp->nin, .shift = shift, .has_inj = jp->has_inj};
+  if (!lif_params(e, jp, spec, d))
+    return false;
+  jp->gen = true; /* the address comes after compilation */
+  unsigned T = e->nthreads;
+  for (unsigned t = 0; t <= T; t++) {
+    uint64_t b = (uint64_t)p->n * t / T;
+    jp->blk[t] = t == T ? p->n : (uint32_t)(b / BLOCK_ALIGN * BLOCK_ALIGN);
+  }
+  return true;
+}
+
+/* ---------------------------------------------------------------- push: spec and per-thread rows */
+
+static bool all_equal_u16(const uint16_t *v, uint64_t n) {
+  for (uint64_t k = 1; k < n; k++)
+    if (v[k] != v[0])
+      return false;
+  return true;
+}
+
+static bool plan_proj(jit_engine *e, jit_proj *jq, be_cpu_push *spec, char *name) {
+  rt_interp *s = e->s;
+  rt_proj *p = jq->p;
+  jit_pop *post = &e->pops[p->post->index];
+  if (!p->nring || !post->gen)
+    return true;
+  const ir_csr *c = p->csr;
+  const ir_projection *ip = p->ip;
+  bool list = ip->rule.kind == IR_CONN_LIST;
+  snprintf(name, 32, "astroc_push_%u", p->index);
+  *spec = (be_cpu_push){.name = name, .fixed = s->fixed, .npost = c->npost, .nring = p->nring};
+  spec->delay_folded = (list || seed_free(&ip->delay)) && all_equal_u16(c->delay, c->nsyn);
+  spec->delay = c->nsyn ? c->delay[0] : 0;
+  bool wf = ip->plasticity == IR_PLAST_NONE && (list || seed_free(&ip->weight));
+  for (uint64_t k = 1; wf && k < c->nsyn; k++)
+    wf = s->fixed ? p->w_q[k] == p->w_q[0] : memcmp(&p->w_f[k], &p->w_f[0], sizeof(float)) == 0;
+  spec->w_folded = wf;
+  spec->wq = c->nsyn && s->fixed ? ir_fx_wmant(p->w_q[0]) : 0;
+  spec->wf = c->nsyn && !s->fixed ? p->w_f[0] : 0.0f;
+  jq->ptrs[BE_CPU_PUSH_IDX] = p->pre->idx;
+  jq->ptrs[BE_CPU_PUSH_COL] = c->col;
+  jq->ptrs[BE_CPU_PUSH_DELAY] = c->delay;
+  jq->ptrs[BE_CPU_PUSH_W] = s->fixed ? (void *)p->w_q : (void *)p->w_f;
+  jq->ptrs[BE_CPU_PUSH_RING] = s->fixed ? (void *)p->ring_i : (void *)p->ring_f;
+  unsigned T = e->nthreads;
+  if (T == 1) {
+    jq->ptrs[BE_CPU_PUSH_RP] = c->row_ptr;
+    jq->stride = 1;
+  } else { /* thread t's part of row i: the synapses whose post is in its block (cols ascend in a row) */
+    uint64_t *rp = own(e, (size_t)c->npre * (T + 1) + 1, sizeof(uint64_t));
+    if (!rp)
+      return false;
+    for (uint32_t i = 0; i < c->npre; i++) {
+      uint64_t k = c->row_ptr[i];
+      for (unsigned t = 0; t < T; t++) {
+        while (k < c->row_ptr[i + 1] && c->col[k] < post->blk[t])
+          k++;
+        rp[(size_t)i * (T + 1) + t] = k;
+      }
+      rp[(size_t)i * (T + 1) + T] = c->row_ptr[i + 1];
+    }
+    jq->ptrs[BE_CPU_PUSH_RP] = rp;
+    jq->stride = T + 1;
+  }
+  jq->gen = true;
+  return true;
+}
+
+/* ---------------------------------------------------------------- compilation */
+
+static bool jit_fail(ir_diag *d, const ir_module *m, const char *what, const char *err) {
+  ir_error(d, m->loc, "jit engine: %s: %s", what, err);
+  return false;
+}
+
+static bool compile(jit_engine *e, ir_diag *d) {
+  rt_interp *s = e->s;
+  const ir_module *m = s->m;
+  double t0 = now_ms();
+  char err[512] = "";
+  be_cpu_program *prog = be_cpu_program_create(m->name ? m->name : "astroc", err, sizeof err);
+  if (!prog)
+    return jit_fail(d, m, "cannot start LLVM", err);
+  char (*names)[32] = own(e, (size_t)m->npops + m->nprojs + 1, 32);
+  bool ok = names != NULL;
+  for (uint32_t k = 0; ok && k < m->npops; k++) {
+    be_cpu_lif spec;
+    ok = plan_pop(e, &e->pops[k], &spec, names[k], d);
+    if (ok && e->pops[k].gen && !(ok = be_cpu_add_lif(prog, &spec, err, sizeof err)))
+      jit_fail(d, m, "code generation", err);
+  }
+  for (uint32_t k = 0; ok && k < m->nprojs; k++) {
+    be_cpu_push spec;
+    ok = plan_proj(e, &e->projs[k], &spec, names[m->npops + k]);
+    if (ok && e->projs[k].gen && !(ok = be_cpu_add_push(prog, &spec, err, sizeof err)))
+      jit_fail(d, m, "code generation", err);
+  }
+  if (ok && !(ok = be_cpu_optimize(prog, err, sizeof err)))
+    jit_fail(d, m, "optimisation", err);
+  if (ok && env_on("ASTROC_JIT_DUMP")) {
+    char *ir = be_cpu_print_ir(prog);
+    if (ir)
+      fputs(ir, stderr);
+    free(ir);
+  }
+  if (ok && !(e->jit = be_cpu_jit_create(prog, err, sizeof err)))
+    ok = jit_fail(d, m, "native code generation", err);
+  be_cpu_program_destroy(prog);
+  for (uint32_t k = 0; ok && k < m->npops; k++)
+    if (e->pops[k].gen && !(e->pops[k].fn = be_cpu_jit_lookup(e->jit, names[k], err, sizeof err)))
+      ok = jit_fail(d, m, "native code generation", err);
+  for (uint32_t k = 0; ok && k < m->nprojs; k++)
+    if (e->projs[k].gen && !(e->projs[k].fn = be_cpu_jit_lookup(e->jit, names[m->npops + k], err, sizeof err)))
+      ok = jit_fail(d, m, "native code generation", err);
+  for (uint32_t k = 0; k < m->npops; k++)
+    e->nfunctions += e->pops[k].gen;
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    e->nfunctions += e->projs[k].gen;
+  e->compile_ms = now_ms() - t0;
+  if (ok && env_on("ASTROC_JIT_VERBOSE"))
+    fprintf(stderr, "astroc: jit: %u functions compiled for %s in %.1f ms, %u thread(s)\n", e->nfunctions,
+            be_cpu_host_cpu(), e->compile_ms, e->nthreads);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+static void do_phase(jit_engine *e, int phase, unsigned tid) {
+  rt_interp *s = e->s;
+  const ir_module *m = s->m;
+  if (phase == PHASE_UPDATE) {
+    for (uint32_t k = 0; k < m->npops; k++) {
+      jit_pop *jp = &e->pops[k];
+      if (jp->gen) {
+        int64_t ints[2] = {jp->blk[tid], jp->blk[tid + 1]};
+        jp->fn(jp->ptrs, ints);
+      }
+    }
+    return;
+  }
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    jit_proj *jq = &e->projs[k];
+    if (jq->gen && jq->p->pre->nspk) {
+      int64_t ints[4] = {jq->p->pre->nspk, jq->stride, tid, (int64_t)((s->step + 1) % jq->p->nring)};
+      jq->fn(jq->ptrs, ints);
+    }
+  }
+}
+
+typedef struct worker_arg {
+  jit_engine *e;
+  unsigned tid;
+} worker_arg;
+
+static void *worker(void *arg) {
+  worker_arg w = *(worker_arg *)arg;
+  free(arg);
+  jit_engine *e = w.e;
+  uint64_t seen = 0;
+  for (;;) {
+    uint64_t g;
+    unsigned spins = 0;
+    while ((g = atomic_load_explicit(&e->gen, memory_order_acquire)) == seen) {
+      if (++spins < (1u << 14)) {
+        cpu_relax();
+      } else { /* idle (between runs): stop burning the core */
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
+      }
+    }
+    seen = g;
+    if (atomic_load_explicit(&e->quit, memory_order_acquire))
+      return NULL;
+    do_phase(e, e->phase, w.tid);
+    atomic_fetch_add_explicit(&e->done, 1, memory_order_release);
+  }
+}
+
+static void run_phase(jit_engine *e, int phase) {
+  if (e->nthreads == 1) {
+    do_phase(e, phase, 0);
+    return;
+  }
+  e->phase = phase;
+  atomic_store_explicit(&e->done, 0, memory_order_relaxed);
+  atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
+  do_phase(e, phase, 0);
+  while (atomic_load_explicit(&e->done, memory_order_acquire) != e->nthreads - 1)
+    cpu_relax();
+}
+
+static bool start_threads(jit_engine *e) {
+  for (unsigned t = 1; t < e->nthreads; t++) {
+    worker_arg *w = malloc(sizeof(*w));
+    if (!w)
+      return false;
+    *w = (worker_arg){e, t};
+    if (pthread_create(&e->th[t], NULL, worker, w) != 0) {
+      free(w);
+      return false;
+    }
+    e->nstarted = t;
+  }
+  return true;
+}
+
+/* ---------------------------------------------------------------- the step loop */
+
+/* Compaction of a spike byte array, skipping 8 silent neurons at a time. */
+static void compact(rt_src *c, uint64_t t) {
+  uint32_t n = 0, i = 0;
+  for (; i + 8 <= c->n; i += 8) {
+    uint64_t w;
+    memcpy(&w, c->spk + i, 8);
+    if (!w)
+      continue;
+    for (uint32_t k = i; k < i + 8; k++)
+      if (c->spk[k]) {
+        c->idx[n++] = k;
+        c->last[k] = (int64_t)t;
+      }
+  }
+  for (; i < c->n; i++)
+    if (c->spk[i]) {
+      c->idx[n++] = i;
+      c->last[i] = (int64_t)t;
+    }
+  c->nspk = n;
+}
+
+/* Phase 2 and the push for an event projection whose post is not generated: the interp's loops. */
+static void deliver_c(rt_interp *s, rt_proj *p) {
+  uint32_t n = p->post->n;
+  size_t base = (size_t)(s->step % p->nring) * n;
+  if (s->fixed) {
+    int64_t mul = INT64_C(1) << (6 + p->wexp);
+    for (uint32_t j = 0; j < n; j++)
+      p->post->syn_i[j] += p->ring_i[base + j] * mul;
+    memset(p->ring_i + base, 0, n * sizeof(int64_t));
+  } else {
+    for (uint32_t j = 0; j < n; j++)
+      p->post->syn_f[j] += p->ring_f[base + j];
+    memset(p->ring_f + base, 0, n * sizeof(float));
+  }
+}
+
+static void push_c(rt_interp *s, rt_proj *p) {
+  const ir_csr *c = p->csr;
+  for (uint32_t q = 0; q < p->pre->nspk; q++) {
+    uint32_t i = p->pre->idx[q];
+    for (uint64_t syn = c->row_ptr[i]; syn < c->row_ptr[i + 1]; syn++) {
+      size_t cell = (size_t)((s->step + 1 + c->delay[syn]) % p->nring) * p->post->n + c->col[syn];
+      if (s->fixed)
+        p->ring_i[cell] += ir_fx_wmant(p->w_q[syn]);
+      else
+        p->ring_f[cell] += p->w_f[syn];
+    }
+  }
+}
+
+static void clear_step(jit_engine *e) {
+  rt_interp *s = e->s;
+  const ir_module *m = s->m;
+  for (uint32_t k = 0; k < m->npops + m->ninputs; k++) {
+    rt_src *c = &s->srcs[k];
+    if (k >= m->npops || !e->pops[k].gen) /* generated updates write every spike flag */
+      memset(c->spk, 0, c->n);
+    c->nspk = 0;
+  }
+  for (uint32_t k = 0; k < m->npops; k++) {
+    rt_pop *p = &s->pops[k];
+    bool gen = e->pops[k].gen;
+    size_t w = s->fixed ? sizeof(int64_t) : sizeof(float);
+    if (!gen)
+      memset(s->fixed ? (void *)p->syn_i : (void *)p->syn_f, 0, p->n * w);
+    if (!gen || e->pops[k].has_inj)
+      memset(s->fixed ? (void *)p->inj_i : (void *)p->inj_f, 0, p->n * w);
+  }
+}
+
+static bool step_once(jit_engine *e, ir_diag *d) {
+  rt_interp *s = e->s;
+  const ir_module *m = s->m;
+  uint64_t t = s->step;
+  clear_step(e);
+  for (uint32_t k = 0; k < m->ninputs; k++) /* (1) inputs */
+    if (!rt_input_step(s, &s->inputs[k], d))
+      return false;
+  for (uint32_t k = 0; k < m->ninputs; k++)
+    compact(s->inputs[k].src, t);
+  for (uint32_t k = 0; k < m->nprojs; k++) /* (2) delivery into populations not generated */
+    if (s->projs[k].nring && !e->pops[s->projs[k].post->index].gen)
+      deliver_c(s, &s->projs[k]);
+  for (uint32_t k = 0; k < m->npops; k++) /* (3a) fire-first models */
+    if (s->pops[k].model->fire)
+      s->pops[k].model->fire(s, &s->pops[k]);
+  for (uint32_t k = 0; k < m->npops; k++) { /* (2)+(3b) generated: this step's ring slots */
+    jit_pop *jp = &e->pops[k];
+    for (uint32_t q = 0; jp->gen && q < jp->nin; q++) {
+      rt_proj *p = jp->in[q];
+      size_t base = (size_t)(t % p->nring) * p->post->n;
+      jp->ptrs[BE_CPU_LIF_RING0 + q] = s->fixed ? (void *)(p->ring_i + base) : (void *)(p->ring_f + base);
+    }
+  }
+  run_phase(e, PHASE_UPDATE);
+  for (uint32_t k = 0; k < m->npops; k++) /* (3b) event models not generated */
+    if (!e->pops[k].gen && !s->pops[k].model->kernel_delivery)
+      s->pops[k].model->update(s, &s->pops[k]);
+  for (uint32_t k = 0; k < m->npops; k++)
+    compact(s->pops[k].src, t);
+  for (uint32_t k = 0; k < m->npops; k++) /* (3c) kernel models */
+    if (s->pops[k].model->kernel_delivery) {
+      rt_syn_deliver_kernel(s, &s->pops[k]);
+      s->pops[k].model->update(s, &s->pops[k]);
+    }
+  bool any = false; /* (3e) push */
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    rt_proj *p = &s->projs[k];
+    if (e->projs[k].gen)
+      any |= p->pre->nspk != 0;
+    else if (p->nring)
+      push_c(s, p);
+  }
+  if (any)
+    run_phase(e, PHASE_PUSH);
+  for (uint32_t k = 0; k < m->nprojs; k++) /* (4) plasticity */
+    if (s->projs[k].stdp)
+      rt_stdp_step(s, &s->projs[k]);
+  for (uint32_t k = 0; k < m->nastros; k++) /* (5) astrocytes */
+    s->astros[k].model->update(s, &s->astros[k]);
+  for (uint32_t k = 0; k < m->npops + m->ninputs; k++) { /* (6) callbacks */
+    rt_src *c = &s->srcs[k];
+    memset(c->forced, 0, c->n);
+    if (c->nspk)
+      rt_sim_emit_spikes(s->sim, t, c->ref, c->idx, c->nspk);
+  }
+  s->step = t + 1;
+  rt_sim_emit_step(s->sim, t);
+  return true;
+}
+
+/* ---------------------------------------------------------------- engine ops */
+
+static void jit_destroy(void *v) {
+  jit_engine *e = v;
+  if (!e)
+    return;
+  registry_remove(e);
+  if (e->nstarted) {
+    atomic_store_explicit(&e->quit, 1, memory_order_release);
+    atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
+    for (unsigned t = 1; t <= e->nstarted; t++)
+      pthread_join(e->th[t], NULL);
+  }
+  be_cpu_jit_destroy(e->jit);
+  if (e->interp)
+    rt_engine_interp.destroy(e->interp);
+  for (size_t k = 0; k < e->nowned; k++)
+    free(e->owned[k]);
+  free(e->owned);
+  free(e);
+}
+
+static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, uint64_t seed, const rt_options *opt,
+                        ir_diag *d) {
+  jit_engine *e = calloc(1, sizeof(*e));
+  if (!e) {
+    ir_error(d, m->loc, "out of memory creating the simulation");
+    return NULL;
+  }
+  e->sim = sim;
+  e->nthreads = opt && opt->threads ? opt->threads : 1;
+  if (e->nthreads > MAX_THREADS) {
+    ir_error(d, m->loc, "jit engine: at most %d threads (got %u)", MAX_THREADS, e->nthreads);
+    free(e);
+    return NULL;
+  }
+  /* The interp engine object: its first member is the rt_interp (interp.c casts it the same way). */
+  e->interp = rt_engine_interp.create(sim, m, numerics, seed, opt, d);
+  if (!e->interp) {
+    free(e);
+    return NULL;
+  }
+  e->s = e->interp;
+  e->pops = own(e, m->npops, sizeof(jit_pop));
+  e->projs = own(e, m->nprojs, sizeof(jit_proj));
+  if (!e->pops || !e->projs) {
+    ir_error(d, m->loc, "out of memory creating the simulation");
+    jit_destroy(e);
+    return NULL;
+  }
+  for (uint32_t k = 0; k < m->npops; k++)
+    e->pops[k].p = &e->s->pops[k];
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    e->projs[k].p = &e->s->projs[k];
+  unsigned before = ir_diag_error_count(d);
+  if (!compile(e, d) || !start_threads(e)) {
+    if (ir_diag_error_count(d) == before)
+      ir_error(d, m->loc, "jit engine: out of memory or threads");
+    jit_destroy(e);
+    return NULL;
+  }
+  registry_add(e);
+  return e;
+}
+
+static bool jit_run(void *v, uint64_t nsteps, ir_diag *d) {
+  jit_engine *e = v;
+  for (uint64_t k = 0; k < nsteps; k++)
+    if (!step_once(e, d))
+      return false;
+  return true;
+}
+
+static uint64_t jit_steps(const void *v) { return ((const jit_engine *)v)->s->step; }
+
+static bool jit_inject(void *v, ir_ref source, uint32_t idx) {
+  return rt_engine_interp.inject(((jit_engine *)v)->interp, source, idx);
+}
+static const char *const *jit_state_vars(const void *v, ir_ref node, size_t *n) {
+  return rt_engine_interp.state_vars(((const jit_engine *)v)->interp, node, n);
+}
+static bool jit_state_size(const void *v, ir_ref node, const char *var, uint64_t *n) {
+  return rt_engine_interp.state_size(((const jit_engine *)v)->interp, node, var, n);
+}
+static bool jit_read_state(const void *v, ir_ref node, const char *var, double *out) {
+  return rt_engine_interp.read_state(((const jit_engine *)v)->interp, node, var, out);
+}
+static bool jit_save(const void *v, FILE *f, ir_diag *d) {
+  return rt_engine_interp.save(((const jit_engine *)v)->interp, f, d);
+}
+static bool jit_restore(void *v, FILE *f, ir_diag *d) {
+  return rt_engine_interp.restore(((jit_engine *)v)->interp, f, d);
+}
+
+const rt_engine_ops rt_engine_jit = {
+    .name = "jit",
+    .create = jit_create,
+    .run = jit_run,
+    .steps = jit_steps,
+    .inject = jit_inject,
+    .state_vars = jit_state_vars,
+    .state_size = jit_state_size,
+    .read_state = jit_read_state,
+    .save = jit_save,
+    .restore = jit_restore,
+    .destroy = jit_destroy,
+};

@@ -1,0 +1,346 @@
+/* test_diff.c — differential tests of the jit engine against the interp: identical spike rasters and
+ * identical final state (every state variable of every node, read with rt_sim_read_state, compared bit
+ * for bit) on 200 random lif networks in fixed and in float numerics, for 1, 2 and 3 threads, and on
+ * examples/lif_small.yaml and examples/cuba.yaml. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "astroc_rt.h"
+#include "fe.h"
+#include "passes.h"
+
+#define NNETS 200
+#define NSTEPS 150
+
+static const ir_loc L = {"test", 1, 1};
+
+/* ---------------------------------------------------------------- recording a run */
+
+typedef struct vec {
+  uint64_t *v;
+  size_t n, cap;
+} vec;
+
+static void push(vec *a, uint64_t x) {
+  if (a->n == a->cap) {
+    a->cap = a->cap ? 2 * a->cap : 1024;
+    a->v = realloc(a->v, a->cap * sizeof(uint64_t));
+    assert_non_null(a->v);
+  }
+  a->v[a->n++] = x;
+}
+
+typedef struct result {
+  vec raster; /* (step, source kind, source index, neuron) packed */
+  vec state;  /* every state variable's doubles, as bits */
+  uint64_t nspikes;
+} result;
+
+static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
+  result *r = ctx;
+  for (uint32_t k = 0; k < n; k++)
+    push(&r->raster, step << 24 | (uint64_t)src.kind << 21 | (uint64_t)src.index << 16 | idx[k]);
+  r->nspikes += n;
+}
+
+static void read_all_state(rt_sim *s, const ir_module *m, vec *out) {
+  const ir_node_kind kinds[] = {IR_NODE_POPULATION, IR_NODE_ASTROCYTE, IR_NODE_INPUT, IR_NODE_PROJECTION};
+  const uint32_t counts[] = {m->npops, m->nastros, m->ninputs, m->nprojs};
+  for (int k = 0; k < 4; k++)
+    for (uint32_t i = 0; i < counts[k]; i++) {
+      ir_ref node = {kinds[k], i};
+      size_t nv = 0;
+      const char *const *vars = rt_state_vars(s, node, &nv);
+      for (size_t v = 0; v < nv; v++) {
+        uint64_t n = 0;
+        assert_true(rt_sim_state_size(s, node, vars[v], &n));
+        double *x = calloc(n ? n : 1, sizeof(double));
+        assert_true(rt_sim_read_state(s, node, vars[v], x));
+        push(out, (uint64_t)k << 32 | i);
+        for (uint64_t j = 0; j < n; j++) {
+          uint64_t bits;
+          memcpy(&bits, &x[j], sizeof bits);
+          push(out, bits);
+        }
+        free(x);
+      }
+    }
+}
+
+static void run(const ir_module *m, const char *engine, int numerics, unsigned threads, uint64_t nsteps, result *r) {
+  memset(r, 0, sizeof(*r));
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = engine, .numerics = numerics, .threads = threads};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  assert_non_null(s);
+  rt_sim_on_spikes(s, on_spikes, r);
+  assert_true(rt_sim_run(s, nsteps / 3, d)); /* two runs: the engine must carry its state across calls */
+  assert_true(rt_sim_run(s, nsteps - nsteps / 3, d));
+  assert_int_equal(rt_sim_steps(s), nsteps);
+  read_all_state(s, m, &r->state);
+  rt_sim_destroy(s);
+  ir_diag_destroy(d);
+}
+
+static void free_result(result *r) {
+  free(r->raster.v);
+  free(r->state.v);
+}
+
+/* Asserts that two results are identical, with a readable first difference. */
+static void same(const result *a, const result *b, const char *what) {
+  if (a->raster.n != b->raster.n || memcmp(a->raster.v, b->raster.v, a->raster.n * sizeof(uint64_t)) != 0) {
+    size_t k = 0;
+    while (k < a->raster.n && k < b->raster.n && a->raster.v[k] == b->raster.v[k])
+      k++;
+    print_error("%s: rasters differ at spike %zu (step %llu) of %zu/%zu\n", what, k,
+                (unsigned long long)(k < a->raster.n ? a->raster.v[k] >> 24 : 0), a->raster.n, b->raster.n);
+    fail();
+  }
+  if (a->state.n != b->state.n || memcmp(a->state.v, b->state.v, a->state.n * sizeof(uint64_t)) != 0) {
+    size_t k = 0;
+    while (k < a->state.n && k < b->state.n && a->state.v[k] == b->state.v[k])
+      k++;
+    print_error("%s: final states differ at word %zu of %zu/%zu\n", what, k, a->state.n, b->state.n);
+    fail();
+  }
+}
+
+/* ---------------------------------------------------------------- random networks */
+
+static uint64_t rng_state;
+static uint64_t rnd(void) { /* splitmix64 */
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+static uint32_t below(uint32_t n) { return (uint32_t)(rnd() % n); }
+static double unif(double a, double b) { return a + (b - a) * (double)(rnd() >> 11) / 9007199254740992.0; }
+
+static ir_value uniform(double a, double b, ir_dim dim) {
+  return (ir_value){.kind = IR_VAL_UNIFORM, .dim = dim, .a = a, .b = b, .lo = -INFINITY, .hi = INFINITY};
+}
+
+static const double du_choices[] = {0, 1, 2048, 4094, 4095};
+
+static ir_value choice(ir_module *m, const double *v, uint32_t n, ir_dim dim) {
+  double *c = ir_arena_alloc(m->arena, n * sizeof(double));
+  memcpy(c, v, n * sizeof(double));
+  return (ir_value){.kind = IR_VAL_CHOICE, .dim = dim, .nchoice = n, .choice = c};
+}
+
+static void lif_params(ir_module *m, ir_value *p) {
+  switch (below(4)) { /* du / tau_u: extremes, a distribution, or a time constant */
+  case 0: p[IR_P_LIF_DU] = ir_value_const(du_choices[below(5)], IR_DIM_NONE); break;
+  case 1: p[IR_P_LIF_DU] = choice(m, du_choices, 5, IR_DIM_NONE); break;
+  case 2: p[IR_P_LIF_TAU_U] = ir_value_const(unif(0, 20), IR_DIM_TIME); break;
+  default: p[IR_P_LIF_TAU_U] = ir_value_const(0, IR_DIM_TIME); break;
+  }
+  switch (below(4)) {
+  case 0: p[IR_P_LIF_DV] = ir_value_const(du_choices[below(5)], IR_DIM_NONE); break;
+  case 1: p[IR_P_LIF_DV] = choice(m, du_choices, 5, IR_DIM_NONE); break;
+  case 2: p[IR_P_LIF_TAU_V] = ir_value_const(unif(1, 50), IR_DIM_TIME); break;
+  default: p[IR_P_LIF_TAU_V] = uniform(1, 50, IR_DIM_TIME); break;
+  }
+  p[IR_P_LIF_V_TH] = below(3) ? ir_value_const(unif(0, 20), IR_DIM_VOLTAGE) : uniform(0, 20, IR_DIM_VOLTAGE);
+  double b = unif(-1, 4);
+  p[IR_P_LIF_BIAS] = below(3) ? ir_value_const(b, IR_DIM_VOLTAGE) : uniform(b - 1, b + 1, IR_DIM_VOLTAGE);
+  static const double refr[] = {0, 1, 2, 5};
+  p[IR_P_LIF_REFRACTORY] =
+      below(3) ? ir_value_const(refr[below(4)], IR_DIM_TIME) : choice(m, refr, 4, IR_DIM_TIME);
+  if (below(2))
+    p[IR_P_LIF_V_INIT] = uniform(-5, 15, IR_DIM_VOLTAGE);
+  if (below(3) == 0)
+    p[IR_P_LIF_U_INIT] = uniform(-2, 2, IR_DIM_VOLTAGE);
+}
+
+static void random_projection(ir_module *m, uint32_t k, uint32_t nsrc) {
+  uint32_t s = below(nsrc);
+  ir_ref pre = s < m->npops ? (ir_ref){IR_NODE_POPULATION, s} : (ir_ref){IR_NODE_INPUT, s - m->npops};
+  ir_ref post = {IR_NODE_POPULATION, below(m->npops)};
+  char name[16];
+  snprintf(name, sizeof name, "p%u", k);
+  int32_t j = ir_add_projection(m, name, pre, post, L);
+  ir_projection *q = &m->projs[j];
+  uint32_t npre = (uint32_t)ir_node_size(m, pre), npost = m->pops[post.index].size;
+  q->rule.allow_self = true;
+  switch (below(4)) {
+  case 0: q->rule.kind = IR_CONN_ALL_TO_ALL; break;
+  case 1: q->rule.kind = npre == npost ? IR_CONN_ONE_TO_ONE : IR_CONN_FIXED_PROBABILITY; break;
+  case 2: q->rule.kind = IR_CONN_FIXED_INDEGREE; break;
+  default: q->rule.kind = IR_CONN_FIXED_PROBABILITY; break;
+  }
+  q->rule.p = unif(0, 0.3);
+  q->rule.indegree = 1 + below(npre < 20 ? npre : 20);
+  double w = unif(-8, 8);
+  q->weight = below(2) ? ir_value_const(w, IR_DIM_VOLTAGE) : uniform(-fabs(w), fabs(w) + 0.5, IR_DIM_VOLTAGE);
+  q->delay = below(2) ? ir_value_const((double)below(11), IR_DIM_TIME) : uniform(0, 10, IR_DIM_TIME);
+  if (below(6) == 0 && pre.kind == IR_NODE_POPULATION && m->pops[pre.index].model == IR_NEURON_LIF) {
+    q->plasticity = IR_PLAST_STDP;
+    ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), q->plast_params);
+    q->plast_params[IR_P_STDP_W_MIN] = ir_value_const(-10, IR_DIM_VOLTAGE);
+    q->plast_params[IR_P_STDP_W_MAX] = ir_value_const(10, IR_DIM_VOLTAGE);
+    q->anti_hebbian = below(2);
+  }
+}
+
+static ir_module *random_network(uint64_t seed) {
+  rng_state = seed * 0x2545F4914F6CDD1DULL + 1;
+  ir_module *m = ir_module_create("random");
+  m->seed = seed;
+  m->numerics = IR_NUMERICS_FIXED;
+  uint32_t npops = 1 + below(3);
+  for (uint32_t k = 0; k < npops; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "n%u", k);
+    bool nalsm = k > 0 && below(8) == 0; /* the interp path inside a jit run */
+    int32_t p = ir_add_population(m, name, nalsm ? IR_NEURON_NALSM_LIF : IR_NEURON_LIF, 1 + below(300), L);
+    if (!nalsm)
+      lif_params(m, m->pops[p].params);
+  }
+  uint32_t ninputs = below(3);
+  for (uint32_t k = 0; k < ninputs; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "i%u", k);
+    bool inject = below(3) == 0 && m->pops[0].model == IR_NEURON_LIF;
+    uint32_t n = inject ? m->pops[0].size : 1 + below(100);
+    bool poisson = below(2);
+    int32_t in = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, n, L);
+    if (poisson)
+      m->inputs[in].rate = below(2) ? ir_value_const(unif(0, 0.3), IR_DIM_RATE) : uniform(0, 0.3, IR_DIM_RATE);
+    else
+      m->inputs[in].p = ir_value_const(unif(0, 0.3), IR_DIM_NONE);
+    if (inject) {
+      m->inputs[in].inject_into = 0;
+      m->inputs[in].inject_current = ir_value_const(unif(-5, 15), IR_DIM_VOLTAGE);
+    }
+  }
+  uint32_t nprojs = 1 + below(5);
+  for (uint32_t k = 0; k < nprojs; k++)
+    random_projection(m, k, npops + ninputs);
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_layout(m, d));
+  assert_true(pass_expand_threads(m, d, 1));
+  ir_diag_destroy(d);
+  return m;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static uint64_t total_spikes, total_synapses;
+
+static void diff_one(const ir_module *m, int numerics, unsigned threads, uint64_t nsteps, const char *what) {
+  result a, b;
+  run(m, "interp", numerics, 1, nsteps, &a);
+  run(m, "jit", numerics, threads, nsteps, &b);
+  same(&a, &b, what);
+  total_spikes += a.nspikes;
+  free_result(&a);
+  free_result(&b);
+}
+
+static void random_networks(int numerics) {
+  total_spikes = total_synapses = 0;
+  for (uint64_t net = 0; net < NNETS; net++) {
+    ir_module *m = random_network(net + 1);
+    for (uint32_t k = 0; k < m->nprojs; k++)
+      total_synapses += m->projs[k].csr->nsyn;
+    char what[64];
+    unsigned threads = net % 4 == 1 ? 2 : net % 8 == 3 ? 3 : 1;
+    snprintf(what, sizeof what, "network %llu, %s, %u thread(s)", (unsigned long long)net + 1,
+             numerics == IR_NUMERICS_FIXED ? "fixed" : "float", threads);
+    diff_one(m, numerics, threads, NSTEPS, what);
+    ir_module_destroy(m);
+  }
+  /* The comparison means something only if the networks are active. */
+  assert_true(total_spikes > 100000);
+  assert_true(total_synapses > 100000);
+}
+
+static void test_random_fixed(void **state) {
+  (void)state;
+  random_networks(IR_NUMERICS_FIXED);
+}
+
+static void test_random_float(void **state) {
+  (void)state;
+  random_networks(IR_NUMERICS_FLOAT);
+}
+
+static ir_module *load_example(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/%s", JIT_TEST_SRCDIR, name);
+  ir_diag *d = ir_diag_create(stderr);
+  ir_module *m = fe_yaml_load(path, d);
+  assert_non_null(m);
+  assert_true(pass_layout(m, d));
+  assert_true(pass_expand(m, d));
+  ir_diag_destroy(d);
+  return m;
+}
+
+static void test_lif_small(void **state) {
+  (void)state;
+  ir_module *m = load_example("lif_small.yaml");
+  result a, b;
+  run(m, "interp", IR_NUMERICS_FIXED, 1, 50, &a);
+  assert_true(a.nspikes > 0);
+  run(m, "jit", IR_NUMERICS_FIXED, 1, 50, &b);
+  same(&a, &b, "lif_small");
+  free_result(&b);
+  run(m, "jit", IR_NUMERICS_FIXED, 2, 50, &b);
+  same(&a, &b, "lif_small, 2 threads");
+  free_result(&a);
+  free_result(&b);
+  ir_module_destroy(m);
+}
+
+/* CUBA (4000 neurons, 320k synapses) for 150 ms of biological time, both numerics, 1 and 2 threads. */
+static void test_cuba(void **state) {
+  (void)state;
+  ir_module *m = load_example("cuba.yaml");
+  const int modes[2] = {IR_NUMERICS_FIXED, IR_NUMERICS_FLOAT};
+  for (int k = 0; k < 2; k++) {
+    result a, b;
+    run(m, "interp", modes[k], 1, 1500, &a);
+    print_message("cuba %s: %llu spikes\n", k ? "float" : "fixed", (unsigned long long)a.nspikes);
+    assert_true(a.nspikes > 1000);
+    for (unsigned t = 1; t <= 2; t++) {
+      run(m, "jit", modes[k], t, 1500, &b);
+      same(&a, &b, k ? "cuba float" : "cuba fixed");
+      free_result(&b);
+    }
+    free_result(&a);
+  }
+  ir_module_destroy(m);
+}
+
+static void test_unknown_engine_lists_jit(void **state) {
+  (void)state;
+  ir_module *m = load_example("lif_small.yaml");
+  ir_diag *d = ir_diag_create(NULL);
+  rt_options o = {.engine = "jit", .numerics = -1, .threads = 65};
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "at most 64 threads"));
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_lif_small),
+      cmocka_unit_test(test_unknown_engine_lists_jit),
+      cmocka_unit_test(test_random_fixed),
+      cmocka_unit_test(test_random_float),
+      cmocka_unit_test(test_cuba),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
