@@ -14,6 +14,7 @@ const rt_neuron_model *rt_neuron_model_get(ir_neuron_model m) {
   switch (m) {
   case IR_NEURON_LIF: return &rt_model_lif;
   case IR_NEURON_NALSM_LIF: return &rt_model_nalsm_lif;
+  case IR_NEURON_AMSU: return &rt_model_amsu;
   default: return NULL;
   }
 }
@@ -21,6 +22,8 @@ const rt_neuron_model *rt_neuron_model_get(ir_neuron_model m) {
 const rt_astro_model *rt_astro_model_get(ir_astro_model m) {
   switch (m) {
   case IR_ASTRO_NALSM: return &rt_astro_nalsm;
+  case IR_ASTRO_TRIPARTITE: return &rt_astro_tripartite;
+  case IR_ASTRO_LI_RINZEL: return &rt_astro_li_rinzel;
   default: return NULL;
   }
 }
@@ -149,6 +152,8 @@ static bool create_pops(rt_interp *s, ir_diag *d) {
     }
     if (!(s->fixed ? p->syn_i && p->inj_i : p->syn_f && p->inj_f))
       return false;
+    if (p->model->count_events && !(p->nev = rt_alloc(s, p->n, sizeof(int32_t))))
+      return false;
     if (!p->model->create(s, p, d))
       return false;
   }
@@ -258,7 +263,16 @@ static void clear_step(rt_interp *s) {
       memset(p->syn_f, 0, p->n * sizeof(float));
       memset(p->inj_f, 0, p->n * sizeof(float));
     }
+    if (p->nev)
+      memset(p->nev, 0, p->n * sizeof(int32_t));
   }
+}
+
+void rt_astro_outputs(rt_interp *s) {
+  rt_syn_reset_scales(s);
+  for (uint32_t k = 0; k < s->m->nastros; k++)
+    if (s->astros[k].model->output)
+      s->astros[k].model->output(s, &s->astros[k]);
 }
 
 static bool step_once(rt_interp *s, ir_diag *d) {
@@ -270,6 +284,7 @@ static bool step_once(rt_interp *s, ir_diag *d) {
       return false;
   for (uint32_t k = 0; k < m->ninputs; k++)
     compact(s->inputs[k].src, t);
+  rt_astro_outputs(s); /* (1b) astrocyte outputs from the state left by step t-1 */
   rt_syn_deliver_events(s); /* (2) synaptic input arriving at t */
   for (uint32_t k = 0; k < m->npops; k++) /* (3a) fire-first models */
     if (s->pops[k].model->fire)

@@ -37,6 +37,8 @@ typedef struct rt_pop {
   int32_t kcut;
   float kf[IR_FX_KERNEL_MAX];
   int32_t kq[IR_FX_KERNEL_MAX];
+  /* Event-counting models (amsu): synaptic events delivered to each neuron this step (phase 2). */
+  int32_t *nev;
 } rt_pop;
 
 typedef struct rt_stdp {
@@ -68,6 +70,15 @@ typedef struct rt_proj {
   int64_t *ring_i;
   int64_t *acc_i; /* kernel delivery, fixed: per-post accumulator */
   rt_stdp *stdp;  /* NULL when not plastic */
+  /* Modulated delivery (docs/numerics.md, "Astrocyte outputs"). A projection is `modulated` when a
+   * tripartite astrocyte scales its efficacy (scale_f / scale_q: the factor of each post neuron for
+   * the current step, 1.0 / Q16 65536 when unmodulated) or when its post model counts incoming events
+   * (amsu: cnt_ring, R x npost events due per slot). Unmodulated projections never touch these and
+   * keep the plain delivery loop. */
+  bool modulated;
+  float *scale_f;
+  int32_t *scale_q;
+  int32_t *cnt_ring;
 } rt_proj;
 
 typedef struct rt_input {
@@ -143,9 +154,20 @@ bool rt_interp_restore(void *e, FILE *f, ir_diag *d);
 /* synapses.c */
 bool rt_proj_create(rt_interp *s, rt_proj *p, ir_diag *d);
 void rt_proj_free(rt_proj *p);
-void rt_syn_deliver_events(rt_interp *s);  /* phase 2 */
+void rt_syn_reset_scales(rt_interp *s);    /* phase 1b, before the astrocyte outputs */
+void rt_syn_deliver_events(rt_interp *s);  /* phase 2: rt_syn_deliver_proj of every event projection */
+void rt_syn_deliver_proj(rt_interp *s, rt_proj *p); /* phase 2, one projection (plain or modulated) */
+void rt_syn_push_proj(rt_interp *s, rt_proj *p);    /* after phase 3, one projection (weights and counts) */
 void rt_syn_deliver_kernel(rt_interp *s, rt_pop *post); /* phase 3c, one kernel population */
 void rt_syn_push(rt_interp *s);            /* after phase 3: spikes into delay rings */
+
+/* interp.c: phase 1b, the astrocyte outputs (efficacy factors reset to 1, then each astrocyte's
+ * output hook). An engine with its own step loop calls it after the inputs. */
+void rt_astro_outputs(rt_interp *s);
+/* astro_domain.c: true iff population p takes astrocyte coupling an engine must not bypass: an
+ * incoming modulated projection, an astrocyte output (slow current) into it, or an event-counting
+ * model. Such populations must run through rt_syn_deliver_proj / the model's update. */
+bool rt_pop_astro_coupled(const rt_interp *s, const rt_pop *p);
 
 /* plasticity.c */
 bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d);

@@ -43,6 +43,43 @@ static bool create_weights(rt_interp *s, rt_proj *p, ir_diag *d) {
   return rt_register(s, (ir_ref){IR_NODE_PROJECTION, p->index}, "w", RT_I32, p->w_q, c->nsyn);
 }
 
+/* Efficacy factors when an astrocyte that scales efficacy modulates this projection; an event
+ * count ring when the post model counts incoming events (amsu). Both make the projection take the
+ * modulated delivery path; the count ring is state (checkpointed), the factors are recomputed each
+ * step from astrocyte state. */
+static bool create_modulation(rt_interp *s, rt_proj *p, ir_diag *d) {
+  const ir_module *m = s->m;
+  bool scaled = false;
+  for (uint32_t k = 0; k < m->nastros; k++)
+    if (s->astros[k].model->scales_efficacy && rt_domain_modulates(&m->astros[k], p->index))
+      scaled = true;
+  uint32_t n = p->post->n;
+  if (scaled) {
+    if (p->post->model->kernel_delivery) {
+      ir_error(d, p->ip->loc,
+               "efficacy modulation of projection '%s' into a %s population is not supported yet (it needs "
+               "event delivery)",
+               p->ip->name, p->post->model->name);
+      return false;
+    }
+    if (s->fixed)
+      p->scale_q = rt_alloc(s, n, sizeof(int32_t));
+    else
+      p->scale_f = rt_alloc(s, n, sizeof(float));
+    if (!p->scale_q && !p->scale_f)
+      return false;
+    p->modulated = true;
+  }
+  if (p->post->model->count_events) {
+    size_t cells = (size_t)p->nring * n;
+    p->cnt_ring = rt_alloc(s, cells, sizeof(int32_t));
+    if (!p->cnt_ring || !rt_register(s, (ir_ref){IR_NODE_PROJECTION, p->index}, NULL, RT_I32, p->cnt_ring, cells))
+      return false;
+    p->modulated = true;
+  }
+  return true;
+}
+
 bool rt_proj_create(rt_interp *s, rt_proj *p, ir_diag *d) {
   const ir_projection *ip = p->ip;
   p->csr = ip->csr;
@@ -84,6 +121,8 @@ bool rt_proj_create(rt_interp *s, rt_proj *p, ir_diag *d) {
     if (!p->acc_i)
       return false;
   }
+  if (!create_modulation(s, p, d))
+    return false;
   if (ip->plasticity != IR_PLAST_NONE)
     return rt_stdp_create(s, p, d);
   return true;
@@ -95,52 +134,109 @@ void rt_proj_free(rt_proj *p) {
   p->stdp = NULL;
 }
 
-/* Phase 2: the ring slot of step t holds the sums of every spike due now. Fixed mode shifts each
- * projection's mantissa sum by 6 + exp (always a left shift, exact) before adding projections. */
-void rt_syn_deliver_events(rt_interp *s) {
-  uint64_t t = s->step;
+/* Phase 1b: every efficacy factor back to 1 before the astrocytes multiply theirs in. */
+void rt_syn_reset_scales(rt_interp *s) {
   for (uint32_t k = 0; k < s->m->nprojs; k++) {
     rt_proj *p = &s->projs[k];
-    if (!p->nring)
-      continue;
-    uint32_t n = p->post->n;
-    size_t base = (size_t)(t % p->nring) * n;
-    if (s->fixed) {
-      int64_t mul = INT64_C(1) << (6 + p->wexp);
-      int64_t *ring = p->ring_i + base, *syn = p->post->syn_i;
-      for (uint32_t j = 0; j < n; j++)
-        syn[j] += ring[j] * mul;
-      memset(ring, 0, n * sizeof(int64_t));
-    } else {
-      float *ring = p->ring_f + base, *syn = p->post->syn_f;
-      for (uint32_t j = 0; j < n; j++)
-        syn[j] += ring[j];
-      memset(ring, 0, n * sizeof(float));
-    }
+    for (uint32_t j = 0; p->scale_q && j < p->post->n; j++)
+      p->scale_q[j] = IR_FX_ONE;
+    for (uint32_t j = 0; p->scale_f && j < p->post->n; j++)
+      p->scale_f[j] = 1.0f;
   }
 }
 
-/* After phase 3: a spike of step t on a synapse of delay d is added to slot (t + 1 + d) mod R, in
- * projection order, presynaptic neuron ascending, synapse order within the row. */
-void rt_syn_push(rt_interp *s) {
+/* Phase 2 for a modulated projection: the slot's sum times the post's efficacy factor (float:
+ * ring*scale; fixed: rr(clamp31(ring << (6+e)) * scale_q, 16)), and the slot's event counts. */
+static void deliver_modulated(rt_interp *s, rt_proj *p, size_t base) {
+  uint32_t n = p->post->n;
+  if (s->fixed) {
+    int64_t mul = INT64_C(1) << (6 + p->wexp);
+    int64_t *ring = p->ring_i + base, *syn = p->post->syn_i;
+    for (uint32_t j = 0; j < n; j++) {
+      int64_t x = ring[j] * mul;
+      syn[j] += p->scale_q ? ir_fx_rshift_round(rt_clamp31(x) * p->scale_q[j], IR_FX_Q) : x;
+    }
+    memset(ring, 0, n * sizeof(int64_t));
+  } else {
+    float *ring = p->ring_f + base, *syn = p->post->syn_f;
+    for (uint32_t j = 0; j < n; j++)
+      syn[j] += p->scale_f ? ring[j] * p->scale_f[j] : ring[j];
+    memset(ring, 0, n * sizeof(float));
+  }
+  if (p->cnt_ring) {
+    int32_t *cnt = p->cnt_ring + base, *nev = p->post->nev;
+    for (uint32_t j = 0; j < n; j++)
+      nev[j] += cnt[j];
+    memset(cnt, 0, n * sizeof(int32_t));
+  }
+}
+
+/* Phase 2 for one event projection: the ring slot of step t holds the sums of every spike due now.
+ * Fixed mode shifts each projection's mantissa sum by 6 + exp (always a left shift, exact) before
+ * adding projections. */
+void rt_syn_deliver_proj(rt_interp *s, rt_proj *p) {
+  uint32_t n = p->post->n;
+  size_t base = (size_t)(s->step % p->nring) * n;
+  if (p->modulated) {
+    deliver_modulated(s, p, base);
+    return;
+  }
+  if (s->fixed) {
+    int64_t mul = INT64_C(1) << (6 + p->wexp);
+    int64_t *ring = p->ring_i + base, *syn = p->post->syn_i;
+    for (uint32_t j = 0; j < n; j++)
+      syn[j] += ring[j] * mul;
+    memset(ring, 0, n * sizeof(int64_t));
+  } else {
+    float *ring = p->ring_f + base, *syn = p->post->syn_f;
+    for (uint32_t j = 0; j < n; j++)
+      syn[j] += ring[j];
+    memset(ring, 0, n * sizeof(float));
+  }
+}
+
+void rt_syn_deliver_events(rt_interp *s) {
+  for (uint32_t k = 0; k < s->m->nprojs; k++)
+    if (s->projs[k].nring)
+      rt_syn_deliver_proj(s, &s->projs[k]);
+}
+
+/* One event per synapse of each spike, into the count ring slot where its weight went. */
+static void push_counts(rt_proj *p, uint64_t t) {
+  const ir_csr *c = p->csr;
+  uint32_t n = p->post->n;
+  for (uint32_t q = 0; q < p->pre->nspk; q++) {
+    uint32_t i = p->pre->idx[q];
+    for (uint64_t syn = c->row_ptr[i]; syn < c->row_ptr[i + 1]; syn++)
+      p->cnt_ring[(size_t)((t + 1 + c->delay[syn]) % p->nring) * n + c->col[syn]]++;
+  }
+}
+
+/* After phase 3, one event projection: a spike of step t on a synapse of delay d is added to slot
+ * (t + 1 + d) mod R, presynaptic neuron ascending, synapse order within the row. */
+void rt_syn_push_proj(rt_interp *s, rt_proj *p) {
   uint64_t t = s->step;
-  for (uint32_t k = 0; k < s->m->nprojs; k++) {
-    rt_proj *p = &s->projs[k];
-    if (!p->nring)
-      continue;
-    const ir_csr *c = p->csr;
-    uint32_t n = p->post->n;
-    for (uint32_t q = 0; q < p->pre->nspk; q++) {
-      uint32_t i = p->pre->idx[q];
-      for (uint64_t syn = c->row_ptr[i]; syn < c->row_ptr[i + 1]; syn++) {
-        size_t cell = (size_t)((t + 1 + c->delay[syn]) % p->nring) * n + c->col[syn];
-        if (s->fixed)
-          p->ring_i[cell] += ir_fx_wmant(p->w_q[syn]);
-        else
-          p->ring_f[cell] += p->w_f[syn];
-      }
+  const ir_csr *c = p->csr;
+  uint32_t n = p->post->n;
+  for (uint32_t q = 0; q < p->pre->nspk; q++) {
+    uint32_t i = p->pre->idx[q];
+    for (uint64_t syn = c->row_ptr[i]; syn < c->row_ptr[i + 1]; syn++) {
+      size_t cell = (size_t)((t + 1 + c->delay[syn]) % p->nring) * n + c->col[syn];
+      if (s->fixed)
+        p->ring_i[cell] += ir_fx_wmant(p->w_q[syn]);
+      else
+        p->ring_f[cell] += p->w_f[syn];
     }
   }
+  if (p->cnt_ring)
+    push_counts(p, t);
+}
+
+/* In projection order. */
+void rt_syn_push(rt_interp *s) {
+  for (uint32_t k = 0; k < s->m->nprojs; k++)
+    if (s->projs[k].nring)
+      rt_syn_push_proj(s, &s->projs[k]);
 }
 
 /* Phase 3c for one kernel population: every synapse whose presynaptic neuron last spiked s steps
