@@ -1,13 +1,135 @@
-/* cmd_experiment.c — `astroc experiment` (placeholder: replaced by the issue that delivers it). */
-#include <stdio.h>
+/* cmd_experiment.c — `astroc experiment`: run a model's protocol (NALSM initialisation, response generation,
+ * readout training) with the runner of runtime/experiment and write DIR/report.md (docs/experiments.md). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "experiment.h"
+#include "spikes_io.h"
 
-int cmd_experiment(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fputs("astroc: 'experiment' is not available yet\n", stderr);
-  return EXIT_INTERNAL;
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out) {
+  if (!*s || *s == '-')
+    return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end || errno || v > max)
+    return false;
+  *out = v;
+  return true;
 }
 
-const command cmd_experiment_desc = {"experiment", "astroc experiment ...", "(not available yet)", "", cmd_experiment};
+static int parse_args(int argc, char **argv, ex_options *o, cli_load_options *lo, bool *quiet) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool v = i + 1 < argc;
+    uint64_t n;
+    if (strcmp(a, "--out") == 0 && v)
+      o->out_dir = argv[++i];
+    else if (strcmp(a, "--samples") == 0 && v) {
+      if (!parse_uint(argv[++i], UINT32_MAX, &n) || n == 0)
+        return cmd_usage(&cmd_experiment_desc, "--samples needs a whole number >= 1, got '%s'", argv[i]);
+      o->samples = n;
+    } else if (strcmp(a, "--init-samples") == 0 && v) {
+      if (!parse_uint(argv[++i], UINT32_MAX, &n))
+        return cmd_usage(&cmd_experiment_desc, "--init-samples needs a whole number >= 0, got '%s'", argv[i]);
+      o->init_samples = (int64_t)n;
+    } else if (strcmp(a, "--threads") == 0 && v) {
+      if (!parse_uint(argv[++i], 64, &n) || n == 0)
+        return cmd_usage(&cmd_experiment_desc, "--threads needs a whole number 1-64, got '%s'", argv[i]);
+      o->threads = (unsigned)n;
+    } else if (strcmp(a, "--record") == 0 && v) {
+      if (!parse_uint(argv[++i], 10000, &n) || n == 0)
+        return cmd_usage(&cmd_experiment_desc, "--record needs a whole number 1-10000, got '%s'", argv[i]);
+      o->record = (uint32_t)n;
+    } else if (strcmp(a, "--window") == 0 && v) {
+      if (!parse_uint(argv[++i], 1000, &n) || n == 0)
+        return cmd_usage(&cmd_experiment_desc, "--window needs a whole number of steps 1-1000, got '%s'", argv[i]);
+      o->window = (uint32_t)n;
+    } else if (strcmp(a, "--numerics") == 0 && v) {
+      const char *s = argv[++i];
+      if (strcmp(s, "float") == 0)
+        lo->numerics = IR_NUMERICS_FLOAT;
+      else if (strcmp(s, "fixed") == 0)
+        lo->numerics = IR_NUMERICS_FIXED;
+      else
+        return cmd_usage(&cmd_experiment_desc, "--numerics must be 'float' or 'fixed', got '%s'", s);
+      o->numerics = lo->numerics;
+    } else if (strcmp(a, "--data-dir") == 0 && v)
+      o->data_dir = argv[++i];
+    else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
+      *quiet = true;
+    else if (a[0] == '-' && a[1])
+      return cmd_usage(&cmd_experiment_desc, "unknown option '%s' (or missing value)", a);
+    else if (!o->model_path)
+      o->model_path = a;
+    else
+      return cmd_usage(&cmd_experiment_desc, "one model at a time (got '%s' and '%s')", o->model_path, a);
+  }
+  if (!o->model_path)
+    return cmd_usage(&cmd_experiment_desc, "missing MODEL.yaml");
+  return EXIT_OK;
+}
+
+int cmd_experiment(int argc, char **argv) {
+  ex_options o = {.init_samples = -1, .threads = 1, .numerics = -1, .record = 10, .window = 3, .out_dir = NULL};
+  cli_load_options lo = {.numerics = -1};
+  bool quiet = false;
+  int rc = parse_args(argc, argv, &o, &lo, &quiet);
+  if (rc != EXIT_OK)
+    return rc;
+  if (!o.out_dir)
+    o.out_dir = "experiment-out";
+  o.progress = !quiet;
+  ir_diag *d = ir_diag_create(stderr);
+  if (!d)
+    return EXIT_INTERNAL;
+  ir_diag_set_color(d, isatty(STDERR_FILENO));
+  bool is_image = false;
+  ir_module *m = cli_load(o.model_path, &lo, &is_image, d);
+  if (m && is_image) {
+    ir_error(d, (ir_loc){.file = o.model_path}, "an experiment needs the model YAML (its protocol), not an image");
+    ir_module_destroy(m);
+    m = NULL;
+  }
+  if (!m) {
+    ir_diag_destroy(d);
+    return EXIT_INPUT;
+  }
+  rc = ex_run(m, &o, d);
+  if (rc == 0)
+    printf("report: %s/report.md\n", o.out_dir);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+  return rc == 0 ? EXIT_OK : rc == 1 ? EXIT_INPUT : EXIT_INTERNAL;
+}
+
+const command cmd_experiment_desc = {
+    "experiment",
+    "astroc experiment MODEL.yaml [--out DIR] [--samples N] [--init-samples N] [--threads N] [--numerics float|fixed]",
+    "run a model's protocol (NALSM init, responses, readout) and write DIR/report.md",
+    "Runs the phases of the model's `protocol` section (docs/experiments.md):\n"
+    "  init      N samples of a split, sample_time each, plasticity on; the weights carry over\n"
+    "  response  every train/validation/test sample from the initialised state, learning rates\n"
+    "            multiplied by rate_decay each step; liquid spike counts cached in DIR\n"
+    "  readout   linear softmax layer on the normalised counts (Adadelta, soft targets); the test\n"
+    "            accuracy is reported at the epoch of best validation accuracy\n"
+    "An interrupted run resumes: the init phase from DIR/init.ckpt, responses from the cached features.\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR           output folder (default experiment-out): report.md, *.svg, caches\n"
+    "  --samples N         cap the init phase and every response split at N samples (a subset)\n"
+    "  --init-samples N    number of init samples (overrides the phase's 'samples'; 0 skips init)\n"
+    "  --threads N         response worker threads, 1-64 (default 1; results do not depend on it)\n"
+    "  --numerics MODE     float or fixed (default: the model's)\n"
+    "  --record N          test samples recorded for the raster and branching factor (default 10)\n"
+    "  --window N          branching-factor window in steps (default 3)\n"
+    "  --data-dir DIR      where the data sets live (default search: docs/datasets.md)\n"
+    "  -q, --quiet         no progress lines on stderr\n"
+    "\n"
+    "Examples:\n"
+    "  astroc experiment examples/nalsm/nalsm_tiny.yaml --out /tmp/tiny\n"
+    "  astroc experiment examples/nalsm/nalsm1000_fashion.yaml --out runs/fm1000 --threads 2\n",
+    cmd_experiment};

@@ -1,0 +1,220 @@
+/* readout.c — the NALSM readout: a zero-initialised linear softmax layer trained on soft targets
+ * softmax(+-1) with Adadelta (or SGD / Adam), features L1-normalised then divided by the batch max. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiment.h"
+#include "rng.h"
+
+struct ex_readout {
+  uint32_t nin, nclass;
+  size_t np;        /* nclass*nin weights + nclass biases, one array */
+  double *p;        /* parameters: W row-major, then b */
+  double *s1, *s2;  /* optimiser state (Adadelta Eg/Ed, Adam m/v) */
+  double *g;        /* gradient of the current batch */
+  uint64_t t;       /* optimiser steps taken (Adam bias correction) */
+};
+
+ex_train_config ex_train_defaults(void) {
+  return (ex_train_config){.opt = EX_OPT_ADADELTA, .lr = 0.1, .l2 = 5e-10, .rho = 0.95, .eps = 1e-7, .batch = 100,
+                           .epochs = 20, .seed = 1};
+}
+
+void ex_soft_targets(uint32_t label, uint32_t n, double *t) {
+  double hi = exp(1.0), lo = exp(-1.0), z = hi + (double)(n - 1) * lo;
+  for (uint32_t c = 0; c < n; c++)
+    t[c] = (c == label ? hi : lo) / z;
+}
+
+void ex_adadelta_step(double *x, double *eg, double *ed, const double *g, size_t n, double lr, double rho,
+                      double eps) {
+  for (size_t k = 0; k < n; k++) {
+    eg[k] = rho * eg[k] + (1 - rho) * g[k] * g[k];
+    double u = sqrt(ed[k] + eps) / sqrt(eg[k] + eps) * g[k];
+    ed[k] = rho * ed[k] + (1 - rho) * u * u;
+    x[k] -= lr * u;
+  }
+}
+
+static void adam_step(ex_readout *r, const ex_train_config *c) {
+  const double b1 = 0.9, b2 = 0.999;
+  r->t++;
+  double c1 = 1 - pow(b1, (double)r->t), c2 = 1 - pow(b2, (double)r->t);
+  for (size_t k = 0; k < r->np; k++) {
+    r->s1[k] = b1 * r->s1[k] + (1 - b1) * r->g[k];
+    r->s2[k] = b2 * r->s2[k] + (1 - b2) * r->g[k] * r->g[k];
+    r->p[k] -= c->lr * (r->s1[k] / c1) / (sqrt(r->s2[k] / c2) + c->eps);
+  }
+}
+
+void ex_features_normalise(float *x, uint32_t rows, uint32_t cols) {
+  float mx = 0;
+  for (uint32_t i = 0; i < rows; i++) {
+    float *row = x + (size_t)i * cols;
+    double sum = 0;
+    for (uint32_t j = 0; j < cols; j++)
+      sum += fabs((double)row[j]);
+    for (uint32_t j = 0; sum > 0 && j < cols; j++) {
+      row[j] = (float)((double)row[j] / sum);
+      mx = row[j] > mx ? row[j] : mx;
+    }
+  }
+  if (mx > 0)
+    for (size_t k = 0; k < (size_t)rows * cols; k++)
+      x[k] /= mx;
+}
+
+ex_readout *ex_readout_create(uint32_t nin, uint32_t nclass) {
+  ex_readout *r = calloc(1, sizeof(*r));
+  if (!r)
+    return NULL;
+  r->nin = nin;
+  r->nclass = nclass;
+  r->np = (size_t)nclass * nin + nclass;
+  r->p = calloc(r->np, sizeof(double));
+  r->s1 = calloc(r->np, sizeof(double));
+  r->s2 = calloc(r->np, sizeof(double));
+  r->g = calloc(r->np, sizeof(double));
+  if (!r->p || !r->s1 || !r->s2 || !r->g) {
+    ex_readout_destroy(r);
+    return NULL;
+  }
+  return r;
+}
+
+void ex_readout_destroy(ex_readout *r) {
+  if (!r)
+    return;
+  free(r->p);
+  free(r->s1);
+  free(r->s2);
+  free(r->g);
+  free(r);
+}
+
+const double *ex_readout_weights(const ex_readout *r) { return r->p; }
+const double *ex_readout_bias(const ex_readout *r) { return r->p + (size_t)r->nclass * r->nin; }
+
+static void logits(const ex_readout *r, const float *x, double *z) {
+  const double *b = ex_readout_bias(r);
+  for (uint32_t c = 0; c < r->nclass; c++) {
+    const double *w = r->p + (size_t)c * r->nin;
+    double s = b[c];
+    for (uint32_t j = 0; j < r->nin; j++)
+      s += w[j] * (double)x[j];
+    z[c] = s;
+  }
+}
+
+/* Softmax in place, shifted by the maximum for range. */
+static void softmax(double *z, uint32_t n) {
+  double mx = z[0], sum = 0;
+  for (uint32_t c = 1; c < n; c++)
+    mx = z[c] > mx ? z[c] : mx;
+  for (uint32_t c = 0; c < n; c++) {
+    z[c] = exp(z[c] - mx);
+    sum += z[c];
+  }
+  for (uint32_t c = 0; c < n; c++)
+    z[c] /= sum;
+}
+
+uint32_t ex_readout_predict(const ex_readout *r, const float *x) {
+  double z[64];
+  IR_ASSERT(r->nclass <= 64);
+  logits(r, x, z);
+  uint32_t best = 0;
+  for (uint32_t c = 1; c < r->nclass; c++)
+    if (z[c] > z[best])
+      best = c;
+  return best;
+}
+
+double ex_readout_accuracy(const ex_readout *r, const float *x, const uint8_t *labels, uint32_t n) {
+  uint32_t ok = 0;
+  for (uint32_t i = 0; i < n; i++)
+    ok += ex_readout_predict(r, x + (size_t)i * r->nin) == labels[i];
+  return n ? (double)ok / n : 0.0;
+}
+
+/* Gradient of the mean soft-target cross-entropy over rows idx[0..m) plus the L2 term; returns the loss. */
+static double batch_gradient(ex_readout *r, const float *x, const uint8_t *labels, const uint32_t *idx, uint32_t m,
+                             double l2) {
+  double z[64], t[64], loss = 0;
+  size_t nw = (size_t)r->nclass * r->nin;
+  memset(r->g, 0, r->np * sizeof(double));
+  for (uint32_t q = 0; q < m; q++) {
+    const float *xi = x + (size_t)idx[q] * r->nin;
+    logits(r, xi, z);
+    softmax(z, r->nclass);
+    ex_soft_targets(labels[idx[q]], r->nclass, t);
+    for (uint32_t c = 0; c < r->nclass; c++) {
+      loss -= t[c] * log(z[c] > 1e-300 ? z[c] : 1e-300);
+      double e = (z[c] - t[c]) / m;
+      double *gw = r->g + (size_t)c * r->nin;
+      for (uint32_t j = 0; j < r->nin; j++)
+        gw[j] += e * (double)xi[j];
+      r->g[nw + c] += e;
+    }
+  }
+  for (size_t k = 0; k < nw; k++)
+    r->g[k] += 2 * l2 * r->p[k];
+  return loss / m;
+}
+
+/* Fisher-Yates with draws keyed by (seed, epoch, position): the order is a pure function of both. */
+static void shuffle(uint32_t *idx, uint32_t n, uint64_t seed, uint32_t epoch) {
+  for (uint32_t i = 0; i < n; i++)
+    idx[i] = i;
+  for (uint32_t i = n; i > 1; i--) {
+    uint64_t h = rng_hash4(seed, RNG_STREAM(RNG_KIND_RUNTIME, 0x5EAD), epoch, i);
+    uint32_t j = (uint32_t)(h % i);
+    uint32_t tmp = idx[i - 1];
+    idx[i - 1] = idx[j];
+    idx[j] = tmp;
+  }
+}
+
+double ex_readout_epoch(ex_readout *r, const float *x, const uint8_t *labels, uint32_t n, const ex_train_config *c,
+                        uint32_t epoch) {
+  uint32_t *idx = malloc((n ? n : 1) * sizeof(uint32_t));
+  if (!idx)
+    return NAN;
+  shuffle(idx, n, c->seed, epoch);
+  uint32_t bs = c->batch ? c->batch : 1;
+  double loss = 0;
+  uint32_t nb = 0;
+  for (uint32_t b = 0; b < n; b += bs, nb++) {
+    uint32_t m = n - b < bs ? n - b : bs;
+    loss += batch_gradient(r, x, labels, idx + b, m, c->l2);
+    if (c->opt == EX_OPT_ADADELTA)
+      ex_adadelta_step(r->p, r->s1, r->s2, r->g, r->np, c->lr, c->rho, c->eps);
+    else if (c->opt == EX_OPT_ADAM)
+      adam_step(r, c);
+    else
+      for (size_t k = 0; k < r->np; k++)
+        r->p[k] -= c->lr * r->g[k];
+  }
+  free(idx);
+  return nb ? loss / nb : 0.0;
+}
+
+bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const ex_split_data *test, uint32_t nin,
+                    const ex_train_config *c, ex_epoch_stats *hist, uint32_t *best) {
+  ex_readout *r = ex_readout_create(nin, EX_CLASSES);
+  if (!r)
+    return false;
+  *best = 0;
+  for (uint32_t e = 0; e < c->epochs; e++) {
+    ex_epoch_stats *h = &hist[e];
+    h->loss = ex_readout_epoch(r, train->x, train->labels, train->n, c, e);
+    h->train = ex_readout_accuracy(r, train->x, train->labels, train->n);
+    h->val = ex_readout_accuracy(r, val->x, val->labels, val->n);
+    h->test = ex_readout_accuracy(r, test->x, test->labels, test->n);
+    if (h->val > hist[*best].val)
+      *best = e;
+  }
+  ex_readout_destroy(r);
+  return true;
+}
