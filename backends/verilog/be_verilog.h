@@ -1,0 +1,83 @@
+/* be_verilog.h — the Verilog accelerator backend: from an expanded module to the accelerator image,
+ * i.e. the host-interface command stream that loads every memory of one core (rtl/astro_core.v), the
+ * parameter header of the top level (astro_params.vh) and a readable memory map.
+ *
+ * The accelerator runs fixed numerics only (docs/numerics.md); the image is a pure function of the
+ * module and the seed (per-neuron parameter draws use the same keys as the interpreter).
+ * docs/accelerator.md documents the command set, word layouts and limits.
+ */
+#ifndef ASTROC_BE_VERILOG_H
+#define ASTROC_BE_VERILOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir.h"
+
+/* Host-interface opcodes and registers (rtl/astro_core.v; one table, expanded twice). */
+#define BE_VL_OPS(X)                                                                                         \
+  X(NOP, 0) X(WR_REG, 1) X(WR_PARAM, 2) X(WR_STATE, 3) X(WR_AXON, 4) X(WR_SYN, 5) X(WR_EXT, 6)              \
+  X(IN_SPIKE, 7) X(STEP, 8) X(CLEAR, 9) X(RD_REG, 10) X(RD_STATE, 11) X(RD_SPIKE, 12)
+#define BE_VL_X_ENUM(N, V) BE_VL_OP_##N = V,
+typedef enum be_vl_op { BE_VL_OPS(BE_VL_X_ENUM) BE_VL_OP_COUNT } be_vl_op;
+#undef BE_VL_X_ENUM
+const char *be_vl_op_name(unsigned op); /* "WR_PARAM"; "?" when unknown */
+
+enum {
+  BE_VL_REG_NNEUR = 0, BE_VL_REG_NSLOT = 1, BE_VL_REG_STEP = 2, BE_VL_REG_SLOT = 3, BE_VL_REG_NSPK = 4,
+  BE_VL_REG_NIN = 5, BE_VL_REG_CYCLES = 6, BE_VL_REG_SYNEV = 7, BE_VL_REG_CAPS = 8, BE_VL_REG_ID = 9
+};
+#define BE_VL_CORE_ID 0x41535431u /* "AST1", read from BE_VL_REG_ID */
+
+/* Word layouts (LSB first); the same constants are in rtl/astro_core.v. */
+#define BE_VL_STATE_U(w) ((int32_t)((uint32_t)((w) & 0xffffffu) << 8) >> 8)
+#define BE_VL_STATE_V(w) ((int32_t)((uint32_t)(((w) >> 24) & 0xffffffu) << 8) >> 8)
+#define BE_VL_STATE_REF(w) ((int32_t)(((w) >> 48) & 0x3fu))
+uint64_t be_vl_pack_state(int32_t u, int32_t v, int32_t ref);
+uint64_t be_vl_pack_ext(bool forced, int64_t inj); /* inj must fit INJ_W = 32 bits */
+
+/* Capacities of one core: address widths of its memories (rtl/astro_top.v parameters). */
+typedef struct be_vl_caps {
+  unsigned nw;    /* compartments: 2^nw */
+  unsigned aw;    /* axons: 2^aw */
+  unsigned sw;    /* synapses: 2^sw */
+  unsigned dw;    /* ring slots: 2^dw; delays up to 2^dw - 1 */
+  unsigned qw;    /* input-queue entries per step: 2^qw */
+  unsigned acc_w; /* dendritic accumulator bits */
+} be_vl_caps;
+/* The capacity of the Verilator model the rtl engine links (astro_top.v defaults). */
+extern const be_vl_caps be_vl_sim_caps;
+#define BE_VL_INJ_W 32
+#define BE_VL_DELAY_MAX 63 /* 6-bit synapse delay field */
+
+typedef struct be_vl_cmd {
+  uint8_t op;
+  uint32_t addr;
+  uint64_t data;
+} be_vl_cmd;
+
+typedef struct be_vl_image {
+  be_vl_caps need;      /* the smallest capacities that hold this network */
+  uint32_t nneur;       /* compartments: populations in model order */
+  uint32_t naxon;       /* nneur + every input neuron */
+  uint64_t nsyn;
+  uint32_t nslot;       /* max delay + 1 */
+  uint32_t *pop_base;   /* [npops] first compartment (= axon) of each population */
+  uint32_t *input_base; /* [ninputs] first axon of each input */
+  be_vl_cmd *cmds;      /* the load stream, in order */
+  size_t ncmds, capcmds;
+} be_vl_image;
+
+/* Builds the image of an expanded module with the given seed (parameter draws). `cap` limits the
+ * capacities (NULL: none but the fixed field widths). Returns NULL after reporting through d: a model
+ * the accelerator cannot run (float-only or unsupported model, plasticity, astrocytes, delays above
+ * 63, a network above `cap`) or out of memory. The caller owns the image (be_vl_image_destroy). */
+be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *cap, ir_diag *d);
+void be_vl_image_destroy(be_vl_image *img);
+
+/* Writes DIR/load.cmd (the command stream, one "OP ADDR DATA" line each), DIR/astro_params.vh and
+ * DIR/memory_map.txt. DIR must exist. false after reporting an I/O error through d. */
+bool be_vl_write_dir(const be_vl_image *img, const ir_module *m, const char *dir, ir_diag *d);
+
+#endif

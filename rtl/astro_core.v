@@ -1,0 +1,399 @@
+// astro_core.v — one accelerator core: a time-multiplexed `lif` neuron engine over NNEUR compartments,
+// fan-out synapse lists, a ring of dendritic accumulators indexed by arrival slot, spike input/output
+// queues and the host command bus (docs/accelerator.md has the block diagram, timing and memory map).
+//
+// One STEP runs two phases:
+//   NEUR  for j = 0..NNEUR-1, one compartment per cycle: read state, parameters, the accumulator of
+//         slot (step mod NSLOT) and the external word (forced spike, injected current); write back the
+//         new state, clear the accumulator and the external word, append j to the spike list on a spike.
+//   PROP  for every event (spikes of this step, then the host's input queue): read the axon's fan-out
+//         list (start, count) and stream its synapses, one per cycle, into the accumulator of slot
+//         (step + 1 + delay) mod NSLOT: acc += mantissa << shift, shift = 6 + the projection's weight
+//         exponent (docs/numerics.md, "Synaptic input"). A one-deep forward covers back-to-back hits.
+`default_nettype none
+
+module astro_core #(
+    parameter NW = 12,     // neuron (compartment) address bits
+    parameter AW = 13,     // axon address bits
+    parameter SW = 18,     // synapse address bits
+    parameter DW = 6,      // delay / ring-slot bits: NSLOT <= 2^DW, delay <= 2^DW - 1
+    parameter QW = 13,     // input queue address bits
+    parameter ACC_W = 40,  // dendritic accumulator width
+    parameter INJ_W = 32   // injected current width
+) (
+    input  wire        i_clk,
+    input  wire        i_rst,
+    input  wire        i_cmd_valid,
+    input  wire [ 3:0] i_cmd_op,
+    input  wire [31:0] i_cmd_addr,
+    input  wire [63:0] i_cmd_data,
+    output wire        o_cmd_ready,
+    output reg         o_rvalid,
+    output wire [63:0] o_rdata
+);
+  // ------------------------------------------------------------------ host commands and registers
+  localparam [3:0] OP_NOP = 4'd0, OP_WR_REG = 4'd1, OP_WR_PARAM = 4'd2, OP_WR_STATE = 4'd3,
+      OP_WR_AXON = 4'd4, OP_WR_SYN = 4'd5, OP_WR_EXT = 4'd6, OP_IN_SPIKE = 4'd7, OP_STEP = 4'd8,
+      OP_CLEAR = 4'd9, OP_RD_REG = 4'd10, OP_RD_STATE = 4'd11, OP_RD_SPIKE = 4'd12;
+  localparam [3:0] REG_NNEUR = 4'd0, REG_NSLOT = 4'd1, REG_STEP = 4'd2, REG_SLOT = 4'd3, REG_NSPK = 4'd4,
+      REG_NIN = 4'd5, REG_CYCLES = 4'd6, REG_SYNEV = 4'd7, REG_CAPS = 4'd8, REG_ID = 4'd9;
+  localparam [31:0] CORE_ID = 32'h41535431;  // "AST1"
+
+  // Word layouts (LSB first).
+  localparam PARAM_W = 63;  // du 12 | dv 12 | vth 17 | bias_mant 13 | bias_exp 3 | nref 6
+  localparam STATE_W = 54;  // u 24 | v 24 | ref 6
+  localparam SYN_W = NW + 18;  // target NW | mantissa 8 | delay 6 | shift 4
+  localparam AXON_W = 2 * SW + 1;  // start SW | count SW+1
+  localparam EXT_W = INJ_W + 1;  // inj INJ_W | forced 1
+
+  // ------------------------------------------------------------------ FSM
+  localparam [2:0] S_IDLE = 3'd0, S_CLEAR = 3'd1, S_NEUR = 3'd2, S_NDRAIN = 3'd3, S_PROP = 3'd4,
+      S_PDRAIN = 3'd5, S_DONE = 3'd6;
+  reg [2:0] state_r, state_nx;
+
+  reg [NW:0] nneur_r;
+  reg [DW:0] nslot_r;
+  reg [31:0] step_r;
+  reg [DW-1:0] slot_r;
+  reg [NW:0] nspk_r;
+  reg [QW:0] nin_r;
+  reg [31:0] cycles_r, cyc_cnt_r, synev_r, synev_cnt_r;
+
+  reg pn_v_r;  // compartment pn_idx_r's words are on the RAM outputs
+  reg [NW-1:0] pn_idx_r;
+
+  wire idle = state_r == S_IDLE;
+  wire cmd = i_cmd_valid && idle;
+  wire [3:0] op = i_cmd_op;
+  assign o_cmd_ready = idle;
+
+  // ------------------------------------------------------------------ memories
+  // neuron parameters and state
+  wire [PARAM_W-1:0] param_rd;
+  wire [STATE_W-1:0] state_rd;
+  reg state_we;
+  reg [NW-1:0] state_wa;
+  reg [STATE_W-1:0] state_wd;
+  reg [NW-1:0] neur_ra;
+  wire [NW-1:0] state_ra = idle ? i_cmd_addr[NW-1:0] : neur_ra;
+
+  astro_ram #(.AW(NW), .DW(PARAM_W)) u_param (
+      .i_clk(i_clk), .i_we(cmd && op == OP_WR_PARAM), .i_waddr(i_cmd_addr[NW-1:0]),
+      .i_wdata(i_cmd_data[PARAM_W-1:0]), .i_re(1'b1), .i_raddr(neur_ra), .o_rdata(param_rd));
+  astro_ram #(.AW(NW), .DW(STATE_W)) u_state (
+      .i_clk(i_clk), .i_we(state_we), .i_waddr(state_wa), .i_wdata(state_wd), .i_re(1'b1),
+      .i_raddr(state_ra), .o_rdata(state_rd));
+
+  // external input of the step: forced spike and injected current
+  wire [EXT_W-1:0] ext_rd;
+  reg ext_we;
+  reg [NW-1:0] ext_wa;
+  reg [EXT_W-1:0] ext_wd;
+  astro_ram #(.AW(NW), .DW(EXT_W)) u_ext (
+      .i_clk(i_clk), .i_we(ext_we), .i_waddr(ext_wa), .i_wdata(ext_wd), .i_re(1'b1), .i_raddr(neur_ra),
+      .o_rdata(ext_rd));
+
+  // dendritic accumulators: address {slot, neuron}
+  wire [ACC_W-1:0] acc_rd;
+  reg acc_we;
+  reg [DW+NW-1:0] acc_wa, acc_ra;
+  reg [ACC_W-1:0] acc_wd;
+  astro_ram #(.AW(DW + NW), .DW(ACC_W)) u_acc (
+      .i_clk(i_clk), .i_we(acc_we), .i_waddr(acc_wa), .i_wdata(acc_wd), .i_re(1'b1), .i_raddr(acc_ra),
+      .o_rdata(acc_rd));
+
+  // fan-out lists
+  wire [AXON_W-1:0] axon_rd;
+  reg [AW-1:0] axon_ra;
+  astro_ram #(.AW(AW), .DW(AXON_W)) u_axon (
+      .i_clk(i_clk), .i_we(cmd && op == OP_WR_AXON), .i_waddr(i_cmd_addr[AW-1:0]),
+      .i_wdata(i_cmd_data[AXON_W-1:0]), .i_re(1'b1), .i_raddr(axon_ra), .o_rdata(axon_rd));
+  wire [SYN_W-1:0] syn_rd;
+  reg [SW-1:0] s_addr_r;
+  astro_ram #(.AW(SW), .DW(SYN_W)) u_syn (
+      .i_clk(i_clk), .i_we(cmd && op == OP_WR_SYN), .i_waddr(i_cmd_addr[SW-1:0]),
+      .i_wdata(i_cmd_data[SYN_W-1:0]), .i_re(1'b1), .i_raddr(s_addr_r), .o_rdata(syn_rd));
+
+  // spike output list and input queue
+  wire [NW-1:0] spk_rd;
+  reg spk_we;
+  reg [NW-1:0] spk_ra;
+  astro_ram #(.AW(NW), .DW(NW)) u_spk (
+      .i_clk(i_clk), .i_we(spk_we), .i_waddr(nspk_r[NW-1:0]), .i_wdata(pn_idx_r), .i_re(1'b1),
+      .i_raddr(idle ? i_cmd_addr[NW-1:0] : spk_ra), .o_rdata(spk_rd));
+  wire [AW-1:0] inq_rd;
+  reg [QW-1:0] inq_ra;
+  astro_ram #(.AW(QW), .DW(AW)) u_inq (
+      .i_clk(i_clk), .i_we(cmd && op == OP_IN_SPIKE), .i_waddr(nin_r[QW-1:0]), .i_wdata(i_cmd_data[AW-1:0]),
+      .i_re(1'b1), .i_raddr(inq_ra), .o_rdata(inq_rd));
+
+  // ------------------------------------------------------------------ CLEAR: zero accumulators, ext
+  reg [NW:0] clr_n_r;
+  reg [DW:0] clr_s_r;
+  wire clr_last = clr_n_r + 1'b1 >= nneur_r && clr_s_r + 1'b1 >= nslot_r;
+
+  // ------------------------------------------------------------------ NEUR phase
+  reg [NW:0] n_idx_r;  // next compartment to read
+  wire n_issue = state_r == S_NEUR && n_idx_r < nneur_r;
+
+  wire [23:0] lif_u, lif_v;
+  wire [5:0] lif_ref;
+  wire lif_spike;
+  astro_lif #(.ACC_W(ACC_W), .INJ_W(INJ_W)) u_lif (
+      .i_u(state_rd[23:0]), .i_v(state_rd[47:24]), .i_ref(state_rd[53:48]),
+      .i_du(param_rd[11:0]), .i_dv(param_rd[23:12]), .i_vth(param_rd[40:24]), .i_bias_mant(param_rd[53:41]),
+      .i_bias_exp(param_rd[56:54]), .i_nref(param_rd[62:57]), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]),
+      .i_forced(ext_rd[INJ_W]), .o_u(lif_u), .o_v(lif_v), .o_ref(lif_ref), .o_spike(lif_spike));
+
+  // ------------------------------------------------------------------ PROP phase
+  // fetcher: event index -> axon id -> (start, count), held in pend_* until the streamer takes it
+  localparam [1:0] F_IDLE = 2'd0, F_EV = 2'd1, F_AX = 2'd2, F_HOLD = 2'd3;
+  reg [1:0] f_state_r;
+  reg [QW+1:0] ev_i_r;
+  reg f_spk_r;  // the event in flight comes from the spike list (else from the input queue)
+  reg [SW-1:0] pend_start_r;
+  reg [SW:0] pend_count_r;
+  wire [QW+1:0] nev = {{(QW + 1 - NW) {1'b0}}, nspk_r} + {1'b0, nin_r};
+  reg [SW:0] s_left_r;
+  wire take = f_state_r == F_HOLD && (s_left_r == 0 || s_left_r == 1);
+  wire f_issue = state_r == S_PROP && (f_state_r == F_IDLE || take) && ev_i_r < nev;
+  wire ev_is_spk = ev_i_r < {{(QW + 1 - NW) {1'b0}}, nspk_r};
+  wire [QW+1:0] ev_q = ev_i_r - {{(QW + 1 - NW) {1'b0}}, nspk_r};
+
+  // streamer and the two-stage accumulate pipeline
+  wire syn_re = s_left_r != 0;
+  reg q1_v_r;  // syn_rd holds a synapse
+  reg q2_v_r;  // acc_rd holds its accumulator
+  reg [DW+NW-1:0] q2_addr_r;
+  reg [ACC_W-1:0] q2_val_r;
+  reg fw_v_r;
+  reg [DW+NW-1:0] fw_addr_r;
+  reg [ACC_W-1:0] fw_data_r;
+
+  wire [NW-1:0] syn_target = syn_rd[NW-1:0];
+  wire [7:0] syn_mant = syn_rd[NW+7:NW];
+  wire [5:0] syn_delay = syn_rd[NW+13:NW+8];
+  wire [3:0] syn_shift = syn_rd[NW+17:NW+14];
+  wire [DW+1:0] slot_raw = {2'b00, slot_r} + {{(DW + 2 - 6) {1'b0}}, syn_delay} + 1'b1;
+  wire [DW+1:0] slot_wrap = slot_raw >= {1'b0, nslot_r} ? slot_raw - {1'b0, nslot_r} : slot_raw;
+  wire [DW+NW-1:0] q1_addr = {slot_wrap[DW-1:0], syn_target};
+  wire [ACC_W-1:0] q1_val = {{(ACC_W - 8) {syn_mant[7]}}, syn_mant} << syn_shift;
+  wire [ACC_W-1:0] q2_base = (fw_v_r && fw_addr_r == q2_addr_r) ? fw_data_r : acc_rd;
+  wire [ACC_W-1:0] q2_sum = q2_base + q2_val_r;
+
+  wire prop_done = ev_i_r >= nev && f_state_r == F_IDLE && s_left_r == 0;
+
+  // ------------------------------------------------------------------ memory port muxes
+  always @(*) begin
+    neur_ra = n_idx_r[NW-1:0];
+    state_we = 1'b0;
+    state_wa = i_cmd_addr[NW-1:0];
+    state_wd = i_cmd_data[STATE_W-1:0];
+    ext_we = 1'b0;
+    ext_wa = i_cmd_addr[NW-1:0];
+    ext_wd = i_cmd_data[EXT_W-1:0];
+    acc_we = 1'b0;
+    acc_wa = {slot_r, pn_idx_r};
+    acc_wd = {ACC_W{1'b0}};
+    acc_ra = {slot_r, n_idx_r[NW-1:0]};
+    spk_we = 1'b0;
+    spk_ra = ev_i_r[NW-1:0];
+    inq_ra = ev_q[QW-1:0];
+    axon_ra = f_spk_r ? {{(AW - NW) {1'b0}}, spk_rd} : inq_rd;
+    if (cmd && op == OP_WR_STATE) state_we = 1'b1;
+    if (cmd && op == OP_WR_EXT) ext_we = 1'b1;
+    case (state_r)
+      S_CLEAR: begin
+        acc_we = 1'b1;
+        acc_wa = {clr_s_r[DW-1:0], clr_n_r[NW-1:0]};
+        ext_we = clr_s_r == 0;
+        ext_wa = clr_n_r[NW-1:0];
+        ext_wd = {EXT_W{1'b0}};
+      end
+      S_NEUR, S_NDRAIN: begin
+        state_we = pn_v_r;
+        state_wa = pn_idx_r;
+        state_wd = {lif_ref, lif_v, lif_u};
+        ext_we = pn_v_r;
+        ext_wa = pn_idx_r;
+        ext_wd = {EXT_W{1'b0}};
+        acc_we = pn_v_r;
+        spk_we = pn_v_r && lif_spike;
+      end
+      S_PROP, S_PDRAIN: begin
+        acc_ra = q1_addr;
+        acc_we = q2_v_r;
+        acc_wa = q2_addr_r;
+        acc_wd = q2_sum;
+      end
+      default: ;
+    endcase
+  end
+
+  // ------------------------------------------------------------------ next state
+  always @(*) begin
+    state_nx = state_r;
+    case (state_r)
+      S_IDLE:
+      if (cmd && op == OP_STEP) state_nx = S_NEUR;
+      else if (cmd && op == OP_CLEAR) state_nx = (nneur_r == 0 || nslot_r == 0) ? S_IDLE : S_CLEAR;
+      S_CLEAR: if (clr_last) state_nx = S_IDLE;
+      S_NEUR: if (!n_issue) state_nx = S_NDRAIN;
+      S_NDRAIN: state_nx = S_PROP;
+      S_PROP: if (prop_done) state_nx = S_PDRAIN;
+      S_PDRAIN: if (!q1_v_r && !q2_v_r) state_nx = S_DONE;
+      S_DONE: state_nx = S_IDLE;
+      default: state_nx = S_IDLE;
+    endcase
+  end
+
+  // ------------------------------------------------------------------ registers
+  reg [3:0] rd_op_r;
+  reg [63:0] rd_reg_r;
+  // capacities for the host: {ACC_W, QW, DW, SW, AW, NW}, 8 bits each
+  localparam [7:0] C_ACC = ACC_W, C_QW = QW, C_DW = DW, C_SW = SW, C_AW = AW, C_NW = NW;
+  wire [63:0] caps = {16'd0, C_ACC, C_QW, C_DW, C_SW, C_AW, C_NW};
+
+  always @(posedge i_clk) begin
+    if (i_rst) begin
+      state_r <= S_IDLE;
+      nneur_r <= 0;
+      nslot_r <= 0;
+      step_r <= 0;
+      slot_r <= 0;
+      nspk_r <= 0;
+      nin_r <= 0;
+      cycles_r <= 0;
+      cyc_cnt_r <= 0;
+      synev_r <= 0;
+      synev_cnt_r <= 0;
+      clr_n_r <= 0;
+      clr_s_r <= 0;
+      n_idx_r <= 0;
+      pn_v_r <= 1'b0;
+      pn_idx_r <= 0;
+      f_state_r <= F_IDLE;
+      ev_i_r <= 0;
+      f_spk_r <= 1'b0;
+      pend_start_r <= 0;
+      pend_count_r <= 0;
+      s_left_r <= 0;
+      s_addr_r <= 0;
+      q1_v_r <= 1'b0;
+      q2_v_r <= 1'b0;
+      q2_addr_r <= 0;
+      q2_val_r <= 0;
+      fw_v_r <= 1'b0;
+      fw_addr_r <= 0;
+      fw_data_r <= 0;
+      o_rvalid <= 1'b0;
+      rd_op_r <= OP_NOP;
+      rd_reg_r <= 0;
+    end else begin
+      state_r <= state_nx;
+      if (!idle) cyc_cnt_r <= cyc_cnt_r + 1;
+
+      // host commands
+      o_rvalid <= cmd && (op == OP_RD_REG || op == OP_RD_STATE || op == OP_RD_SPIKE);
+      if (cmd) rd_op_r <= op;
+      if (cmd && op == OP_WR_REG)
+        case (i_cmd_addr[3:0])
+          REG_NNEUR: nneur_r <= i_cmd_data[NW:0];
+          REG_NSLOT: nslot_r <= i_cmd_data[DW:0];
+          REG_STEP: step_r <= i_cmd_data[31:0];
+          REG_SLOT: slot_r <= i_cmd_data[DW-1:0];
+          REG_NIN: nin_r <= i_cmd_data[QW:0];
+          default: ;
+        endcase
+      if (cmd && op == OP_IN_SPIKE) nin_r <= nin_r + 1'b1;
+      if (cmd && op == OP_RD_REG)
+        case (i_cmd_addr[3:0])
+          REG_NNEUR: rd_reg_r <= {{(63 - NW) {1'b0}}, nneur_r};
+          REG_NSLOT: rd_reg_r <= {{(63 - DW) {1'b0}}, nslot_r};
+          REG_STEP: rd_reg_r <= {32'd0, step_r};
+          REG_SLOT: rd_reg_r <= {{(64 - DW) {1'b0}}, slot_r};
+          REG_NSPK: rd_reg_r <= {{(63 - NW) {1'b0}}, nspk_r};
+          REG_NIN: rd_reg_r <= {{(63 - QW) {1'b0}}, nin_r};
+          REG_CYCLES: rd_reg_r <= {32'd0, cycles_r};
+          REG_SYNEV: rd_reg_r <= {32'd0, synev_r};
+          REG_CAPS: rd_reg_r <= caps;
+          REG_ID: rd_reg_r <= {32'd0, CORE_ID};
+          default: rd_reg_r <= 64'd0;
+        endcase
+      if (cmd && op == OP_STEP) begin
+        n_idx_r <= 0;
+        nspk_r <= 0;
+        cyc_cnt_r <= 0;
+        synev_cnt_r <= 0;
+      end
+      if (cmd && op == OP_CLEAR) begin
+        clr_n_r <= 0;
+        clr_s_r <= 0;
+      end
+
+      // CLEAR sweep: neuron-major within a slot
+      if (state_r == S_CLEAR) begin
+        if (clr_n_r + 1'b1 >= nneur_r) begin
+          clr_n_r <= 0;
+          clr_s_r <= clr_s_r + 1'b1;
+        end else clr_n_r <= clr_n_r + 1'b1;
+      end
+
+      // NEUR pipeline
+      pn_v_r <= n_issue;
+      pn_idx_r <= n_idx_r[NW-1:0];
+      if (n_issue) n_idx_r <= n_idx_r + 1'b1;
+      if (pn_v_r && lif_spike) nspk_r <= nspk_r + 1'b1;
+      if (state_r == S_NDRAIN) begin
+        ev_i_r <= 0;
+        f_state_r <= F_IDLE;
+        s_left_r <= 0;
+      end
+
+      // PROP: fetcher
+      if (state_r == S_PROP) begin
+        if (f_issue) begin
+          ev_i_r <= ev_i_r + 1'b1;
+          f_spk_r <= ev_is_spk;
+          f_state_r <= F_EV;
+        end else if (take) f_state_r <= F_IDLE;
+        else if (f_state_r == F_EV) f_state_r <= F_AX;
+        else if (f_state_r == F_AX) begin
+          pend_start_r <= axon_rd[SW-1:0];
+          pend_count_r <= axon_rd[2*SW:SW];
+          f_state_r <= F_HOLD;
+        end
+        // streamer
+        if (take) begin
+          s_addr_r <= pend_start_r;
+          s_left_r <= pend_count_r;
+        end else if (syn_re) begin
+          s_addr_r <= s_addr_r + 1'b1;
+          s_left_r <= s_left_r - 1'b1;
+        end
+      end
+      // accumulate pipeline
+      q1_v_r <= state_r == S_PROP && syn_re;
+      q2_v_r <= q1_v_r;
+      q2_addr_r <= q1_addr;
+      q2_val_r <= q1_val;
+      fw_v_r <= q2_v_r;
+      fw_addr_r <= q2_addr_r;
+      fw_data_r <= q2_sum;
+      if (q2_v_r) synev_cnt_r <= synev_cnt_r + 1;
+
+      if (state_r == S_DONE) begin
+        step_r <= step_r + 1;
+        slot_r <= {1'b0, slot_r} + 1'b1 >= nslot_r ? {DW{1'b0}} : slot_r + 1'b1;
+        nin_r <= 0;
+        cycles_r <= cyc_cnt_r + 1;
+        synev_r <= synev_cnt_r;
+      end
+    end
+  end
+
+  assign o_rdata = rd_op_r == OP_RD_STATE ? {{(64 - STATE_W) {1'b0}}, state_rd} :
+                   rd_op_r == OP_RD_SPIKE ? {{(64 - NW) {1'b0}}, spk_rd} : rd_reg_r;
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,41 @@
+// astro_top.v — the accelerator's top level: synchronises the reset once and instantiates one core.
+// Parameters come from the generated astro_params.vh when ASTRO_PARAMS is defined (FPGA builds of one
+// network); the defaults are the capacity of the Verilator model the rtl engine links.
+`default_nettype none
+
+module astro_top #(
+`ifdef ASTRO_PARAMS
+`include "astro_params.vh"
+`else
+    parameter NW = 12,
+    parameter AW = 13,
+    parameter SW = 18,
+    parameter DW = 6,
+    parameter QW = 13,
+    parameter ACC_W = 40,
+    parameter INJ_W = 32
+`endif
+) (
+    input  wire        i_clk,
+    input  wire        i_rst,
+    input  wire        i_cmd_valid,
+    input  wire [ 3:0] i_cmd_op,
+    input  wire [31:0] i_cmd_addr,
+    input  wire [63:0] i_cmd_data,
+    output wire        o_cmd_ready,
+    output wire        o_rvalid,
+    output wire [63:0] o_rdata
+);
+  // Two-flop synchroniser; the core sees a synchronous, active-high reset.
+  reg [1:0] rst_sync_r;
+  always @(posedge i_clk) rst_sync_r <= {rst_sync_r[0], i_rst};
+
+  astro_core #(
+      .NW(NW), .AW(AW), .SW(SW), .DW(DW), .QW(QW), .ACC_W(ACC_W), .INJ_W(INJ_W)
+  ) u_core (
+      .i_clk(i_clk), .i_rst(rst_sync_r[1]), .i_cmd_valid(i_cmd_valid), .i_cmd_op(i_cmd_op),
+      .i_cmd_addr(i_cmd_addr), .i_cmd_data(i_cmd_data), .o_cmd_ready(o_cmd_ready), .o_rvalid(o_rvalid),
+      .o_rdata(o_rdata));
+endmodule
+
+`default_nettype wire
