@@ -14,7 +14,11 @@ struct rt_sim {
   void *step_ctx;
 };
 
-static const rt_engine_ops *const engines[] = {&rt_engine_interp, &rt_engine_jit};
+static const rt_engine_ops *const engines[] = {&rt_engine_interp, &rt_engine_jit
+#ifdef ASTROC_HAVE_RTL
+                                               , &rt_engine_rtl /* engine_rtl.c, built when verilator is found */
+#endif
+};
 
 static const rt_engine_ops *find_engine(const char *name) {
   for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
