@@ -1,0 +1,223 @@
+/* lh.h — the Loihi-style configuration backend (docs/loihi-format.md): from an expanded fixed-mode
+ * module, per-core tables (compartments, profiles, synapse formats, bit-exact synapse memory, axon
+ * maps, routes, learning rules), written as JSON and as a compact binary that the runtime's `loihi`
+ * engine executes. Also the lava-dl netx HDF5 export and import (lh_netx_*).
+ *
+ * Ownership: an lh_config owns every array reachable from it (malloc'd); lh_config_free frees it.
+ * User errors (limits, unsupported models) are reported through ir_diag; nothing aborts on input.
+ */
+#ifndef ASTROC_LH_H
+#define ASTROC_LH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ir.h"
+
+/* ================================================================ targets */
+
+#define LH_PROFILES_CAP 64 /* storage for profiles; the target's limits are lower */
+#define LH_RING 64         /* dendritic delay slots: delays 0..62 plus the one-step latency */
+
+/* X(ID, "json key", "phrase used in errors") — the per-core resources of a target. */
+#define LH_RESOURCES(X)                                                   \
+  X(CX, "compartments", "compartments")                                   \
+  X(WORDS, "synapse_words", "64-bit words of synapse memory")             \
+  X(AXIN, "input_axons", "input axons")                                   \
+  X(AXOUT, "output_axons", "output axons")                                \
+  X(CXPROF, "compartment_profiles", "compartment profiles")               \
+  X(VTHPROF, "threshold_profiles", "threshold profiles")                  \
+  X(FORMATS, "synapse_formats", "synapse formats")
+#define LH_X_ENUM(ID, KEY, PHRASE) LH_RES_##ID,
+typedef enum lh_resource { LH_RESOURCES(LH_X_ENUM) LH_RES_COUNT } lh_resource;
+#undef LH_X_ENUM
+const char *lh_resource_key(lh_resource r);
+const char *lh_resource_phrase(lh_resource r);
+
+typedef struct lh_target {
+  const char *name;             /* "loihi1", "loihi2" */
+  uint32_t limit[LH_RES_COUNT]; /* per core */
+  uint32_t cores_per_chip, chips_max;
+  uint32_t word_bits;           /* 64 */
+  uint32_t chunk_max;           /* synapses per chunk: 64 */
+  uint32_t header_bits;         /* per chunk: 16 (docs/loihi-format.md) */
+  uint32_t index_bits;          /* compartment index field */
+  uint32_t weight_bits;         /* 8: signed mantissa, mixed-sign layout */
+  uint32_t tag_bits;            /* plastic synapses: the 8 fraction bits of the weight word */
+  uint32_t delay_max;           /* 62 */
+} lh_target;
+
+/* The built-in targets by name; NULL when unknown. Static storage. */
+const lh_target *lh_target_get(const char *name);
+/* Delay bits of a format whose largest delay is d: 0 for 0, else ceil(log2(d + 1)). */
+uint32_t lh_delay_bits(uint32_t max_delay);
+/* Words taken by n synapses of `bits` bits each behind one input axon: chunks of up to chunk_max,
+ * each (bits * k + header_bits) rounded up to whole words. */
+uint64_t lh_syn_words(const lh_target *t, uint32_t bits, uint64_t n);
+
+/* ================================================================ the configuration */
+
+typedef struct lh_cx_profile {
+  int32_t du, dv, refractory;
+} lh_cx_profile;
+
+typedef struct lh_cx { /* one compartment */
+  uint32_t pop, neuron; /* which neuron of which population it hosts */
+  uint8_t cxp, vthp;    /* profile indices */
+  int32_t bias_mant, bias_exp;
+  int32_t v_init, u_init; /* fine units */
+} lh_cx;
+
+typedef struct lh_synfmt {
+  int32_t wexp;         /* weight exponent, -6..7: a mantissa unit is 2^(6+wexp) fine units */
+  uint32_t delay_bits;  /* 0..6 */
+  uint32_t tag_bits;    /* 0, or target tag_bits when plastic */
+  int32_t rule;         /* learning rule index, -1 when not plastic */
+} lh_synfmt;
+
+typedef struct lh_axin { /* one input axon of a core */
+  uint32_t word;         /* first word of its chunks in the core's synapse memory */
+  uint32_t nwords, nsyn;
+  uint32_t proj, pre;    /* provenance (projection, presynaptic neuron), for the JSON and learning */
+} lh_axin;
+
+typedef struct lh_axout { /* one output axon: a route to an input axon of a core */
+  uint32_t core, axon;
+} lh_axout;
+
+typedef struct lh_core {
+  uint32_t id, chip, index_in_chip;
+  uint32_t ncx;
+  lh_cx *cx;
+  uint32_t ncxp, nvthp, nfmt;
+  lh_cx_profile cxp[LH_PROFILES_CAP];
+  int32_t vthp[LH_PROFILES_CAP]; /* threshold mantissas: spike iff v > vth << 6 */
+  lh_synfmt fmt[LH_PROFILES_CAP];
+  uint32_t naxin;
+  lh_axin *axin;
+  uint32_t nwords;
+  uint64_t *words;  /* synapse memory */
+  uint32_t *out_ptr; /* ncx + 1: compartment c's output axons are out[out_ptr[c] .. out_ptr[c+1]) */
+  lh_axout *out;
+  uint32_t nout;
+} lh_core;
+
+typedef enum lh_input_kind { LH_IN_PROB = 0, LH_IN_EVENTS = 1 } lh_input_kind;
+
+typedef struct lh_input { /* a spike source outside the cores (host or embedded generator) */
+  char *name;
+  uint32_t size, stream; /* stream: the IR input index, the key of its random draws */
+  lh_input_kind kind;
+  uint64_t *p_q;         /* PROB: Q32 probability per neuron per step */
+  uint64_t nev;          /* EVENTS: sorted by (step, neuron), duplicates removed */
+  uint64_t *ev_step;
+  uint32_t *ev_neuron;
+  uint32_t *out_ptr;     /* size + 1 */
+  lh_axout *out;
+  uint32_t nout;
+} lh_input;
+
+typedef struct lh_pop {
+  char *name;
+  uint32_t size;
+} lh_pop;
+
+/* A learning rule (one per plastic projection): the exact astroc fixed-mode integers, and its
+ * sum-of-products form for the Loihi learning engine (docs/loihi-format.md, "Learning"). */
+typedef struct lh_rule {
+  uint32_t proj;
+  bool astro, anti;
+  int32_t modulator;         /* astrocyte index (astro_stdp), else -1 */
+  int32_t f_pre, f_post, inc, a_plus, a_minus, w_lo, w_hi; /* ir_fx_stdp */
+  /* Loihi view: traces x1 (pre), y1 (post): impulse and decay in 7+8-bit trace units. */
+  int32_t x1_impulse, y1_impulse, x1_decay, y1_decay; /* impulse: Q8 of 127*trace_inc; decay 12-bit */
+  int32_t ltp_mant, ltp_exp, ltd_mant, ltd_exp;       /* term scales mant * 2^(exp - 7) */
+} lh_rule;
+
+/* An astrocyte hosted as a compartment: a leaky integrator without threshold whose state is the
+ * third factor (modulatory trace r1) of astro_stdp rules. Loihi view of the nalsm astrocyte. */
+typedef struct lh_astro {
+  char *name;
+  int32_t a0, w_a, b_a, k;    /* astroc Q16 integers (ir_fx_nalsm_astro) */
+  int32_t dv;                 /* Loihi view: 12-bit decay round(4096 * k / 65536) */
+  uint32_t core;              /* core hosting its compartment (the first core of its listeners) */
+} lh_astro;
+
+typedef struct lh_config {
+  const lh_target *target;
+  char *name;
+  double dt, v_unit;
+  uint64_t seed;
+  uint32_t ncores, nchips;
+  lh_core *cores;
+  uint32_t npops, ninputs, nrules, nastros;
+  lh_pop *pops;
+  lh_input *inputs;
+  lh_rule *rules;
+  lh_astro *astros;
+} lh_config;
+
+void lh_config_free(lh_config *c);
+
+/* ================================================================ compile, report, files */
+
+/* Builds the configuration of an expanded fixed-mode module for target t (partitioning by a
+ * sequential fill, docs/loihi-format.md "Partitioning"). NULL after reporting: a non-lif population,
+ * float numerics, a delay above the target's, a dataset input or current injection, a neuron whose
+ * own needs exceed a core, too many cores. */
+lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d);
+
+/* Resources used by core k (against c->target->limit). */
+void lh_core_usage(const lh_config *c, uint32_t k, uint32_t use[LH_RES_COUNT]);
+/* Prints the per-core resource table. */
+void lh_report(const lh_config *c, FILE *out);
+
+/* JSON (docs/loihi-format.md); false on a write error. */
+bool lh_write_json(const lh_config *c, FILE *f);
+/* Binary; false on a write error. */
+bool lh_write_bin(const lh_config *c, FILE *f);
+/* Reads a binary written by lh_write_bin; NULL after reporting (path used in messages). Every
+ * count and index is checked against the file's bounds. */
+lh_config *lh_read_bin(const void *data, size_t len, const char *path, ir_diag *d);
+
+/* Writes DIR/loihi.json, DIR/loihi.bin and DIR/network.aimg (the module, for names and probes).
+ * Creates DIR. false after reporting. */
+bool lh_write_dir(const lh_config *c, const ir_module *m, const char *dir, ir_diag *d);
+#define LH_DIR_ATTR "loihi.dir" /* module attribute naming the folder the loihi engine reads */
+
+/* ================================================================ synapse memory */
+
+/* One decoded synapse. */
+typedef struct lh_syn {
+  uint32_t index; /* compartment in the core */
+  int32_t weight; /* mantissa, -127..127 */
+  uint32_t delay;
+  uint32_t tag;
+} lh_syn;
+
+/* Bit writer over a word array (LSB first, words little-endian in the file). */
+typedef struct lh_bits {
+  uint64_t *w;
+  uint64_t pos; /* in bits */
+} lh_bits;
+void lh_bits_put(lh_bits *b, uint64_t v, uint32_t nbits);
+uint64_t lh_bits_get(const uint64_t *w, uint64_t *pos, uint32_t nbits);
+
+/* Decodes the synapses of input axon a of core k: calls fn(ctx, fmt, syn) for each, in memory order.
+ * false when the memory is malformed (count 0, a format index out of range, past the end). */
+typedef void (*lh_syn_fn)(void *ctx, const lh_synfmt *fmt, const lh_syn *s);
+bool lh_decode_axon(const lh_config *c, const lh_core *core, uint32_t a, lh_syn_fn fn, void *ctx);
+
+/* ================================================================ netx (lava-dl HDF5) */
+
+/* Writes the module's lif populations and projections as a netx network (docs/loihi-format.md,
+ * "netx"). Requires a feed-forward chain; false after reporting otherwise. */
+bool lh_netx_write(const ir_module *m, const char *path, ir_diag *d);
+/* Reads a netx file into a new module (lif populations + all-to-all/list projections, expanded).
+ * NULL after reporting. */
+ir_module *lh_netx_read(const char *path, ir_diag *d);
+/* True when the file starts with the HDF5 signature. */
+bool lh_netx_is_hdf5(const void *data, size_t len);
+
+#endif /* ASTROC_LH_H */

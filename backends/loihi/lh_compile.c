@@ -1,0 +1,452 @@
+/* lh_compile.c — from an expanded fixed-mode module to an lh_config: checks what the Loihi targets
+ * can host, derives per-neuron integers and per-projection formats, and partitions neurons onto cores
+ * by a sequential fill that respects every per-core limit (docs/loihi-format.md, "Partitioning"). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lh_internal.h"
+#include "passes.h"
+
+/* ---------------------------------------------------------------- checks */
+
+static bool check_module(const ir_module *m, const lh_target *t, ir_diag *d) {
+  bool ok = true;
+  if (m->numerics != IR_NUMERICS_FIXED) {
+    ir_error(d, m->loc, "the %s target needs fixed numerics (network.numerics: fixed, or --numerics fixed)",
+             t->name);
+    return false;
+  }
+  if (!(m->dt > 0) || !(m->v_unit > 0)) {
+    ir_error(d, m->loc, "dt and v_unit must be positive");
+    return false;
+  }
+  for (uint32_t p = 0; p < m->npops; p++)
+    if (m->pops[p].model != IR_NEURON_LIF) {
+      ir_error(d, m->pops[p].loc, "population '%s': neuron model '%s' is not supported yet by the %s target "
+               "(only lif maps onto a Loihi compartment)", m->pops[p].name,
+               ir_neuron_model_desc(m->pops[p].model)->name, t->name);
+      ok = false;
+    }
+  for (uint32_t k = 0; k < m->ninputs; k++) {
+    const ir_input *in = &m->inputs[k];
+    if (in->kind == IR_INPUT_DATASET) {
+      ir_error(d, in->loc, "input '%s': dataset inputs are not supported yet by the %s target", in->name, t->name);
+      ok = false;
+    }
+    if (in->inject_into >= 0) {
+      ir_error(d, in->loc, "input '%s': current injection is not supported yet by the %s target", in->name,
+               t->name);
+      ok = false;
+    }
+  }
+  for (uint32_t k = 0; k < m->nastros; k++)
+    if (m->astros[k].model != IR_ASTRO_NALSM) {
+      ir_error(d, m->astros[k].loc, "astrocyte '%s': model '%s' is not supported yet by the %s target",
+               m->astros[k].name, ir_astro_model_desc(m->astros[k].model)->name, t->name);
+      ok = false;
+    }
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    const ir_projection *pr = &m->projs[k];
+    if (!pr->csr) {
+      ir_error(d, pr->loc, "projection '%s' is not expanded", pr->name);
+      return false;
+    }
+    for (uint64_t s = 0; s < pr->csr->nsyn; s++)
+      if (pr->csr->delay[s] > t->delay_max) {
+        ir_error(d, pr->loc, "projection '%s': delay %u steps exceeds the %s limit of %u", pr->name,
+                 pr->csr->delay[s], t->name, t->delay_max);
+        ok = false;
+        break;
+      }
+  }
+  return ok;
+}
+
+/* ---------------------------------------------------------------- per-neuron and per-projection integers */
+
+static bool derive_neurons(lh_ctx *x) {
+  const ir_module *m = x->m;
+  const ir_model_desc *desc = ir_neuron_model_desc(IR_NEURON_LIF);
+  for (uint32_t p = 0; p < m->npops; p++) {
+    const ir_population *pop = &m->pops[p];
+    x->prm[p] = calloc(pop->size ? pop->size : 1, sizeof(ir_fx_lif));
+    if (!x->prm[p])
+      return false;
+    uint64_t stream = RNG_STREAM(RNG_KIND_NEURON_PARAM, p);
+    double q[IR_MAX_PARAMS];
+    for (uint32_t i = 0; i < pop->size; i++) {
+      for (uint32_t k = 0; k < desc->nparams; k++)
+        q[k] = pass_sample_value(&pop->params[k], m->seed, stream, k, i);
+      const char *why = NULL;
+      if (!ir_fx_lif_derive(q, m->dt, m->v_unit, &x->prm[p][i], &why)) {
+        ir_error(x->d, pop->loc, "population '%s' (neuron %u): %s", pop->name, i, why);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+static double const_or(const ir_value *v, double def) { return v->kind == IR_VAL_CONST ? v->a : def; }
+
+static bool derive_projections(lh_ctx *x) {
+  const ir_module *m = x->m;
+  uint32_t nrules = 0;
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    const ir_projection *pr = &m->projs[k];
+    const ir_csr *c = pr->csr;
+    lh_proj_info *pi = &x->pi[k];
+    bool plastic = pr->plasticity != IR_PLAST_NONE;
+    double lo = plastic ? const_or(&pr->plast_params[IR_P_STDP_W_MIN], -INFINITY) : -INFINITY;
+    double hi = plastic ? const_or(&pr->plast_params[IR_P_STDP_W_MAX], INFINITY) : INFINITY;
+    if (!ir_fx_weight_exp(c->weight, c->nsyn, lo, hi, m->v_unit, &pi->wexp)) {
+      ir_error(x->d, pr->loc,
+               "weights of projection '%s' exceed 127 * 2^7 * v_unit in fixed numerics; raise network.v_unit",
+               pr->name);
+      return false;
+    }
+    pi->mant = malloc(c->nsyn ? c->nsyn : 1);
+    pi->frac = malloc(c->nsyn ? c->nsyn : 1);
+    if (!pi->mant || !pi->frac)
+      return false;
+    uint32_t maxd = 0;
+    for (uint64_t s = 0; s < c->nsyn; s++) {
+      int32_t w16 = ir_fx_weight_w16(c->weight[s], pi->wexp, m->v_unit);
+      pi->mant[s] = (int8_t)ir_fx_wmant(w16);
+      pi->frac[s] = (uint8_t)(w16 & 0xff);
+      if (c->delay[s] > maxd)
+        maxd = c->delay[s];
+    }
+    pi->delay_bits = lh_delay_bits(maxd);
+    pi->tag_bits = plastic ? x->t->tag_bits : 0;
+    pi->rule = plastic ? (int32_t)nrules++ : -1;
+    pi->bits = x->t->index_bits + x->t->weight_bits + pi->delay_bits + pi->tag_bits;
+  }
+  return true;
+}
+
+/* Incoming synapses of every neuron (post side), projections in model order, rows ascending. */
+static bool build_incoming(lh_ctx *x) {
+  const ir_module *m = x->m;
+  for (uint32_t p = 0; p < m->npops; p++) {
+    uint32_t n = m->pops[p].size;
+    uint64_t *ptr = calloc((size_t)n + 1, sizeof(uint64_t));
+    if (!ptr)
+      return false;
+    x->in_ptr[p] = ptr;
+    for (uint32_t k = 0; k < m->nprojs; k++)
+      if (m->projs[k].post.index == p)
+        for (uint64_t s = 0; s < m->projs[k].csr->nsyn; s++)
+          ptr[m->projs[k].csr->col[s] + 1]++;
+    for (uint32_t j = 0; j < n; j++)
+      ptr[j + 1] += ptr[j];
+    uint64_t *fill = malloc(((size_t)n + 1) * sizeof(uint64_t));
+    x->in_proj[p] = malloc((ptr[n] ? ptr[n] : 1) * sizeof(uint32_t));
+    x->in_syn[p] = malloc((ptr[n] ? ptr[n] : 1) * sizeof(uint64_t));
+    if (!fill || !x->in_proj[p] || !x->in_syn[p]) {
+      free(fill);
+      return false;
+    }
+    memcpy(fill, ptr, ((size_t)n + 1) * sizeof(uint64_t));
+    for (uint32_t k = 0; k < m->nprojs; k++) {
+      const ir_csr *c = m->projs[k].csr;
+      if (m->projs[k].post.index != p)
+        continue;
+      for (uint32_t i = 0; i < c->npre; i++)
+        for (uint64_t s = c->row_ptr[i]; s < c->row_ptr[i + 1]; s++) {
+          uint64_t at = fill[c->col[s]]++;
+          x->in_proj[p][at] = k;
+          x->in_syn[p][at] = s;
+        }
+    }
+    free(fill);
+  }
+  return true;
+}
+
+/* ---------------------------------------------------------------- sequential fill */
+
+typedef struct fill {
+  uint32_t use[LH_RES_COUNT];
+  lh_cx_profile cxp[LH_PROFILES_CAP + 1];
+  int32_t vthp[LH_PROFILES_CAP + 1];
+  int32_t *fmt_of; /* per projection: format slot in this core, -1 */
+  uint32_t **cnt;  /* per projection, per presynaptic neuron: synapses into this core */
+  uint32_t *tp;    /* touched (projection, pre) pairs: the core's input axons */
+  uint32_t *ti;
+  uint32_t *tfmt;  /* projections whose format this core holds, in order */
+  uint64_t ntouch, captouch;
+} fill;
+
+static bool touch(fill *f, uint32_t p, uint32_t i) {
+  if (f->ntouch == f->captouch) {
+    uint64_t cap = f->captouch ? 2 * f->captouch : 1024;
+    uint32_t *a = realloc(f->tp, cap * sizeof(uint32_t)), *b = a ? realloc(f->ti, cap * sizeof(uint32_t)) : NULL;
+    if (a)
+      f->tp = a;
+    if (!a || !b)
+      return false;
+    f->ti = b;
+    f->captouch = cap;
+  }
+  f->tp[f->ntouch] = p;
+  f->ti[f->ntouch++] = i;
+  return true;
+}
+
+static void reset_core(fill *f, const ir_module *m) {
+  for (uint64_t k = 0; k < f->ntouch; k++)
+    f->cnt[f->tp[k]][f->ti[k]] = 0;
+  for (uint32_t k = 0; k < f->use[LH_RES_FORMATS]; k++)
+    f->fmt_of[f->tfmt[k]] = -1;
+  f->ntouch = 0;
+  memset(f->use, 0, sizeof f->use);
+  (void)m;
+}
+
+static bool over(const fill *f, const lh_target *t, lh_resource *which) {
+  for (int r = 0; r < LH_RES_COUNT; r++)
+    if (f->use[r] > t->limit[r]) {
+      *which = (lh_resource)r;
+      return true;
+    }
+  return false;
+}
+
+/* Adds neuron j of population p to the current core. Returns false with the core unchanged when a
+ * limit would be exceeded (*which says which); *oom on allocation failure. */
+static bool try_add(lh_ctx *x, fill *f, uint32_t p, uint32_t j, lh_resource *which, bool *oom) {
+  const ir_fx_lif *q = &x->prm[p][j];
+  uint32_t save[LH_RES_COUNT];
+  memcpy(save, f->use, sizeof save);
+  uint64_t touch0 = f->ntouch;
+  uint32_t fmt0 = f->use[LH_RES_FORMATS];
+  f->use[LH_RES_CX]++;
+  uint32_t k;
+  for (k = 0; k < f->use[LH_RES_CXPROF]; k++)
+    if (f->cxp[k].du == q->du && f->cxp[k].dv == q->dv && f->cxp[k].refractory == q->refractory)
+      break;
+  if (k == f->use[LH_RES_CXPROF] && k < LH_PROFILES_CAP)
+    f->cxp[f->use[LH_RES_CXPROF]++] = (lh_cx_profile){q->du, q->dv, q->refractory};
+  for (k = 0; k < f->use[LH_RES_VTHPROF]; k++)
+    if (f->vthp[k] == q->vth_mant)
+      break;
+  if (k == f->use[LH_RES_VTHPROF] && k < LH_PROFILES_CAP)
+    f->vthp[f->use[LH_RES_VTHPROF]++] = q->vth_mant;
+  uint64_t words = f->use[LH_RES_WORDS];
+  for (uint64_t e = x->in_ptr[p][j]; e < x->in_ptr[p][j + 1]; e++) {
+    uint32_t pr = x->in_proj[p][e];
+    uint64_t s = x->in_syn[p][e];
+    const ir_csr *c = x->m->projs[pr].csr;
+    /* the presynaptic neuron of synapse s: binary search of the row */
+    uint32_t lo = 0, hi = c->npre;
+    while (hi - lo > 1) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (c->row_ptr[mid] <= s)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    uint32_t *cn = &f->cnt[pr][lo];
+    if (*cn == 0 && !touch(f, pr, lo)) {
+      *oom = true;
+      return false;
+    }
+    const lh_proj_info *pi = &x->pi[pr];
+    words += lh_syn_words(x->t, pi->bits, *cn + 1) - lh_syn_words(x->t, pi->bits, *cn);
+    (*cn)++;
+    if (f->fmt_of[pr] < 0) {
+      /* formats are shared by projections with identical fields */
+      int32_t same = -1;
+      for (uint32_t g = 0; g < f->use[LH_RES_FORMATS] && same < 0; g++) {
+        const lh_proj_info *o = &x->pi[f->tfmt[g]];
+        if (o->wexp == pi->wexp && o->delay_bits == pi->delay_bits && o->tag_bits == pi->tag_bits &&
+            o->rule == pi->rule)
+          same = f->fmt_of[f->tfmt[g]];
+      }
+      if (same < 0) {
+        uint32_t distinct = 0;
+        for (uint32_t g = 0; g < f->use[LH_RES_FORMATS]; g++)
+          distinct = (uint32_t)f->fmt_of[f->tfmt[g]] + 1 > distinct ? (uint32_t)f->fmt_of[f->tfmt[g]] + 1 : distinct;
+        same = (int32_t)distinct;
+      }
+      f->fmt_of[pr] = same;
+      f->tfmt[f->use[LH_RES_FORMATS]++] = pr;
+    }
+  }
+  f->use[LH_RES_WORDS] = words > UINT32_MAX ? UINT32_MAX : (uint32_t)words;
+  f->use[LH_RES_AXIN] = (uint32_t)f->ntouch;
+  /* FORMATS counts projections above; the resource is the number of distinct formats */
+  uint32_t distinct = 0;
+  for (uint32_t g = 0; g < f->use[LH_RES_FORMATS]; g++)
+    if ((uint32_t)f->fmt_of[f->tfmt[g]] + 1 > distinct)
+      distinct = (uint32_t)f->fmt_of[f->tfmt[g]] + 1;
+  uint32_t nproj_fmt = f->use[LH_RES_FORMATS];
+  f->use[LH_RES_FORMATS] = distinct;
+  bool bad = over(f, x->t, which);
+  f->use[LH_RES_FORMATS] = nproj_fmt;
+  if (!bad)
+    return true;
+  /* roll back: synapse counts of this neuron, touched pairs, formats, profiles */
+  for (uint64_t e = x->in_ptr[p][j]; e < x->in_ptr[p][j + 1]; e++) {
+    uint32_t pr = x->in_proj[p][e];
+    uint64_t s = x->in_syn[p][e];
+    const ir_csr *c = x->m->projs[pr].csr;
+    uint32_t lo = 0, hi = c->npre;
+    while (hi - lo > 1) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (c->row_ptr[mid] <= s)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    f->cnt[pr][lo]--;
+  }
+  f->ntouch = touch0;
+  for (uint32_t g = fmt0; g < f->use[LH_RES_FORMATS]; g++)
+    f->fmt_of[f->tfmt[g]] = -1;
+  memcpy(f->use, save, sizeof save);
+  f->use[LH_RES_FORMATS] = fmt0;
+  return false;
+}
+
+static void report_alone(lh_ctx *x, const fill *f, uint32_t core, uint32_t p, uint32_t j, lh_resource r) {
+  (void)f;
+  ir_error(x->d, x->m->pops[p].loc,
+           "core %u: neuron %u of population '%s' alone needs more %s than a %s core has (limit %u)", core, j,
+           x->m->pops[p].name, lh_resource_phrase(r), x->t->name, x->t->limit[r]);
+}
+
+static bool partition(lh_ctx *x) {
+  const ir_module *m = x->m;
+  fill f = {0};
+  bool ok = false, oom = false;
+  f.fmt_of = malloc((m->nprojs ? m->nprojs : 1) * sizeof(int32_t));
+  f.tfmt = malloc((m->nprojs ? m->nprojs : 1) * sizeof(uint32_t));
+  f.cnt = calloc(m->nprojs ? m->nprojs : 1, sizeof(uint32_t *));
+  if (!f.fmt_of || !f.tfmt || !f.cnt)
+    goto done;
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    f.fmt_of[k] = -1;
+    f.cnt[k] = calloc(m->projs[k].csr->npre ? m->projs[k].csr->npre : 1, sizeof(uint32_t));
+    if (!f.cnt[k])
+      goto done;
+  }
+  uint32_t core = 0, ncx = 0;
+  for (uint32_t p = 0; p < m->npops; p++) {
+    x->core_of[p] = malloc((m->pops[p].size ? m->pops[p].size : 1) * sizeof(uint32_t));
+    x->cx_of[p] = malloc((m->pops[p].size ? m->pops[p].size : 1) * sizeof(uint32_t));
+    if (!x->core_of[p] || !x->cx_of[p])
+      goto done;
+    for (uint32_t j = 0; j < m->pops[p].size; j++) {
+      lh_resource r;
+      if (!try_add(x, &f, p, j, &r, &oom)) {
+        if (oom)
+          goto done;
+        if (ncx == 0) {
+          report_alone(x, &f, core, p, j, r);
+          goto done;
+        }
+        reset_core(&f, m);
+        core++;
+        ncx = 0;
+        if (!try_add(x, &f, p, j, &r, &oom)) {
+          if (!oom)
+            report_alone(x, &f, core, p, j, r);
+          goto done;
+        }
+      }
+      x->core_of[p][j] = core;
+      x->cx_of[p][j] = ncx++;
+    }
+  }
+  x->c->ncores = ncx ? core + 1 : core;
+  uint64_t maxc = (uint64_t)x->t->chips_max * x->t->cores_per_chip;
+  if (x->c->ncores > maxc) {
+    ir_error(x->d, m->loc, "the network needs %u cores; %s has at most %llu (%u chips of %u cores), %llu too many",
+             x->c->ncores, x->t->name, (unsigned long long)maxc, x->t->chips_max, x->t->cores_per_chip,
+             (unsigned long long)(x->c->ncores - maxc));
+    goto done;
+  }
+  x->c->nchips = (x->c->ncores + x->t->cores_per_chip - 1) / x->t->cores_per_chip;
+  ok = true;
+done:
+  if (oom)
+    ir_error(x->d, m->loc, "out of memory partitioning the network");
+  for (uint32_t k = 0; f.cnt && k < m->nprojs; k++)
+    free(f.cnt[k]);
+  free(f.cnt);
+  free(f.fmt_of);
+  free(f.tfmt);
+  free(f.tp);
+  free(f.ti);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static void ctx_free(lh_ctx *x) {
+  const ir_module *m = x->m;
+  for (uint32_t k = 0; x->pi && k < m->nprojs; k++) {
+    free(x->pi[k].mant);
+    free(x->pi[k].frac);
+  }
+  free(x->pi);
+  for (uint32_t p = 0; p < m->npops; p++) {
+    if (x->prm) free(x->prm[p]);
+    if (x->core_of) free(x->core_of[p]);
+    if (x->cx_of) free(x->cx_of[p]);
+    if (x->in_ptr) free(x->in_ptr[p]);
+    if (x->in_proj) free(x->in_proj[p]);
+    if (x->in_syn) free(x->in_syn[p]);
+  }
+  free(x->prm);
+  free(x->core_of);
+  free(x->cx_of);
+  free(x->in_ptr);
+  free(x->in_proj);
+  free(x->in_syn);
+}
+
+static char *dupstr(const char *s) {
+  size_t n = strlen(s ? s : "") + 1;
+  char *r = malloc(n);
+  if (r)
+    memcpy(r, s ? s : "", n);
+  return r;
+}
+
+lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d) {
+  if (!check_module(m, t, d))
+    return NULL;
+  lh_config *c = calloc(1, sizeof *c);
+  lh_ctx x = {.m = m, .t = t, .d = d, .c = c};
+  size_t np = m->npops ? m->npops : 1;
+  x.pi = calloc(m->nprojs ? m->nprojs : 1, sizeof *x.pi);
+  x.prm = calloc(np, sizeof *x.prm);
+  x.core_of = calloc(np, sizeof *x.core_of);
+  x.cx_of = calloc(np, sizeof *x.cx_of);
+  x.in_ptr = calloc(np, sizeof *x.in_ptr);
+  x.in_proj = calloc(np, sizeof *x.in_proj);
+  x.in_syn = calloc(np, sizeof *x.in_syn);
+  unsigned before = ir_diag_error_count(d);
+  bool ok = c && x.pi && x.prm && x.core_of && x.cx_of && x.in_ptr && x.in_proj && x.in_syn;
+  if (ok) {
+    c->target = t;
+    c->name = dupstr(m->name);
+    c->dt = m->dt;
+    c->v_unit = m->v_unit;
+    c->seed = m->seed;
+    ok = c->name && derive_neurons(&x) && derive_projections(&x) && build_incoming(&x) && partition(&x) &&
+         lh_build_tables(&x);
+  }
+  if (!ok && ir_diag_error_count(d) == before)
+    ir_error(d, m->loc, "out of memory building the %s configuration", t->name);
+  ctx_free(&x);
+  if (!ok) {
+    lh_config_free(c);
+    return NULL;
+  }
+  return c;
+}

@@ -1,0 +1,38 @@
+/* lh_internal.h — the compile context shared by the partitioner (lh_compile.c) and the table
+ * builder (lh_tables.c). Not part of the backend's public interface. */
+#ifndef ASTROC_LH_INTERNAL_H
+#define ASTROC_LH_INTERNAL_H
+
+#include "fixed.h"
+#include "lh.h"
+
+typedef struct lh_proj_info {
+  int32_t wexp;
+  uint32_t delay_bits, tag_bits, bits; /* bits per synapse in the format */
+  int32_t rule;                        /* -1 when not plastic */
+  int8_t *mant;                        /* per synapse: weight mantissa */
+  uint8_t *frac;                       /* per synapse: weight-word fraction (the tag of plastic ones) */
+} lh_proj_info;
+
+typedef struct lh_ctx {
+  const ir_module *m;
+  const lh_target *t;
+  ir_diag *d;
+  lh_config *c;
+  lh_proj_info *pi;       /* per projection */
+  ir_fx_lif **prm;        /* per population, per neuron */
+  uint32_t **core_of;     /* per population, per neuron: core */
+  uint32_t **cx_of;       /* per population, per neuron: compartment within the core */
+  /* incoming synapses of every neuron, per population: in_ptr[pop][j..j+1) into in_proj/in_syn */
+  uint64_t **in_ptr;
+  uint32_t **in_proj;
+  uint64_t **in_syn;
+} lh_ctx;
+
+/* lh_tables.c: fills c->cores (given core_of/cx_of and c->ncores), inputs' and compartments'
+ * output axons, rules and astrocytes. false after reporting. */
+bool lh_build_tables(lh_ctx *x);
+/* Spike file of an input as sorted, de-duplicated events. false after reporting. */
+bool lh_load_events(const ir_input *in, lh_input *out, ir_diag *d);
+
+#endif
