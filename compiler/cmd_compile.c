@@ -2,15 +2,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "commands.h"
+#include "be_verilog.h"
 #include "image.h"
 #include "spikes_io.h"
 
 /* Targets: `cpu` now; the others are named so users get "not available yet", not "unknown". */
-static const char *const available_targets[] = {"cpu"};
-static const char *const later_targets[] = {"astro-sim", "astro-ice40", "loihi1", "loihi2"};
+static const char *const available_targets[] = {"cpu", "astro-sim"};
+static const char *const later_targets[] = {"astro-ice40", "loihi1", "loihi2"};
 
 static double now_s(void) {
   struct timespec t;
@@ -53,11 +55,30 @@ static int check_target(const char *t) {
     if (strcmp(t, available_targets[i]) == 0) return EXIT_OK;
   for (size_t i = 0; i < sizeof later_targets / sizeof *later_targets; i++)
     if (strcmp(t, later_targets[i]) == 0) {
-      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu\n", t);
+      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu, astro-sim\n", t);
       return EXIT_INPUT;
     }
-  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu (later: astro-sim, "
+  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu, astro-sim (later: "
                                       "astro-ice40, loihi1, loihi2)", t);
+}
+
+/* --target astro-sim: `dir` (created if missing) receives the accelerator image of backends/verilog
+ * (load.cmd, astro_params.vh, memory_map.txt); returns the path of DIR/network.aimg, the IR image that
+ * `astroc run DIR --backend rtl` loads, or NULL after reporting. */
+static const char *astro_sim_dir(const ir_module *m, const char *dir, char *aimg, size_t n, ir_diag *d) {
+  if (m->numerics != IR_NUMERICS_FIXED) {
+    ir_error(d, m->loc, "target astro-sim needs fixed numerics (network.numerics: fixed, or --numerics fixed)");
+    return NULL;
+  }
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    ir_error(d, (ir_loc){.file = dir}, "cannot create the folder: %s", strerror(errno));
+    return NULL;
+  }
+  be_vl_image *img = be_vl_build(m, m->seed, NULL, d);
+  bool ok = img && be_vl_write_dir(img, m, dir, d);
+  be_vl_image_destroy(img);
+  snprintf(aimg, n, "%s/network.aimg", dir);
+  return ok ? aimg : NULL;
 }
 
 static uint64_t count_neurons(const ir_module *m) {
@@ -105,10 +126,19 @@ int cmd_compile(int argc, char **argv) {
   char *def = out ? NULL : default_output(model);
   const char *path = out ? out : def;
   int rc = EXIT_OK;
+  char aimg[4096];
+  bool sim_failed = false;
+  if (m && !is_image && path && strcmp(target, "astro-sim") == 0) {
+    if (!out && strlen(path) > 5) def[strlen(def) - 5] = 0; /* "MODEL.aimg" -> folder "MODEL" */
+    path = astro_sim_dir(m, path, aimg, sizeof aimg, d);
+    sim_failed = !path;
+  }
   if (!m) {
     rc = ir_diag_error_count(d) ? EXIT_INPUT : EXIT_INTERNAL;
   } else if (is_image) {
     ir_error(d, (ir_loc){.file = model}, "this is already an image; compile takes a model YAML file");
+    rc = EXIT_INPUT;
+  } else if (sim_failed) {
     rc = EXIT_INPUT;
   } else if (!path) {
     rc = EXIT_INTERNAL;
@@ -143,7 +173,9 @@ const command cmd_compile_desc = {
     "astroc compile MODEL.yaml [--target cpu] [-o MODEL.aimg] [--numerics float|fixed] [--seed S]",
     "compile a model to an image (parse, lay out, expand connectivity, write)",
     "options:\n"
-    "  --target T           cpu (default). astro-sim, astro-ice40, loihi1, loihi2: not available yet\n"
+    "  --target T           cpu (default), astro-sim (-o names a folder: load.cmd, astro_params.vh,\n"
+    "                       memory_map.txt and network.aimg; docs/accelerator.md). astro-ice40, loihi1,\n"
+    "                       loihi2: not available yet\n"
     "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"
     "  --numerics MODE      float | fixed: override network.numerics\n"
     "  --seed S             override network.seed (changes the random connectivity)\n"

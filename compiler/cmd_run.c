@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "astroc_rt.h"
+#include "engine_rtl.h"
 #include "commands.h"
 #include "spikes_io.h"
 
@@ -43,6 +44,8 @@ typedef struct run_opts {
   double time_ms;
   record recs[MAX_RECORDS];
   int nrecs;
+  const char *trace;        /* --trace FILE.fst (rtl backend) */
+  char dir_image[4096];     /* DIR given: DIR/network.aimg (astroc compile --target astro-sim) */
 } run_opts;
 
 typedef struct run_ctx {
@@ -236,6 +239,7 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     else if (strcmp(a, "--checkpoint") == 0 && v) o->checkpoint = argv[++i];
     else if (strcmp(a, "--resume") == 0 && v) o->resume = argv[++i];
     else if (strcmp(a, "--data-dir") == 0 && v) o->data_dir = argv[++i];
+    else if (strcmp(a, "--trace") == 0 && v) o->trace = argv[++i];
     else if (strcmp(a, "--include-inputs") == 0) o->include_inputs = true;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = true;
     else if (a[0] == '-' && a[1]) return cmd_usage(&cmd_run_desc, "unknown option '%s' (or missing value)", a);
@@ -244,6 +248,19 @@ static int parse_args(int argc, char **argv, run_opts *o) {
   }
   if (!o->input) return cmd_usage(&cmd_run_desc, "missing MODEL.yaml or IMAGE.aimg");
   if (o->steps_set && o->time_set) return cmd_usage(&cmd_run_desc, "give --steps or --time, not both");
+  struct stat dst;
+  if (stat(o->input, &dst) == 0 && S_ISDIR(dst.st_mode)) { /* an astro-sim folder: its IR image */
+    snprintf(o->dir_image, sizeof o->dir_image, "%s/network.aimg", o->input);
+    o->input = o->dir_image;
+  }
+#ifdef ASTROC_HAVE_RTL
+  if (o->trace && strcmp(o->backend, "rtl") != 0)
+    return cmd_usage(&cmd_run_desc, "--trace needs --backend rtl");
+  if (o->trace && !rt_rtl_set_options(o->trace, 0, 0)) return EXIT_INTERNAL;
+  if (strcmp(o->backend, "rtl") == 0) return EXIT_OK;
+#else
+  if (o->trace) return cmd_usage(&cmd_run_desc, "--trace needs the rtl backend, which this build lacks (no verilator)");
+#endif
   if (strcmp(o->backend, "interp") != 0) {
     for (size_t k = 0; k < sizeof later_backends / sizeof *later_backends; k++)
       if (strcmp(o->backend, later_backends[k]) == 0) {
@@ -469,10 +486,12 @@ int cmd_run(int argc, char **argv) {
 
 const command cmd_run_desc = {
     "run",
-    "astroc run MODEL.yaml|IMAGE.aimg [--steps N | --time T] [--spikes FILE.csv|FILE.npy] [options]",
+    "astroc run MODEL.yaml|IMAGE.aimg|DIR [--steps N | --time T] [--spikes FILE.csv|FILE.npy] [options]",
     "simulate a model or an image; write spikes, recorded state and probes",
     "options:\n"
     "  --backend NAME         interp (default). jit, rtl, loihi, serial: not available yet\n"
+    "                         (rtl: the Verilator model of the accelerator, fixed numerics, when built)\n"
+    "  --trace FILE.fst       rtl backend: write an FST waveform of every clock cycle\n"
     "  --numerics MODE        float | fixed: override the model's numerics\n"
     "  --steps N              run N steps\n"
     "  --time T               run for T ('250 ms', '1 s'); default: network.duration (after\n"
