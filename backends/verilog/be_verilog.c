@@ -218,6 +218,7 @@ be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *ca
     for (uint64_t s = 0; s < c->nsyn; s++)
       maxdelay = c->delay[s] > maxdelay ? c->delay[s] : maxdelay;
   }
+  img->caps = *cap;
   img->need = (be_vl_caps){.nw = bits_for(n), .aw = bits_for(n + nin), .sw = bits_for(img->nsyn),
                            .dw = bits_for(maxdelay + 1), .qw = bits_for(nin), .acc_w = cap->acc_w};
   if (maxdelay > BE_VL_DELAY_MAX) {

@@ -58,6 +58,7 @@ typedef struct be_vl_cmd {
 } be_vl_cmd;
 
 typedef struct be_vl_image {
+  be_vl_caps caps;      /* the core the load stream is laid out for (word layouts depend on it) */
   be_vl_caps need;      /* the smallest capacities that hold this network */
   uint32_t nneur;       /* compartments: populations in model order */
   uint32_t naxon;       /* nneur + every input neuron */
