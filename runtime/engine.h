@@ -23,6 +23,7 @@ typedef struct rt_engine_ops {
 } rt_engine_ops;
 
 extern const rt_engine_ops rt_engine_interp;
+extern const rt_engine_ops rt_engine_loihi; /* engine_loihi.c: runs a backends/loihi configuration */
 extern const rt_engine_ops rt_engine_rtl; /* engine_rtl.c; only with verilator (ASTROC_HAVE_RTL) */
 /* The engine state of `s` when it runs on the engine named `engine`, else NULL (runtime/control.c). */
 void *rt_sim_engine_state(rt_sim *s, const char *engine);

@@ -14,7 +14,7 @@ struct rt_sim {
   void *step_ctx;
 };
 
-static const rt_engine_ops *const engines[] = {&rt_engine_interp, &rt_engine_jit
+static const rt_engine_ops *const engines[] = {&rt_engine_interp, &rt_engine_jit, &rt_engine_loihi
 #ifdef ASTROC_HAVE_RTL
                                                , &rt_engine_rtl /* engine_rtl.c, built when verilator is found */
 #endif
