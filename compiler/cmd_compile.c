@@ -8,11 +8,12 @@
 #include "commands.h"
 #include "be_verilog.h"
 #include "image.h"
+#include "lh.h"
 #include "spikes_io.h"
 
 /* Targets: `cpu` now; the others are named so users get "not available yet", not "unknown". */
-static const char *const available_targets[] = {"cpu", "astro-sim"};
-static const char *const later_targets[] = {"astro-ice40", "loihi1", "loihi2"};
+static const char *const available_targets[] = {"cpu", "astro-sim", "loihi1", "loihi2"};
+static const char *const later_targets[] = {"astro-ice40"};
 
 static double now_s(void) {
   struct timespec t;
@@ -55,11 +56,11 @@ static int check_target(const char *t) {
     if (strcmp(t, available_targets[i]) == 0) return EXIT_OK;
   for (size_t i = 0; i < sizeof later_targets / sizeof *later_targets; i++)
     if (strcmp(t, later_targets[i]) == 0) {
-      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu, astro-sim\n", t);
+      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu, astro-sim, loihi1, loihi2\n", t);
       return EXIT_INPUT;
     }
-  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu, astro-sim (later: "
-                                      "astro-ice40, loihi1, loihi2)", t);
+  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu, astro-sim, loihi1, loihi2 "
+                                      "(later: astro-ice40)", t);
 }
 
 /* --target astro-sim: `dir` (created if missing) receives the accelerator image of backends/verilog
@@ -77,6 +78,18 @@ static const char *astro_sim_dir(const ir_module *m, const char *dir, char *aimg
   be_vl_image *img = be_vl_build(m, m->seed, NULL, d);
   bool ok = img && be_vl_write_dir(img, m, dir, d);
   be_vl_image_destroy(img);
+  snprintf(aimg, n, "%s/network.aimg", dir);
+  return ok ? aimg : NULL;
+}
+
+/* --target loihi1|loihi2: `dir` receives loihi.json, loihi.bin and network.aimg (backends/loihi,
+ * docs/loihi-format.md); prints the per-core resource report. Returns DIR/network.aimg or NULL. */
+static const char *loihi_dir(const ir_module *m, const char *target, const char *dir, char *aimg, size_t n,
+                             ir_diag *d) {
+  lh_config *c = lh_compile(m, lh_target_get(target), d);
+  bool ok = c && lh_write_dir(c, m, dir, d);
+  if (ok) lh_report(c, stdout);
+  lh_config_free(c);
   snprintf(aimg, n, "%s/network.aimg", dir);
   return ok ? aimg : NULL;
 }
@@ -133,6 +146,11 @@ int cmd_compile(int argc, char **argv) {
     path = astro_sim_dir(m, path, aimg, sizeof aimg, d);
     sim_failed = !path;
   }
+  if (m && !is_image && path && lh_target_get(target)) {
+    if (!out && strlen(path) > 5) def[strlen(def) - 5] = 0; /* "MODEL.aimg" -> folder "MODEL" */
+    path = loihi_dir(m, target, path, aimg, sizeof aimg, d);
+    sim_failed = !path;
+  }
   if (!m) {
     rc = ir_diag_error_count(d) ? EXIT_INPUT : EXIT_INTERNAL;
   } else if (is_image) {
@@ -174,8 +192,9 @@ const command cmd_compile_desc = {
     "compile a model to an image (parse, lay out, expand connectivity, write)",
     "options:\n"
     "  --target T           cpu (default), astro-sim (-o names a folder: load.cmd, astro_params.vh,\n"
-    "                       memory_map.txt and network.aimg; docs/accelerator.md). astro-ice40, loihi1,\n"
-    "                       loihi2: not available yet\n"
+    "                       memory_map.txt and network.aimg; docs/accelerator.md), loihi1, loihi2 (-o names\n"
+    "                       a folder: loihi.json, loihi.bin, network.aimg; prints the per-core resources;\n"
+    "                       docs/loihi-format.md). astro-ice40: not available yet\n"
     "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"
     "  --numerics MODE      float | fixed: override network.numerics\n"
     "  --seed S             override network.seed (changes the random connectivity)\n"

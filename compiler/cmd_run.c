@@ -10,10 +10,11 @@
 
 #include "astroc_rt.h"
 #include "engine_rtl.h"
+#include "lh.h"
 #include "commands.h"
 #include "spikes_io.h"
 
-static const char *const later_backends[] = {"jit", "rtl", "loihi", "serial"};
+static const char *const later_backends[] = {"jit", "rtl", "serial"};
 
 enum { MAX_RECORDS = 64 };
 
@@ -261,6 +262,7 @@ static int parse_args(int argc, char **argv, run_opts *o) {
 #else
   if (o->trace) return cmd_usage(&cmd_run_desc, "--trace needs the rtl backend, which this build lacks (no verilator)");
 #endif
+  if (strcmp(o->backend, "loihi") == 0) return EXIT_OK; /* DIR from compile --target loihi1|loihi2 */
   if (strcmp(o->backend, "interp") != 0) {
     for (size_t k = 0; k < sizeof later_backends / sizeof *later_backends; k++)
       if (strcmp(o->backend, later_backends[k]) == 0) {
@@ -465,6 +467,11 @@ int cmd_run(int argc, char **argv) {
     ir_diag_destroy(d);
     return st;
   }
+  if (strcmp(o.backend, "loihi") == 0 && o.dir_image[0]) { /* the engine reads DIR/loihi.bin */
+    char dir[sizeof o.dir_image];
+    snprintf(dir, sizeof dir, "%.*s", (int)(strlen(o.dir_image) - strlen("/network.aimg")), o.dir_image);
+    ir_attr_set_str(m, &m->attrs, LH_DIR_ATTR, dir);
+  }
   run_ctx c = {.m = m, .d = d, .include_inputs = o.include_inputs, .recs = o.recs, .nrecs = o.nrecs};
   c.nsources = m->npops + m->ninputs;
   c.names = calloc(c.nsources + 1, sizeof *c.names);
@@ -489,7 +496,8 @@ const command cmd_run_desc = {
     "astroc run MODEL.yaml|IMAGE.aimg|DIR [--steps N | --time T] [--spikes FILE.csv|FILE.npy] [options]",
     "simulate a model or an image; write spikes, recorded state and probes",
     "options:\n"
-    "  --backend NAME         interp (default). jit, rtl, loihi, serial: not available yet\n"
+    "  --backend NAME         interp (default), loihi (DIR of compile --target loihi1|loihi2, runs its\n"
+    "                         tables; docs/loihi-format.md). jit, rtl, serial: not available yet\n"
     "                         (rtl: the Verilator model of the accelerator, fixed numerics, when built)\n"
     "  --trace FILE.fst       rtl backend: write an FST waveform of every clock cycle\n"
     "  --numerics MODE        float | fixed: override the model's numerics\n"
