@@ -2,6 +2,7 @@
 // the host-interface handshake and optional FST tracing. Opcodes mirror rtl/astro_core.v.
 #include "astro_hw.h"
 
+#include <cstdlib>
 #include <new>
 
 #include "Vastro_top.h"
@@ -84,6 +85,10 @@ extern "C" void astro_hw_destroy(astro_hw *h) {
     delete h->fst;
   }
   if (h->top) h->top->final();
+#if VM_COVERAGE
+  // Coverage builds (rtl/scripts/coverage.sh) write their counters where ASTRO_HW_COVERAGE says.
+  if (const char *cov = std::getenv("ASTRO_HW_COVERAGE")) h->ctx->coveragep()->write(cov);
+#endif
   delete h->top;
   delete h->ctx;
   delete h;
