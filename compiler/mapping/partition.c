@@ -414,7 +414,31 @@ typedef struct flow {
   uint32_t *hit;      /* pieces with acc != 0 */
   uint32_t nhit;
   edges_buf e;
+  uint32_t *out_ptr, *out_proj; /* projections by source: populations, then inputs (CSR) */
 } flow;
+
+/* Groups projection indices by presynaptic source so a neuron visits only its own projections. */
+static bool index_outgoing(flow *f) {
+  const ir_module *m = f->m;
+  uint32_t ns = m->npops + m->ninputs;
+  f->out_ptr = calloc((size_t)ns + 1, sizeof *f->out_ptr);
+  f->out_proj = malloc(sizeof *f->out_proj * (m->nprojs ? m->nprojs : 1));
+  if (!f->out_ptr || !f->out_proj) return false;
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    ir_ref pre = m->projs[k].pre;
+    f->out_ptr[(pre.kind == IR_NODE_INPUT ? m->npops : 0) + pre.index + 1]++;
+  }
+  for (uint32_t s = 0; s < ns; s++) f->out_ptr[s + 1] += f->out_ptr[s];
+  uint32_t *fill = malloc(sizeof *fill * ((size_t)ns + 1));
+  if (!fill) return false;
+  memcpy(fill, f->out_ptr, sizeof *fill * ((size_t)ns + 1));
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    ir_ref pre = m->projs[k].pre;
+    f->out_proj[fill[(pre.kind == IR_NODE_INPUT ? m->npops : 0) + pre.index]++] = k;
+  }
+  free(fill);
+  return true;
+}
 
 /* Does astrocyte hosting h listen to source `src`? */
 static bool listens(const ir_module *m, uint32_t a, ir_ref src) {
@@ -451,9 +475,9 @@ static uint64_t one_neuron(flow *f, ir_ref src, uint32_t i, double rate, uint32_
   const ir_module *m = f->m;
   uint64_t outax = 0;
   f->clock++;
-  for (uint32_t k = 0; k < m->nprojs; k++) {
-    const ir_projection *pr = &m->projs[k];
-    if (pr->pre.kind != src.kind || pr->pre.index != src.index || !pr->csr) continue;
+  uint32_t sid = (src.kind == IR_NODE_INPUT ? m->npops : 0) + src.index;
+  for (uint32_t x = f->out_ptr[sid]; x < f->out_ptr[sid + 1]; x++) {
+    const ir_projection *pr = &m->projs[f->out_proj[x]];
     const uint32_t *pof = f->pof[pr->post.index];
     for (uint64_t s = pr->csr->row_ptr[i]; s < pr->csr->row_ptr[i + 1]; s++) reach(f, pof[pr->csr->col[s]], rate, &outax);
   }
@@ -630,11 +654,13 @@ bool pass_partition(ir_module *m, ir_diag *d) {
     }
   popin *pins = calloc(m->npops ? m->npops : 1, sizeof *pins);
   uint64_t *cap = calloc(m->npops ? m->npops : 1, sizeof *cap);
-  flow f = {m, pl, calloc(m->npops ? m->npops : 1, sizeof(uint32_t *)), NULL, 0, NULL, NULL, 0, {0}};
-  bool ok = pins && cap && f.pof && run(m, t, map_context_options(), pl, pins, cap, &f) && record(m, pl);
+  flow f = {m, pl, calloc(m->npops ? m->npops : 1, sizeof(uint32_t *)), NULL, 0, NULL, NULL, 0, {0}, NULL, NULL};
+  bool ok = pins && cap && f.pof && index_outgoing(&f) && run(m, t, map_context_options(), pl, pins, cap, &f) && record(m, pl);
   for (uint32_t pop = 0; pins && pop < m->npops; pop++) popin_free(&pins[pop]);
   for (uint32_t pop = 0; f.pof && pop < m->npops; pop++) free(f.pof[pop]);
   free(f.pof);
+  free(f.out_ptr);
+  free(f.out_proj);
   free(f.stamp);
   free(f.acc);
   free(f.hit);
