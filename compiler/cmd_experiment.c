@@ -48,6 +48,14 @@ static int parse_args(int argc, char **argv, ex_options *o, cli_load_options *lo
       if (!parse_uint(argv[++i], 1000, &n) || n == 0)
         return cmd_usage(&cmd_experiment_desc, "--window needs a whole number of steps 1-1000, got '%s'", argv[i]);
       o->window = (uint32_t)n;
+    } else if (strcmp(a, "--batch") == 0 && v) {
+      if (!parse_uint(argv[++i], 1000000, &n) || n == 0)
+        return cmd_usage(&cmd_experiment_desc, "--batch needs a whole number >= 1, got '%s'", argv[i]);
+      o->batch = (uint32_t)n;
+    } else if (strcmp(a, "--epochs") == 0 && v) {
+      if (!parse_uint(argv[++i], 100000, &n) || n == 0)
+        return cmd_usage(&cmd_experiment_desc, "--epochs needs a whole number >= 1, got '%s'", argv[i]);
+      o->epochs = (uint32_t)n;
     } else if (strcmp(a, "--numerics") == 0 && v) {
       const char *s = argv[++i];
       if (strcmp(s, "float") == 0)
@@ -126,6 +134,8 @@ const command cmd_experiment_desc = {
     "  --numerics MODE     float or fixed (default: the model's)\n"
     "  --record N          test samples recorded for the raster and branching factor (default 10)\n"
     "  --window N          branching-factor window in steps (default 3)\n"
+    "  --batch N           readout mini-batch size (default 100)\n"
+    "  --epochs N          readout epochs (default: the readout phase's 'epochs')\n"
     "  --data-dir DIR      where the data sets live (default search: docs/datasets.md)\n"
     "  -q, --quiet         no progress lines on stderr\n"
     "\n"

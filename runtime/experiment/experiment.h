@@ -130,6 +130,8 @@ typedef struct ex_options {
   bool progress;          /* progress lines on stderr */
   uint32_t record;        /* test samples recorded for the raster/astrocyte plots and branching factor (>= 1) */
   uint32_t window;        /* branching window in steps (3) */
+  uint32_t batch;         /* readout mini-batch size; 0: the default (ex_train_defaults) */
+  uint32_t epochs;        /* readout epochs; 0: the readout phase's */
 } ex_options;
 
 /* Runs the module's protocol (docs/experiments.md) and writes out_dir/report.md. The module must be expanded

@@ -624,6 +624,10 @@ static int setup(ex_ctx *c) {
   for (uint32_t k = 0; k < c->m->nastros && c->astro < 0; k++)
     if (c->m->astros[k].model == IR_ASTRO_NALSM)
       c->astro = (int32_t)k;
+  if (o->batch)
+    c->p.readout.batch = o->batch;
+  if (o->epochs)
+    c->p.readout.epochs = o->epochs;
   c->ro = (rt_options){.engine = "interp", .numerics = o->numerics, .data_dir = o->data_dir};
   fingerprints(c);
   c->r.model_name = c->m->name;
