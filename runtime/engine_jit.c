@@ -6,6 +6,7 @@
  * follow docs/numerics.md operation for operation (docs/jit.md). */
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #define MAX_IN 16      /* incoming projections of a generated lif update (gen_lif.c) */
 #define BLOCK_ALIGN 64 /* neuron blocks of threads start at multiples of this (cache lines of spk, rings) */
 #define MAX_THREADS 64
+#define SPIN_WORKER 20000 /* pause loops (~0.1-1 ms) a worker waits for the next phase before blocking */
+#define SPIN_MAIN 2000    /* pause loops the main thread waits for workers before yielding its core */
 
 typedef struct jit_pop {
   rt_pop *p;
@@ -50,12 +53,19 @@ typedef struct jit_engine {
   size_t nowned;
   unsigned nthreads, nfunctions;
   double compile_ms;
-  /* worker pool: workers wait for `gen` to change, run `phase`, then count themselves in `done` */
+  /* Worker pool. A phase is split into `nthreads` chunks (fixed blocks of neurons / posts); any running
+   * thread claims the next chunk from `ticket` (phase generation << 32 | next chunk), so a descheduled
+   * worker never holds up the main thread, which simply does the remaining chunks itself. Results do
+   * not depend on who runs a chunk. `done` counts finished chunks. */
   pthread_t th[MAX_THREADS];
   unsigned nstarted;
-  _Atomic uint64_t gen;
+  _Atomic uint64_t ticket;
+  uint32_t gen; /* main thread's phase generation */
   _Atomic unsigned done;
   _Atomic int quit;
+  _Atomic unsigned sleepers; /* workers blocked on `wake` (they spun too long) */
+  pthread_mutex_t mu;
+  pthread_cond_t wake;
   int phase;
   struct jit_engine *next; /* registry of live engines (rt_jit_info_get) */
 } jit_engine;
@@ -213,8 +223,8 @@ static bool lif_params(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, ir_diag *d)
 static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, ir_diag *d) {
   rt_interp *s = e->s;
   rt_pop *p = jp->p;
-  if (p->ip->model != IR_NEURON_LIF)
-    return true;
+  if (p->ip->model != IR_NEURON_LIF || rt_pop_astro_coupled(s, p))
+    return true; /* astrocyte coupling (modulated delivery, slow currents) stays in the interp's loops */
   for (uint32_t k = 0; k < s->m->nprojs; k++)
     if (s->projs[k].post == p && s->projs[k].nring) {
       if (jp->nin == MAX_IN)
@@ -264,7 +274,7 @@ static bool plan_proj(jit_engine *e, jit_proj *jq, be_cpu_push *spec, char *name
   rt_interp *s = e->s;
   rt_proj *p = jq->p;
   jit_pop *post = &e->pops[p->post->index];
-  if (!p->nring || !post->gen)
+  if (!p->nring || !post->gen || p->modulated)
     return true;
   const ir_csr *c = p->csr;
   const ir_projection *ip = p->ip;
@@ -395,32 +405,64 @@ static void do_phase(jit_engine *e, int phase, unsigned tid) {
   }
 }
 
+/* Claims the next chunk of phase generation `gen`; false when there is none left (or a newer phase). */
+static bool claim(jit_engine *e, uint32_t gen, unsigned *chunk) {
+  uint64_t x = atomic_load(&e->ticket);
+  for (;;) {
+    if ((uint32_t)(x >> 32) != gen || (uint32_t)x >= e->nthreads)
+      return false;
+    if (atomic_compare_exchange_weak(&e->ticket, &x, x + 1)) {
+      *chunk = (uint32_t)x;
+      return true;
+    }
+  }
+}
+
+/* Runs chunks of phase `gen` until none is left. A successful claim also means the phase's parameters
+ * (e->phase, ring pointers, spike lists) are stable: main waits for this chunk before changing them. */
+static void work(jit_engine *e, uint32_t gen) {
+  unsigned chunk;
+  while (claim(e, gen, &chunk)) {
+    do_phase(e, e->phase, chunk);
+    atomic_fetch_add(&e->done, 1);
+  }
+}
+
 typedef struct worker_arg {
   jit_engine *e;
-  unsigned tid;
 } worker_arg;
 
 static void *worker(void *arg) {
-  worker_arg w = *(worker_arg *)arg;
+  jit_engine *e = ((worker_arg *)arg)->e;
   free(arg);
-  jit_engine *e = w.e;
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    uint64_t g;
+    uint32_t g;
     unsigned spins = 0;
-    while ((g = atomic_load_explicit(&e->gen, memory_order_acquire)) == seen) {
-      if (++spins < (1u << 14)) {
-        cpu_relax();
-      } else { /* idle (between runs): stop burning the core */
-        struct timespec ts = {0, 50000};
-        nanosleep(&ts, NULL);
-      }
+    while ((g = (uint32_t)(atomic_load(&e->ticket) >> 32)) == seen && ++spins < SPIN_WORKER)
+      cpu_relax();
+    if (g == seen) { /* idle, or the machine is oversubscribed: block until the next phase */
+      pthread_mutex_lock(&e->mu);
+      atomic_fetch_add(&e->sleepers, 1); /* seq_cst against wake_workers: no lost wake-up */
+      while ((g = (uint32_t)(atomic_load(&e->ticket) >> 32)) == seen)
+        pthread_cond_wait(&e->wake, &e->mu);
+      atomic_fetch_sub(&e->sleepers, 1);
+      pthread_mutex_unlock(&e->mu);
     }
     seen = g;
-    if (atomic_load_explicit(&e->quit, memory_order_acquire))
+    if (atomic_load(&e->quit))
       return NULL;
-    do_phase(e, e->phase, w.tid);
-    atomic_fetch_add_explicit(&e->done, 1, memory_order_release);
+    work(e, g);
+  }
+}
+
+/* Publishes phase generation e->gen with its first chunk free; wakes blocked workers. */
+static void publish(jit_engine *e, uint32_t first_chunk) {
+  atomic_store(&e->ticket, (uint64_t)e->gen << 32 | first_chunk);
+  if (atomic_load(&e->sleepers)) {
+    pthread_mutex_lock(&e->mu);
+    pthread_cond_broadcast(&e->wake);
+    pthread_mutex_unlock(&e->mu);
   }
 }
 
@@ -430,11 +472,16 @@ static void run_phase(jit_engine *e, int phase) {
     return;
   }
   e->phase = phase;
-  atomic_store_explicit(&e->done, 0, memory_order_relaxed);
-  atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
-  do_phase(e, phase, 0);
-  while (atomic_load_explicit(&e->done, memory_order_acquire) != e->nthreads - 1)
-    cpu_relax();
+  atomic_store(&e->done, 0);
+  e->gen++;
+  publish(e, 0);
+  work(e, e->gen);
+  unsigned spins = 0;
+  while (atomic_load(&e->done) != e->nthreads) /* a worker is finishing a chunk it claimed */
+    if (++spins < SPIN_MAIN)
+      cpu_relax();
+    else
+      sched_yield();
 }
 
 static bool start_threads(jit_engine *e) {
@@ -442,7 +489,7 @@ static bool start_threads(jit_engine *e) {
     worker_arg *w = malloc(sizeof(*w));
     if (!w)
       return false;
-    *w = (worker_arg){e, t};
+    *w = (worker_arg){e};
     if (pthread_create(&e->th[t], NULL, worker, w) != 0) {
       free(w);
       return false;
@@ -476,36 +523,6 @@ static void compact(rt_src *c, uint64_t t) {
   c->nspk = n;
 }
 
-/* Phase 2 and the push for an event projection whose post is not generated: the interp's loops. */
-static void deliver_c(rt_interp *s, rt_proj *p) {
-  uint32_t n = p->post->n;
-  size_t base = (size_t)(s->step % p->nring) * n;
-  if (s->fixed) {
-    int64_t mul = INT64_C(1) << (6 + p->wexp);
-    for (uint32_t j = 0; j < n; j++)
-      p->post->syn_i[j] += p->ring_i[base + j] * mul;
-    memset(p->ring_i + base, 0, n * sizeof(int64_t));
-  } else {
-    for (uint32_t j = 0; j < n; j++)
-      p->post->syn_f[j] += p->ring_f[base + j];
-    memset(p->ring_f + base, 0, n * sizeof(float));
-  }
-}
-
-static void push_c(rt_interp *s, rt_proj *p) {
-  const ir_csr *c = p->csr;
-  for (uint32_t q = 0; q < p->pre->nspk; q++) {
-    uint32_t i = p->pre->idx[q];
-    for (uint64_t syn = c->row_ptr[i]; syn < c->row_ptr[i + 1]; syn++) {
-      size_t cell = (size_t)((s->step + 1 + c->delay[syn]) % p->nring) * p->post->n + c->col[syn];
-      if (s->fixed)
-        p->ring_i[cell] += ir_fx_wmant(p->w_q[syn]);
-      else
-        p->ring_f[cell] += p->w_f[syn];
-    }
-  }
-}
-
 static void clear_step(jit_engine *e) {
   rt_interp *s = e->s;
   const ir_module *m = s->m;
@@ -523,6 +540,8 @@ static void clear_step(jit_engine *e) {
       memset(s->fixed ? (void *)p->syn_i : (void *)p->syn_f, 0, p->n * w);
     if (!gen || e->pops[k].has_inj)
       memset(s->fixed ? (void *)p->inj_i : (void *)p->inj_f, 0, p->n * w);
+    if (p->nev)
+      memset(p->nev, 0, p->n * sizeof(int32_t));
   }
 }
 
@@ -536,9 +555,10 @@ static bool step_once(jit_engine *e, ir_diag *d) {
       return false;
   for (uint32_t k = 0; k < m->ninputs; k++)
     compact(s->inputs[k].src, t);
+  rt_astro_outputs(s);                     /* (1b) astrocyte outputs */
   for (uint32_t k = 0; k < m->nprojs; k++) /* (2) delivery into populations not generated */
     if (s->projs[k].nring && !e->pops[s->projs[k].post->index].gen)
-      deliver_c(s, &s->projs[k]);
+      rt_syn_deliver_proj(s, &s->projs[k]);
   for (uint32_t k = 0; k < m->npops; k++) /* (3a) fire-first models */
     if (s->pops[k].model->fire)
       s->pops[k].model->fire(s, &s->pops[k]);
@@ -567,7 +587,7 @@ static bool step_once(jit_engine *e, ir_diag *d) {
     if (e->projs[k].gen)
       any |= p->pre->nspk != 0;
     else if (p->nring)
-      push_c(s, p);
+      rt_syn_push_proj(s, p);
   }
   if (any)
     run_phase(e, PHASE_PUSH);
@@ -595,12 +615,15 @@ static void jit_destroy(void *v) {
     return;
   registry_remove(e);
   if (e->nstarted) {
-    atomic_store_explicit(&e->quit, 1, memory_order_release);
-    atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
+    atomic_store(&e->quit, 1);
+    e->gen++;
+    publish(e, e->nthreads); /* a generation with no chunk to claim */
     for (unsigned t = 1; t <= e->nstarted; t++)
       pthread_join(e->th[t], NULL);
   }
   be_cpu_jit_destroy(e->jit);
+  pthread_mutex_destroy(&e->mu);
+  pthread_cond_destroy(&e->wake);
   if (e->interp)
     rt_engine_interp.destroy(e->interp);
   for (size_t k = 0; k < e->nowned; k++)
@@ -617,6 +640,8 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
     return NULL;
   }
   e->sim = sim;
+  pthread_mutex_init(&e->mu, NULL);
+  pthread_cond_init(&e->wake, NULL);
   e->nthreads = opt && opt->threads ? opt->threads : 1;
   if (e->nthreads > MAX_THREADS) {
     ir_error(d, m->loc, "jit engine: at most %d threads (got %u)", MAX_THREADS, e->nthreads);

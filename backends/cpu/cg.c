@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <llvm-c/DebugInfo.h>
+
 #include "cg.h"
 
 static void add_fn_attr(LLVMContextRef c, LLVMValueRef fn, unsigned idx, const char *name) {
@@ -44,4 +46,16 @@ void be_cpu_cg_fill_wrapper(be_cpu_program *p, LLVMValueRef wrapper, LLVMValueRe
   }
   LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, args, nparams, "");
   LLVMBuildRetVoid(b);
+}
+
+/* Marks the loop whose latch is `br` "llvm.loop.unroll.disable": unrolling an outer loop, or a vectorised loop
+ * (already 8 or 16 neurons a step), mostly multiplies code size and compile time. */
+void be_cpu_cg_no_unroll(be_cpu_program *p, LLVMValueRef br) {
+  LLVMMetadataRef str = LLVMMDStringInContext2(p->ctx, "llvm.loop.unroll.disable", 24);
+  LLVMMetadataRef prop = LLVMMDNodeInContext2(p->ctx, &str, 1);
+  LLVMMetadataRef self = LLVMTemporaryMDNode(p->ctx, NULL, 0);
+  LLVMMetadataRef ops[2] = {self, prop};
+  LLVMMetadataRef id = LLVMMDNodeInContext2(p->ctx, ops, 2);
+  LLVMMetadataReplaceAllUsesWith(self, id); /* a loop ID refers to itself; disposes the temporary */
+  LLVMSetMetadata(br, LLVMGetMDKindIDInContext(p->ctx, "llvm.loop", 9), LLVMMetadataAsValue(p->ctx, id));
 }

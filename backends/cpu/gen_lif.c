@@ -175,7 +175,7 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   LLVMBasicBlockRef from[2] = {entry, LLVMGetInsertBlock(b)};
   LLVMValueRef vals[2] = {lo, next};
   LLVMAddIncoming(c.i, vals, from, 2);
-  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, next, hi, ""), loop, exit);
+  be_cpu_cg_no_unroll(p, LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, next, hi, ""), loop, exit));
   LLVMPositionBuilderAtEnd(b, exit);
   LLVMBuildRetVoid(b);
   be_cpu_cg_fill_wrapper(p, wrapper, c.fn, params, slot, is_int, np);

@@ -118,7 +118,7 @@ bool be_cpu_optimize(be_cpu_program *p, char *err, size_t errlen) {
   LLVMPassBuilderOptionsRef o = LLVMCreatePassBuilderOptions();
   LLVMPassBuilderOptionsSetLoopVectorization(o, 1);
   LLVMPassBuilderOptionsSetSLPVectorization(o, 1);
-  LLVMPassBuilderOptionsSetLoopInterleaving(o, 1);
+  LLVMPassBuilderOptionsSetLoopInterleaving(o, 0);
   LLVMPassBuilderOptionsSetLoopUnrolling(o, 1);
   LLVMErrorRef e = LLVMRunPasses(p->mod, "default<O3>", p->tm, o);
   LLVMDisposePassBuilderOptions(o);

@@ -1,0 +1,42 @@
+#!/bin/sh
+# bench/cuba/run.sh — the CUBA benchmark (Brette et al. 2007, examples/cuba.yaml): astroc's interp and jit
+# engines (1 and 2 threads) against Brian2 2.5 C++ standalone (1 and 2 OpenMP threads), same network size,
+# same biological time. Prints real-time factors (wall time / biological time, simulation loop only),
+# synaptic events per second, the JIT compile time and the ratio Brian2 / astroc.
+#   SIM_MS=10000 (default) biological time; BUILD=build-jit (default) the meson build folder.
+set -e
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build-jit}
+SIM_MS=${SIM_MS:-10000}
+INTERP_MS=${INTERP_MS:-$SIM_MS}
+MODEL=$ROOT/examples/cuba.yaml
+ninja -C "$BUILD" bench/cuba/bench_cuba >/dev/null
+B=$BUILD/bench/cuba/bench_cuba
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+echo "CUBA: 4000 LIF (3200 exc / 800 inh), p = 0.02, dt = 0.1 ms, $(echo "$SIM_MS / 1000" | bc -l | sed 's/\.0*$//') s biological time; host CPU: $(nproc) core(s)"
+{
+  "$B" "$MODEL" interp 1 "$INTERP_MS" float
+  "$B" "$MODEL" jit 1 "$SIM_MS" float
+  "$B" "$MODEL" jit 2 "$SIM_MS" float
+  "$B" "$MODEL" jit 1 "$SIM_MS" fixed 0.125
+  "$B" "$MODEL" jit 2 "$SIM_MS" fixed 0.125
+  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$(echo "$SIM_MS / 1000" | bc -l)" 1 "$TMP/b1" 2>/dev/null | tail -1
+  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$(echo "$SIM_MS / 1000" | bc -l)" 2 "$TMP/b2" 2>/dev/null | tail -1
+} > "$TMP/results"
+
+awk '
+$1 == "astroc" { n++; name[n] = $2 " " $4; thr[n] = $3; sim[n] = $5; loop[n] = $6; spk[n] = $7; ev[n] = $8; cms[n] = $9 }
+$1 == "brian2" { n++; name[n] = "brian2 cpp_standalone"; thr[n] = $2; sim[n] = $3; loop[n] = $4; spk[n] = $5; ev[n] = -1; syn = $6; cms[n] = -1 }
+END {
+  for (i = 1; i <= n; i++) if (name[i] ~ /^brian2/ && (best == 0 || loop[i] / sim[i] < best)) best = loop[i] / sim[i];
+  printf "%-24s %7s %9s %9s %10s %11s %12s %13s\n", "simulator", "threads", "loop [s]", "RTF", "rate [Hz]", "events/s", "compile [ms]", "brian2/astroc";
+  for (i = 1; i <= n; i++) {
+    rtf = loop[i] / sim[i];
+    e = ev[i] >= 0 ? ev[i] : spk[i] * syn / 4000;  # brian2: mean out-degree times spikes
+    printf "%-24s %7d %9.3f %9.4f %10.1f %11.3g %12s %13s\n", name[i], thr[i], loop[i], rtf, spk[i] / sim[i] / 4000, e / loop[i], cms[i] >= 0 ? sprintf("%.1f", cms[i]) : "-", name[i] ~ /^brian2/ ? "-" : sprintf("%.2f", best / rtf);
+  }
+}' "$TMP/results"
+echo "RTF = wall time of the simulation loop / biological time (lower is faster); brian2/astroc uses Brian2's best RTF."
+echo "Note: astroc's CUBA has one synaptic current (tau 5 ms) for both signs (examples/cuba.yaml), Brian2's has two."
