@@ -2,12 +2,13 @@
  * results and against the interp engine, bit-exactly, in fixed numerics: examples/lif_small.yaml, 200
  * random lif networks (sizes, decays, thresholds, biases, refractory periods, weights, delays, poisson /
  * bernoulli inputs, current injection, forced spikes), and the errors for what the accelerator does not
- * run. With ASTROC_RTL_RAND_RESET=1 every register and memory bit starts random (reset bugs). */
+ * run, and 24-bit saturation. With ASTROC_RTL_RAND_RESET=1 every register and memory bit starts random (reset bugs). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,6 +275,47 @@ static void test_random_networks(void **state) {
   print_message("200 random networks: %zu spikes, identical on interp and rtl\n", spikes);
 }
 
+/* ---------------------------------------------------------------- saturation */
+
+/* 200 always-on inputs with +-900 mV weights (e = 3, mantissa 112, 112 << 9 = 57344 fine units each)
+ * into neurons without current decay (du 0): u and v leave the 24-bit range within steps and must
+ * saturate to +-(2^23 - 1) = +-8388607 exactly as the interpreter does. */
+static void test_saturation(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("sat");
+  m->numerics = IR_NUMERICS_FIXED;
+  int32_t p = ir_add_population(m, "n", IR_NEURON_LIF, 2, LOC);
+  m->pops[p].params[IR_P_LIF_DU] = ir_value_const(0, IR_DIM_NONE);
+  m->pops[p].params[IR_P_LIF_DV] = ir_value_const(0, IR_DIM_NONE);
+  m->pops[p].params[IR_P_LIF_V_TH] = ir_value_const(131071, IR_DIM_VOLTAGE);
+  int32_t in = ir_add_input(m, "in", IR_INPUT_BERNOULLI, 200, LOC);
+  m->inputs[in].p = ir_value_const(1, IR_DIM_NONE);
+  static const double w[2] = {-900, 900};
+  for (int k = 0; k < 2; k++) {
+    char name[8];
+    snprintf(name, sizeof name, "s%d", k);
+    int32_t j = ir_add_projection(m, name, (ir_ref){IR_NODE_INPUT, 0}, (ir_ref){IR_NODE_POPULATION, 0}, LOC);
+    m->projs[j].rule.kind = IR_CONN_ALL_TO_ALL;
+    m->projs[j].weight = ir_value_const(w[k], IR_DIM_VOLTAGE);
+    m->projs[j].delay = ir_value_const(k, IR_DIM_TIME);
+  }
+  m->projs[1].rule.kind = IR_CONN_FIXED_PROBABILITY; /* unequal sums: the neurons differ */
+  m->projs[1].rule.p = 0.8;
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_expand(m, d));
+  ir_diag_destroy(d);
+  compare(m, 30, 5);
+  rt_sim *s = create(m, "rtl");
+  run(s, 30);
+  double u[2], v[2];
+  assert_true(rt_sim_read_state(s, (ir_ref){IR_NODE_POPULATION, 0}, "u", u));
+  assert_true(rt_sim_read_state(s, (ir_ref){IR_NODE_POPULATION, 0}, "v", v));
+  assert_true(fabs(u[0]) == 8388607 || fabs(u[1]) == 8388607);
+  assert_true(fabs(v[0]) == 8388607 || fabs(v[1]) == 8388607);
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+}
+
 /* ---------------------------------------------------------------- what the accelerator rejects */
 
 static void expect_error(const ir_module *m, ir_numerics num, const char *what) {
@@ -320,6 +362,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_negative_decay_truncates),
       cmocka_unit_test(test_lif_small),
       cmocka_unit_test(test_random_networks),
+      cmocka_unit_test(test_saturation),
       cmocka_unit_test(test_rejections),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
