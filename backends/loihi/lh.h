@@ -146,6 +146,8 @@ typedef struct lh_astro {
 
 typedef struct lh_config {
   const lh_target *target;
+  lh_target own_target; /* lh_read_bin: the target the file describes (target points here) */
+  char own_name[32];
   char *name;
   double dt, v_unit;
   uint64_t seed;

@@ -116,7 +116,14 @@ bool lh_write_bin(const lh_config *c, FILE *f) {
   buf b = {0};
   put(&b, LH_MAGIC, 8);
   put_u32(&b, LH_VERSION);
-  put_str(&b, c->target->name);
+  const lh_target *t = c->target;
+  put_str(&b, t->name);
+  for (int r = 0; r < LH_RES_COUNT; r++)
+    put_u32(&b, t->limit[r]);
+  uint32_t enc[] = {t->cores_per_chip, t->chips_max, t->word_bits, t->chunk_max, t->header_bits, t->index_bits,
+                    t->weight_bits, t->tag_bits, t->delay_max};
+  for (size_t i = 0; i < sizeof enc / sizeof *enc; i++)
+    put_u32(&b, enc[i]);
   put_str(&b, c->name);
   put_f64(&b, c->dt);
   put_f64(&b, c->v_unit);
@@ -396,8 +403,20 @@ lh_config *lh_read_bin(const void *data, size_t len, const char *path, ir_diag *
   if (!c)
     return NULL;
   char *tname = get_str(&r);
-  c->target = tname ? lh_target_get(tname) : NULL;
+  lh_target *t = &c->own_target;
+  snprintf(c->own_name, sizeof c->own_name, "%s", tname ? tname : "");
   free(tname);
+  t->name = c->own_name;
+  for (int i = 0; i < LH_RES_COUNT; i++)
+    t->limit[i] = get_u32(&r);
+  uint32_t *enc[] = {&t->cores_per_chip, &t->chips_max, &t->word_bits, &t->chunk_max, &t->header_bits,
+                     &t->index_bits, &t->weight_bits, &t->tag_bits, &t->delay_max};
+  for (size_t i = 0; i < sizeof enc / sizeof *enc; i++)
+    *enc[i] = get_u32(&r);
+  /* the encoding this reader decodes (lh_synmem.c) */
+  if (t->word_bits == 64 && t->chunk_max >= 1 && t->chunk_max <= 64 && t->header_bits == 16 && t->index_bits >= 1 &&
+      t->index_bits <= 24 && t->weight_bits == 8 && t->tag_bits <= 16 && t->delay_max <= 62 && t->cores_per_chip)
+    c->target = t;
   c->name = get_str(&r);
   c->dt = get_f64(&r);
   c->v_unit = get_f64(&r);

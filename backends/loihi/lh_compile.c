@@ -205,7 +205,11 @@ static void reset_core(fill *f, const ir_module *m) {
   (void)m;
 }
 
-static bool over(const fill *f, const lh_target *t, lh_resource *which) {
+static bool over(const fill *f, const lh_target *t, uint32_t cx_cap, lh_resource *which) {
+  if (f->use[LH_RES_CX] > cx_cap) {
+    *which = LH_RES_CX;
+    return true;
+  }
   for (int r = 0; r < LH_RES_COUNT; r++)
     if (f->use[r] > t->limit[r]) {
       *which = (lh_resource)r;
@@ -284,7 +288,7 @@ static bool try_add(lh_ctx *x, fill *f, uint32_t p, uint32_t j, lh_resource *whi
       distinct = (uint32_t)f->fmt_of[f->tfmt[g]] + 1;
   uint32_t nproj_fmt = f->use[LH_RES_FORMATS];
   f->use[LH_RES_FORMATS] = distinct;
-  bool bad = over(f, x->t, which);
+  bool bad = over(f, x->t, x->cx_cap, which);
   f->use[LH_RES_FORMATS] = nproj_fmt;
   if (!bad)
     return true;
@@ -438,8 +442,31 @@ lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d) {
     c->dt = m->dt;
     c->v_unit = m->v_unit;
     c->seed = m->seed;
-    ok = c->name && derive_neurons(&x) && derive_projections(&x) && build_incoming(&x) && partition(&x) &&
-         lh_build_tables(&x);
+    ok = c->name && derive_neurons(&x) && derive_projections(&x) && build_incoming(&x);
+    x.cx_cap = t->limit[LH_RES_CX];
+    for (;;) {
+      x.axout_over = false;
+      ok = ok && partition(&x) && lh_build_tables(&x);
+      if (!ok || !x.axout_over)
+        break;
+      /* Output axons are known only once every neuron has a core: refill with proportionally fewer
+       * compartments per core (docs/loihi-format.md, "Partitioning"). */
+      uint32_t lim = t->limit[LH_RES_AXOUT], cap = x.cx_cap;
+      uint64_t next = (uint64_t)cap * lim / x.axout_used * 97 / 100;
+      if (cap <= 1) {
+        ir_error(d, m->loc, "core %u: %u output axons exceed the %s limit of %u by %u even with one compartment "
+                 "per core", x.axout_core, x.axout_used, t->name, lim, x.axout_used - lim);
+        ok = false;
+        break;
+      }
+      x.cx_cap = next >= cap ? cap - 1 : next < 1 ? 1 : (uint32_t)next;
+      lh_tables_reset(c);
+      for (uint32_t p = 0; p < m->npops; p++) {
+        free(x.core_of[p]);
+        free(x.cx_of[p]);
+        x.core_of[p] = x.cx_of[p] = NULL;
+      }
+    }
   }
   if (!ok && ir_diag_error_count(d) == before)
     ir_error(d, m->loc, "out of memory building the %s configuration", t->name);

@@ -24,6 +24,9 @@ typedef struct lh_ctx {
   uint32_t **core_of;     /* per population, per neuron: core */
   uint32_t **cx_of;       /* per population, per neuron: compartment within the core */
   /* incoming synapses of every neuron, per population: in_ptr[pop][j..j+1) into in_proj/in_syn */
+  uint32_t cx_cap;         /* compartments per core in this attempt (<= the limit) */
+  uint32_t axout_core, axout_used; /* set by lh_build_tables when a core has too many output axons */
+  bool axout_over;
   uint64_t **in_ptr;
   uint32_t **in_proj;
   uint64_t **in_syn;
@@ -32,6 +35,8 @@ typedef struct lh_ctx {
 /* lh_tables.c: fills c->cores (given core_of/cx_of and c->ncores), inputs' and compartments'
  * output axons, rules and astrocytes. false after reporting. */
 bool lh_build_tables(lh_ctx *x);
+/* Frees the tables lh_build_tables made (cores, inputs, pops, rules, astrocytes) and zeroes counts. */
+void lh_tables_reset(lh_config *c);
 /* Spike file of an input as sorted, de-duplicated events. false after reporting. */
 bool lh_load_events(const ir_input *in, lh_input *out, ir_diag *d);
 

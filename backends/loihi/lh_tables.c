@@ -205,10 +205,10 @@ static bool build_routes(lh_ctx *x) {
         core->out = calloc(core->nout ? core->nout : 1, sizeof(lh_axout));
         if (!core->out)
           return false;
-        if (core->nout > x->t->limit[LH_RES_AXOUT]) {
-          ir_error(x->d, x->m->loc, "core %u: %u output axons exceed the %s limit of %u by %u", k, core->nout,
-                   x->t->name, x->t->limit[LH_RES_AXOUT], core->nout - x->t->limit[LH_RES_AXOUT]);
-          return false;
+        if (core->nout > x->t->limit[LH_RES_AXOUT] && !x->axout_over) {
+          x->axout_over = true; /* the caller refills with fewer compartments per core */
+          x->axout_core = k;
+          x->axout_used = core->nout;
         }
       }
       for (uint32_t i = 0; i < c->ninputs; i++) {
@@ -458,9 +458,7 @@ bool lh_build_tables(lh_ctx *x) {
          build_routes(x) && build_rules(x);
 }
 
-void lh_config_free(lh_config *c) {
-  if (!c)
-    return;
+void lh_tables_reset(lh_config *c) {
   for (uint32_t k = 0; c->cores && k < c->ncores; k++) {
     lh_core *core = &c->cores[k];
     free(core->cx);
@@ -487,6 +485,18 @@ void lh_config_free(lh_config *c) {
   free(c->pops);
   free(c->rules);
   free(c->astros);
+  c->cores = NULL;
+  c->inputs = NULL;
+  c->pops = NULL;
+  c->rules = NULL;
+  c->astros = NULL;
+  c->ncores = c->ninputs = c->npops = c->nrules = c->nastros = 0;
+}
+
+void lh_config_free(lh_config *c) {
+  if (!c)
+    return;
+  lh_tables_reset(c);
   free(c->name);
   free(c);
 }
