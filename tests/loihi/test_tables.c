@@ -1,0 +1,257 @@
+/* test_tables.c — the Loihi tables themselves: the synapse-memory bit cost and bit layout (checked
+ * against hand-computed words), profile de-duplication and limits, errors naming core and resource, the
+ * binary's round trip and corruption checks, and that a wrong table shows up as a wrong raster. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lh_test_util.h"
+
+static ir_module *one_input(uint32_t nin, uint32_t npost, double w) {
+  ir_module *m = ir_module_create("t");
+  m->numerics = IR_NUMERICS_FIXED;
+  ir_loc loc = {0};
+  ir_add_population(m, "p", IR_NEURON_LIF, npost, loc);
+  int32_t i = ir_add_input(m, "in", IR_INPUT_BERNOULLI, nin, loc);
+  m->inputs[i].p = ir_value_const(0.5, IR_DIM_NONE);
+  int32_t j = ir_add_projection(m, "j", (ir_ref){IR_NODE_INPUT, 0}, (ir_ref){IR_NODE_POPULATION, 0}, loc);
+  m->projs[j].rule.kind = IR_CONN_ALL_TO_ALL;
+  m->projs[j].weight = ir_value_const(w, IR_DIM_VOLTAGE);
+  return m;
+}
+
+static void expand(ir_module *m, ir_diag *d) {
+  assert_true(pass_layout(m, d));
+  assert_true(pass_expand(m, d));
+}
+
+/* 70 synapses of 10 index + 8 weight bits behind one axon: a chunk of 64 (64*18 + 16 = 1168 bits -> 19
+ * words) and one of 6 (6*18 + 16 = 124 bits -> 2 words): 21 words. */
+static void test_chunk_cost(void **state) {
+  (void)state;
+  const lh_target *t = lh_target_get("loihi1");
+  assert_int_equal(lh_syn_words(t, 18, 70), 21);
+  assert_int_equal(lh_syn_words(t, 18, 1), 1);  /* 34 bits */
+  assert_int_equal(lh_syn_words(t, 18, 3), 2);  /* 70 bits */
+  assert_int_equal(lh_syn_words(t, 24, 64), 25); /* 1552 bits = 24.25 words */
+  assert_int_equal(lh_delay_bits(0), 0);
+  assert_int_equal(lh_delay_bits(1), 1);
+  assert_int_equal(lh_delay_bits(62), 6);
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = one_input(1, 70, 5.0);
+  expand(m, d);
+  lh_config *c = lh_compile(m, t, d);
+  assert_non_null(c);
+  assert_int_equal(c->ncores, 1);
+  assert_int_equal(c->cores[0].nwords, 21);
+  assert_int_equal(c->cores[0].naxin, 1);
+  /* 5 mV, v_unit 1: exponent -4 (5*16 = 80 fits 127, 5*32 = 160 does not), mantissa 80. Word 0:
+   * header 63 (n-1), format 0, not last | syn 0 at bit 16: index 0, weight 80 at 26 | syn 1 at 34:
+   * index 1, weight at 44 | syn 2 at 52: index 2, weight bits 62..63 = low bits of 80 (0). */
+  uint64_t w0 = 63 | (UINT64_C(80) << 26) | (UINT64_C(1) << 34) | (UINT64_C(80) << 44) | (UINT64_C(2) << 52);
+  assert_int_equal(c->cores[0].words[0], w0);
+  assert_int_equal(c->cores[0].fmt[0].wexp, -4);
+  /* the second chunk starts at word 19: 6 synapses, last: header 5 | 1 << 9, first index 64 */
+  assert_int_equal(c->cores[0].words[19] & 0xffff, 5 | (1 << 9));
+  assert_int_equal((c->cores[0].words[19] >> 16) & 1023, 64);
+  lh_config_free(c);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+static void test_alone_too_big(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = one_input(5000, 1, 1.0);
+  expand(m, d);
+  assert_null(lh_compile(m, lh_target_get("loihi1"), d));
+  assert_string_equal(ir_diag_last(d), "core 0: neuron 0 of population 'p' alone needs more input axons than a "
+                                       "loihi1 core has (limit 4096)");
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+/* 40 neurons with 40 distinct du: 32 compartment profiles fill core 0, 8 go to core 1. */
+static void test_profiles_split(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = ir_module_create("t");
+  m->numerics = IR_NUMERICS_FIXED;
+  ir_loc loc = {0};
+  ir_add_population(m, "p", IR_NEURON_LIF, 40, loc);
+  static double du[40];
+  for (int i = 0; i < 40; i++)
+    du[i] = 100 + i;
+  /* CHOICE draws at random: use a uniform over 0..4095 instead and check profile counts directly */
+  m->pops[0].params[IR_P_LIF_DU] = ir_value_const(0, IR_DIM_NONE);
+  m->pops[0].params[IR_P_LIF_DU].kind = IR_VAL_UNIFORM;
+  m->pops[0].params[IR_P_LIF_DU].b = 4095;
+  m->pops[0].params[IR_P_LIF_V_TH] = ir_value_const(5, IR_DIM_VOLTAGE);
+  expand(m, d);
+  lh_config *c = lh_compile(m, lh_target_get("loihi1"), d);
+  assert_non_null(c);
+  /* count distinct du over all compartments independently of the tables' profiles */
+  uint32_t distinct = 0;
+  int32_t seen[40];
+  for (uint32_t k = 0; k < c->ncores; k++)
+    for (uint32_t i = 0; i < c->cores[k].ncx; i++) {
+      int32_t v = c->cores[k].cxp[c->cores[k].cx[i].cxp].du;
+      bool dup = false;
+      for (uint32_t j = 0; j < distinct; j++)
+        dup = dup || seen[j] == v;
+      if (!dup)
+        seen[distinct++] = v;
+    }
+  assert_true(distinct > 32);
+  assert_int_equal(c->ncores, 2);
+  assert_int_equal(c->cores[0].ncxp, 32);
+  assert_int_equal(c->cores[0].nvthp, 1);
+  assert_int_equal(c->cores[0].ncx + c->cores[1].ncx, 40);
+  (void)du;
+  lh_config_free(c);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+static void test_too_many_cores(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = ir_module_create("t");
+  m->numerics = IR_NUMERICS_FIXED;
+  ir_add_population(m, "p", IR_NEURON_LIF, 10, (ir_loc){0});
+  expand(m, d);
+  lh_target t = *lh_target_get("loihi1");
+  t.limit[LH_RES_CX] = 4;
+  t.cores_per_chip = 2;
+  t.chips_max = 1;
+  assert_null(lh_compile(m, &t, d));
+  assert_string_equal(ir_diag_last(d), "the network needs 3 cores; loihi1 has at most 2 (1 chips of 2 cores), 1 too many");
+  m->numerics = IR_NUMERICS_FLOAT;
+  assert_null(lh_compile(m, lh_target_get("loihi1"), d));
+  assert_non_null(strstr(ir_diag_last(d), "needs fixed numerics"));
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+static void test_delay_limit(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = one_input(2, 2, 1.0);
+  m->projs[0].delay = ir_value_const(63, IR_DIM_TIME);
+  expand(m, d);
+  assert_null(lh_compile(m, lh_target_get("loihi1"), d));
+  assert_string_equal(ir_diag_last(d), "projection 'j': delay 63 steps exceeds the loihi1 limit of 62");
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+static uint8_t *to_bytes(const lh_config *c, size_t *n) {
+  char *buf = NULL;
+  FILE *f = open_memstream(&buf, n);
+  assert_true(lh_write_bin(c, f));
+  fclose(f);
+  return (uint8_t *)buf;
+}
+
+static void test_binary_round_trip(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = one_input(30, 50, -2.5);
+  m->projs[0].delay = (ir_value){.kind = IR_VAL_UNIFORM, .dim = IR_DIM_TIME, .a = 0, .b = 9};
+  expand(m, d);
+  lh_target t = *lh_target_get("loihi1");
+  t.limit[LH_RES_CX] = 16;
+  lh_config *c = lh_compile(m, &t, d);
+  assert_non_null(c);
+  assert_int_equal(c->ncores, 4);
+  size_t n1, n2;
+  uint8_t *b1 = to_bytes(c, &n1);
+  lh_config *r = lh_read_bin(b1, n1, "mem", d);
+  assert_non_null(r);
+  uint8_t *b2 = to_bytes(r, &n2);
+  assert_int_equal(n1, n2);
+  assert_memory_equal(b1, b2, n1);
+  /* one flipped bit: the checksum catches it */
+  b1[n1 / 2] ^= 4;
+  assert_null(lh_read_bin(b1, n1, "mem", d));
+  assert_non_null(strstr(ir_diag_last(d), "checksum"));
+  b1[n1 / 2] ^= 4;
+  assert_null(lh_read_bin(b1, n1 - 9, "mem", d));
+  free(b1);
+  free(b2);
+  lh_config_free(r);
+  lh_config_free(c);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+/* Flip one weight in the encoded synapse memory and rewrite the binary: the loihi engine's raster must
+ * change, since it runs from the tables and never from the module's weights. */
+static void test_wrong_table_wrong_raster(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(stderr);
+  ir_module *m = one_input(4, 3, 6.0);
+  m->pops[0].params[IR_P_LIF_V_TH] = ir_value_const(8, IR_DIM_VOLTAGE);
+  m->pops[0].params[IR_P_LIF_DU] = ir_value_const(4095, IR_DIM_NONE); /* no current memory */
+  m->pops[0].params[IR_P_LIF_DV] = ir_value_const(0, IR_DIM_NONE);    /* perfect integrator */
+  m->inputs[0].p = ir_value_const(0.1, IR_DIM_NONE);
+  expand(m, d);
+  char *dir = lt_compile_to_dir(m, lh_target_get("loihi1"), d);
+  assert_non_null(dir);
+  lt_raster a = {0}, b = {0};
+  double *sa, *sb;
+  assert_true(lt_run(m, "loihi", 100, &a, &sa, d));
+  assert_true(lt_run(m, "interp", 100, &b, &sb, d));
+  assert_int_equal(a.n, b.n);
+  assert_true(a.n > 50);
+  /* axon 0's first synapse: weight field at bits 26..33 of word 0; make it 0 */
+  lh_config *c = lh_compile(m, lh_target_get("loihi1"), d);
+  c->cores[0].words[0] &= ~(UINT64_C(0xff) << 26);
+  char path[512];
+  snprintf(path, sizeof path, "%s/loihi.bin", dir);
+  FILE *f = fopen(path, "wb");
+  assert_true(lh_write_bin(c, f));
+  fclose(f);
+  lt_raster x = {0};
+  double *sx;
+  assert_true(lt_run(m, "loihi", 100, &x, &sx, d));
+  bool same = x.n == a.n;
+  for (size_t i = 0; same && i < x.n; i++)
+    same = x.key[i] == a.key[i];
+  assert_false(same);
+  free(a.key);
+  free(b.key);
+  free(x.key);
+  free(sa);
+  free(sb);
+  free(sx);
+  lh_config_free(c);
+  lt_rmdir(dir);
+  free(dir);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+static void test_engine_needs_config(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = one_input(2, 2, 1.0);
+  expand(m, d);
+  rt_options opt = {.engine = "loihi", .numerics = -1};
+  assert_null(rt_sim_create(m, &opt, d));
+  assert_non_null(strstr(ir_diag_last(d), "--target loihi1"));
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_chunk_cost),          cmocka_unit_test(test_alone_too_big),
+      cmocka_unit_test(test_profiles_split),      cmocka_unit_test(test_too_many_cores),
+      cmocka_unit_test(test_delay_limit),         cmocka_unit_test(test_binary_round_trip),
+      cmocka_unit_test(test_wrong_table_wrong_raster), cmocka_unit_test(test_engine_needs_config),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
