@@ -21,9 +21,11 @@ int cmd_run(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
 
 extern const command cmd_check_desc, cmd_ir_desc, cmd_compile_desc, cmd_run_desc, cmd_plot_desc, cmd_map_desc,
-    cmd_experiment_desc;
+    cmd_experiment_desc, cmd_synth_desc, cmd_deploy_desc;
 
 /* Prints "usage: <synopsis>" and a pointer to `astroc help NAME` on stderr; returns EXIT_USAGE. */
 int cmd_usage(const command *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

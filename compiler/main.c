@@ -6,10 +6,10 @@
 #include "commands.h"
 #include "ir.h"
 
-/* Commands later issues add (synth, deploy) join this table. */
+/* One entry per subcommand, in the order `astroc help` lists them. */
 static const command *const commands[] = {
     &cmd_check_desc, &cmd_ir_desc, &cmd_compile_desc, &cmd_run_desc, &cmd_plot_desc, &cmd_map_desc,
-    &cmd_experiment_desc,
+    &cmd_experiment_desc, &cmd_synth_desc, &cmd_deploy_desc,
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
