@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "lh.h"
 #include "fe.h"
 #include "ir.h"
 
@@ -45,7 +46,8 @@ int cmd_check(int argc, char **argv) {
   ir_diag_set_color(d, color < 0 ? isatty(fileno(stderr)) : color);
   int status = EXIT_OK;
   for (int i = first; i < argc; i++) {
-    ir_module *m = fe_yaml_load(argv[i], d);
+    size_t len = strlen(argv[i]); /* a lava-dl netx file (.net, HDF5) goes through the netx importer */
+    ir_module *m = len > 4 && strcmp(argv[i] + len - 4, ".net") == 0 ? lh_netx_read(argv[i], d) : fe_yaml_load(argv[i], d);
     if (!m) {
       status = EXIT_INPUT;
       continue;

@@ -12,7 +12,7 @@
 #include "spikes_io.h"
 
 /* Targets: `cpu` now; the others are named so users get "not available yet", not "unknown". */
-static const char *const available_targets[] = {"cpu", "astro-sim", "loihi1", "loihi2"};
+static const char *const available_targets[] = {"cpu", "astro-sim", "loihi1", "loihi2", "netx"};
 static const char *const later_targets[] = {"astro-ice40"};
 
 static double now_s(void) {
@@ -56,10 +56,10 @@ static int check_target(const char *t) {
     if (strcmp(t, available_targets[i]) == 0) return EXIT_OK;
   for (size_t i = 0; i < sizeof later_targets / sizeof *later_targets; i++)
     if (strcmp(t, later_targets[i]) == 0) {
-      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu, astro-sim, loihi1, loihi2\n", t);
+      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu, astro-sim, loihi1, loihi2, netx\n", t);
       return EXIT_INPUT;
     }
-  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu, astro-sim, loihi1, loihi2 "
+  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu, astro-sim, loihi1, loihi2, netx "
                                       "(later: astro-ice40)", t);
 }
 
@@ -160,6 +160,11 @@ int cmd_compile(int argc, char **argv) {
     rc = EXIT_INPUT;
   } else if (!path) {
     rc = EXIT_INTERNAL;
+  } else if (strcmp(target, "netx") == 0) { /* lava-dl netx HDF5 (backends/loihi, docs/loihi-format.md) */
+    if (!out && strlen(def) > 5) strcpy(def + strlen(def) - 5, ".net"); /* "MODEL.aimg" -> "MODEL.net" */
+    if (!lh_netx_write(m, path, d)) rc = EXIT_INPUT;
+    else printf("compiled %s for netx: %llu neurons, %llu synapses -> %s in %.3f s\n", m->name,
+                (unsigned long long)count_neurons(m), (unsigned long long)count_synapses(m), path, now_s() - t0);
   } else {
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -194,7 +199,8 @@ const command cmd_compile_desc = {
     "  --target T           cpu (default), astro-sim (-o names a folder: load.cmd, astro_params.vh,\n"
     "                       memory_map.txt and network.aimg; docs/accelerator.md), loihi1, loihi2 (-o names\n"
     "                       a folder: loihi.json, loihi.bin, network.aimg; prints the per-core resources;\n"
-    "                       docs/loihi-format.md). astro-ice40: not available yet\n"
+    "                       docs/loihi-format.md), netx (-o FILE.net: a lava-dl netx HDF5 network of a\n"
+    "                       feed-forward lif chain). astro-ice40: not available yet\n"
     "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"
     "  --numerics MODE      float | fixed: override network.numerics\n"
     "  --seed S             override network.seed (changes the random connectivity)\n"

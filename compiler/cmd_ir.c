@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "lh.h"
 #include "fe.h"
 #include "ir.h"
 #include "mapping.h"
@@ -47,6 +48,7 @@ static char *read_file(const char *path, size_t *len) {
 
 /* A .ir file goes through ir_parse, anything else through the YAML frontend. */
 static ir_module *load(const char *path, ir_diag *d) {
+  if (ends_with(path, ".net")) return lh_netx_read(path, d); /* lava-dl netx (HDF5), docs/loihi-format.md */
   if (!ends_with(path, ".ir")) return fe_yaml_load(path, d);
   size_t len;
   char *text = read_file(path, &len);

@@ -8,6 +8,7 @@
 
 #include "fe.h"
 #include "image.h"
+#include "lh.h"
 #include "passes.h"
 
 /* ================================================================ models and images */
@@ -23,7 +24,8 @@ ir_module *cli_load(const char *path, const cli_load_options *opt, bool *is_imag
   fclose(f);
   *is_image = ir_image_is_image(magic, got);
   if (*is_image) return ir_image_load(path, d);
-  ir_module *m = fe_yaml_load(path, d);
+  /* a lava-dl netx network (HDF5): imported already expanded (backends/loihi, docs/loihi-format.md) */
+  ir_module *m = lh_netx_is_hdf5(magic, got) ? lh_netx_read(path, d) : fe_yaml_load(path, d);
   if (!m) return NULL;
   if (opt && opt->numerics >= 0) m->numerics = (ir_numerics)opt->numerics;
   if (opt && opt->seed_set) m->seed = opt->seed;
