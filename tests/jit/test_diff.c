@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "astroc_rt.h"
+#include "engine.h"
 #include "fe.h"
 #include "passes.h"
 
@@ -325,7 +325,7 @@ static void test_cuba(void **state) {
   ir_module_destroy(m);
 }
 
-static void test_unknown_engine_lists_jit(void **state) {
+static void test_thread_limit(void **state) {
   (void)state;
   ir_module *m = load_example("lif_small.yaml");
   ir_diag *d = ir_diag_create(NULL);
@@ -336,10 +336,74 @@ static void test_unknown_engine_lists_jit(void **state) {
   ir_module_destroy(m);
 }
 
+/* lif_small: populations a and b are lif (2 updates), projections replay->a and a->b go into them
+ * (2 pushes): 4 functions. The interp engine has no jit information. */
+static void test_jit_info(void **state) {
+  (void)state;
+  ir_module *m = load_example("lif_small.yaml");
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = "jit", .numerics = -1, .threads = 2};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  assert_non_null(s);
+  rt_jit_info info;
+  assert_true(rt_jit_info_get(s, &info));
+  assert_int_equal(info.nfunctions, 4);
+  assert_int_equal(info.threads, 2);
+  assert_true(info.compile_ms > 0);
+  assert_non_null(info.cpu);
+  rt_sim_destroy(s);
+  o.engine = "interp";
+  s = rt_sim_create(m, &o, d);
+  assert_false(rt_jit_info_get(s, &info));
+  rt_sim_destroy(s);
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+}
+
+/* A jit checkpoint restores into the interp (and back): both continue with the raster of one
+ * uninterrupted interp run. */
+static void test_checkpoint_across_engines(void **state) {
+  (void)state;
+  ir_module *m = random_network(4242);
+  result ref;
+  run(m, "interp", IR_NUMERICS_FIXED, 1, 120, &ref);
+  assert_true(ref.nspikes > 50);
+  const char *engines[2][2] = {{"jit", "interp"}, {"interp", "jit"}};
+  for (int k = 0; k < 2; k++) {
+    ir_diag *d = ir_diag_create(stderr);
+    rt_options o = {.engine = engines[k][0], .numerics = IR_NUMERICS_FIXED, .threads = 2};
+    result r;
+    memset(&r, 0, sizeof r);
+    rt_sim *a = rt_sim_create(m, &o, d);
+    rt_sim_on_spikes(a, on_spikes, &r);
+    assert_true(rt_sim_run(a, 50, d));
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_true(rt_sim_save(a, f, d));
+    rt_sim_destroy(a);
+    rewind(f);
+    o.engine = engines[k][1];
+    rt_sim *b = rt_sim_create(m, &o, d);
+    assert_true(rt_sim_restore(b, f, d));
+    fclose(f);
+    rt_sim_on_spikes(b, on_spikes, &r);
+    assert_true(rt_sim_run(b, 70, d));
+    read_all_state(b, m, &r.state);
+    rt_sim_destroy(b);
+    same(&ref, &r, engines[k][0]);
+    free_result(&r);
+    ir_diag_destroy(d);
+  }
+  free_result(&ref);
+  ir_module_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lif_small),
-      cmocka_unit_test(test_unknown_engine_lists_jit),
+      cmocka_unit_test(test_thread_limit),
+      cmocka_unit_test(test_jit_info),
+      cmocka_unit_test(test_checkpoint_across_engines),
       cmocka_unit_test(test_random_fixed),
       cmocka_unit_test(test_random_float),
       cmocka_unit_test(test_cuba),
