@@ -149,13 +149,14 @@ static bool neuron_params(nx *x, hid_t lg, uint32_t li, ir_value *q) {
   return true;
 }
 
-/* Populations of one layer: maximal runs of equal bias (flattened C, H, W order). */
-static bool make_pops(nx *x, hid_t lg, uint32_t li, layer *L, double bias_shift) {
+/* Populations of one layer: maximal runs of equal bias (flattened C, H, W order). The input block's
+ * "bias" belongs to its input transform (the caller folds it into bias_shift), not to its neurons. */
+static bool make_pops(nx *x, hid_t lg, uint32_t li, layer *L, double bias_shift, bool input) {
   ir_value q[IR_MAX_PARAMS];
   if (!neuron_params(x, lg, li, q))
     return false;
   size_t nb = 0;
-  double *bias = exists(lg, "bias") ? read_num(lg, "bias", &nb, NULL, NULL) : NULL;
+  double *bias = !input && exists(lg, "bias") ? read_num(lg, "bias", &nb, NULL, NULL) : NULL;
   if (bias && nb != 1 && nb != L->n && !(L->c && nb == L->c)) {
     ir_error(x->d, lloc(x), "layer %u: %zu bias values for %u neurons", li, nb, L->n);
     free(bias);
@@ -410,7 +411,7 @@ static bool read_layers(nx *x) {
         read_scalar(lg, "weight", &w);
       if (exists(lg, "bias"))
         read_scalar(lg, "bias", &b);
-      ok = read_shape(x, lg, li, &L[li]) && make_pops(x, lg, li, &L[li], b - w);
+      ok = read_shape(x, lg, li, &L[li]) && make_pops(x, lg, li, &L[li], b - w, true);
       int32_t in = ok ? ir_add_input(x->m, "input", IR_INPUT_BERNOULLI, L[li].n, lloc(x)) : -1;
       ok = in >= 0;
       if (ok) {
@@ -429,7 +430,7 @@ static bool read_layers(nx *x) {
       }
       prev = li;
     } else if (strcmp(type, "dense") == 0 || strcmp(type, "conv") == 0) {
-      ok = read_shape(x, lg, li, &L[li]) && make_pops(x, lg, li, &L[li], 0) &&
+      ok = read_shape(x, lg, li, &L[li]) && make_pops(x, lg, li, &L[li], 0, false) &&
            (type[0] == 'd' ? dense(x, lg, li, &L[prev], &L[li], &t) : conv(x, lg, li, &L[prev], &L[li], &t)) &&
            make_projections(x, &t, pop_ref, li);
       prev = li;
