@@ -96,7 +96,7 @@ static void free_result(result *r) {
 
 /* Asserts that two results are identical, with a readable first difference. */
 static void same(const result *a, const result *b, const char *what) {
-  if (a->raster.n != b->raster.n || memcmp(a->raster.v, b->raster.v, a->raster.n * sizeof(uint64_t)) != 0) {
+  if (a->raster.n != b->raster.n || (a->raster.n && memcmp(a->raster.v, b->raster.v, a->raster.n * sizeof(uint64_t)))) {
     size_t k = 0;
     while (k < a->raster.n && k < b->raster.n && a->raster.v[k] == b->raster.v[k])
       k++;
@@ -104,7 +104,7 @@ static void same(const result *a, const result *b, const char *what) {
                 (unsigned long long)(k < a->raster.n ? a->raster.v[k] >> 24 : 0), a->raster.n, b->raster.n);
     fail();
   }
-  if (a->state.n != b->state.n || memcmp(a->state.v, b->state.v, a->state.n * sizeof(uint64_t)) != 0) {
+  if (a->state.n != b->state.n || (a->state.n && memcmp(a->state.v, b->state.v, a->state.n * sizeof(uint64_t)))) {
     size_t k = 0;
     while (k < a->state.n && k < b->state.n && a->state.v[k] == b->state.v[k])
       k++;
