@@ -27,12 +27,12 @@ typedef struct ex_train_config {
   double l2;      /* loss += l2 * sum(W^2) over the weights (not the biases) */
   double rho;     /* Adadelta decay, 0.95 */
   double eps;     /* Adadelta / Adam epsilon, 1e-7 */
-  uint32_t batch; /* mini-batch size, 100 */
+  uint32_t batch; /* mini-batch size, 10 */
   uint32_t epochs;
   uint64_t seed;  /* shuffling: a pure function of (seed, epoch) */
 } ex_train_config;
 
-/* The NALSM defaults above (Adadelta, lr 0.1, l2 5e-10, rho 0.95, eps 1e-7, batch 100, 20 epochs). */
+/* The NALSM defaults above (Adadelta, lr 0.1, l2 5e-10, rho 0.95, eps 1e-7, batch 10, 20 epochs). */
 ex_train_config ex_train_defaults(void);
 
 /* Soft target of class `label` among n: softmax(z) with z = +1 for the label and -1 elsewhere. */
@@ -123,7 +123,7 @@ typedef struct ex_options {
   const char *model_path; /* for the report and the fingerprint (its bytes are hashed) */
   const char *out_dir;    /* created if missing; holds caches, state files, report.md, plots */
   uint64_t samples;       /* 0: no cap; else caps the init phase and every response split */
-  int64_t init_samples;   /* -1: the init phase's `samples` (then capped by `samples`) */
+  int64_t init_samples;   /* -1: the init phase's `samples` capped by `samples`; else exactly this many */
   unsigned threads;       /* response workers; 0: 1 */
   int numerics;           /* -1: the module's */
   const char *data_dir;   /* NULL: the default data set search */

@@ -607,10 +607,10 @@ static int setup(ex_ctx *c) {
   if (!ex_stim_open(&c->st, c->m, o->data_dir, c->d))
     return 1;
   uint64_t init = c->p.init.present ? c->p.init.samples : 0;
-  if (o->init_samples >= 0)
-    init = (uint64_t)o->init_samples;
   if (o->samples && init > o->samples)
     init = o->samples;
+  if (o->init_samples >= 0) /* explicit: not capped by --samples */
+    init = (uint64_t)o->init_samples;
   c->r.init_samples = c->p.init.present ? init : 0;
   for (int s = 0; s < 3; s++) {
     uint64_t n = c->st.ds[s]->count;

@@ -17,7 +17,7 @@ struct ex_readout {
 };
 
 ex_train_config ex_train_defaults(void) {
-  return (ex_train_config){.opt = EX_OPT_ADADELTA, .lr = 0.1, .l2 = 5e-10, .rho = 0.95, .eps = 1e-7, .batch = 100,
+  return (ex_train_config){.opt = EX_OPT_ADADELTA, .lr = 0.1, .l2 = 5e-10, .rho = 0.95, .eps = 1e-7, .batch = 10,
                            .epochs = 20, .seed = 1};
 }
 
