@@ -234,6 +234,57 @@ static void test_wrong_table_wrong_raster(void **state) {
   ir_diag_destroy(d);
 }
 
+/* The worked example of docs/numerics.md ("Plasticity", test_stdp_fixed): bounds [0, 3] mV -> e = -5,
+ * a_plus 0.15 mV -> 1229, a_minus 1 mV -> 8192, trace_inc 0.1 -> 6554, tau 10 ms -> f = 59299. */
+static void test_learning_tables(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = ir_module_create("t");
+  m->numerics = IR_NUMERICS_FIXED;
+  ir_loc loc = {0};
+  ir_add_population(m, "a", IR_NEURON_LIF, 3, loc);
+  ir_add_population(m, "b", IR_NEURON_LIF, 2, loc);
+  int32_t j = ir_add_projection(m, "ab", (ir_ref){IR_NODE_POPULATION, 0}, (ir_ref){IR_NODE_POPULATION, 1}, loc);
+  ir_projection *pr = &m->projs[j];
+  pr->rule.kind = IR_CONN_ALL_TO_ALL;
+  pr->weight = ir_value_const(1, IR_DIM_VOLTAGE);
+  pr->plasticity = IR_PLAST_STDP;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), pr->plast_params);
+  pr->plast_params[IR_P_STDP_A_MINUS] = ir_value_const(1, IR_DIM_VOLTAGE);
+  pr->plast_params[IR_P_STDP_W_MIN] = ir_value_const(0, IR_DIM_VOLTAGE);
+  pr->plast_params[IR_P_STDP_W_MAX] = ir_value_const(3, IR_DIM_VOLTAGE);
+  expand(m, d);
+  lh_config *c = lh_compile(m, lh_target_get("loihi1"), d);
+  assert_non_null(c);
+  assert_int_equal(c->nrules, 1);
+  const lh_rule *r = &c->rules[0];
+  assert_int_equal(r->a_plus, 1229);
+  assert_int_equal(r->a_minus, 8192);
+  assert_int_equal(r->inc, 6554);
+  assert_int_equal(r->f_pre, 59299);
+  assert_int_equal(r->w_lo, 0);
+  assert_int_equal(r->w_hi, 3 * 32 * 256);
+  /* Loihi view: impulse 127*256*0.1 = 3251.2; decay 4096*(1 - e^-0.1) = 389.8 */
+  assert_int_equal(r->x1_impulse, 3251);
+  assert_int_equal(r->x1_decay, 390);
+  /* the format carries the rule and 8 tag bits: 10 + 8 + 8 = 26 bits, 2 synapses: 68 bits -> 2 words per axon */
+  assert_int_equal(c->cores[0].nfmt, 1);
+  assert_int_equal(c->cores[0].fmt[0].rule, 0);
+  assert_int_equal(c->cores[0].fmt[0].tag_bits, 8);
+  assert_int_equal(c->cores[0].nwords, 3 * 2);
+  lh_config_free(c);
+  /* the engine does not run learning yet, and says so */
+  char *dir = lt_compile_to_dir(m, lh_target_get("loihi1"), d);
+  assert_non_null(dir);
+  rt_options opt = {.engine = "loihi", .numerics = -1};
+  assert_null(rt_sim_create(m, &opt, d));
+  assert_non_null(strstr(ir_diag_last(d), "learning is not supported yet by the loihi engine"));
+  lt_rmdir(dir);
+  free(dir);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
 static void test_engine_needs_config(void **state) {
   (void)state;
   ir_diag *d = ir_diag_create(NULL);
@@ -252,6 +303,7 @@ int main(void) {
       cmocka_unit_test(test_profiles_split),      cmocka_unit_test(test_too_many_cores),
       cmocka_unit_test(test_delay_limit),         cmocka_unit_test(test_binary_round_trip),
       cmocka_unit_test(test_wrong_table_wrong_raster), cmocka_unit_test(test_engine_needs_config),
+      cmocka_unit_test(test_learning_tables),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
