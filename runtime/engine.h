@@ -25,6 +25,7 @@ typedef struct rt_engine_ops {
 extern const rt_engine_ops rt_engine_interp;
 extern const rt_engine_ops rt_engine_loihi; /* engine_loihi.c: runs a backends/loihi configuration */
 extern const rt_engine_ops rt_engine_rtl; /* engine_rtl.c; only with verilator (ASTROC_HAVE_RTL) */
+extern const rt_engine_ops rt_engine_serial; /* engine_serial.c: an FPGA board over a serial link */
 /* The engine state of `s` when it runs on the engine named `engine`, else NULL (runtime/control.c). */
 void *rt_sim_engine_state(rt_sim *s, const char *engine);
 extern const rt_engine_ops rt_engine_jit; /* engine_jit.c, native code from backends/cpu (docs/jit.md) */

@@ -15,6 +15,7 @@ struct rt_sim {
 };
 
 static const rt_engine_ops *const engines[] = {&rt_engine_interp, &rt_engine_jit, &rt_engine_loihi
+                                               , &rt_engine_serial /* engine_serial.c: FPGA board */
 #ifdef ASTROC_HAVE_RTL
                                                , &rt_engine_rtl /* engine_rtl.c, built when verilator is found */
 #endif
