@@ -10,6 +10,7 @@
 
 #include "astroc_rt.h"
 #include "engine_rtl.h"
+#include "engine_serial.h"
 #include "lh.h"
 #include "commands.h"
 #include "spikes_io.h"
@@ -46,6 +47,7 @@ typedef struct run_opts {
   record recs[MAX_RECORDS];
   int nrecs;
   const char *trace;        /* --trace FILE.fst (rtl backend) */
+  uint64_t baud;            /* --baud B (serial:DEV backend); 0: not given */
   char dir_image[4096];     /* DIR given: DIR/network.aimg (astroc compile --target astro-sim) */
 } run_opts;
 
@@ -241,6 +243,10 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     else if (strcmp(a, "--resume") == 0 && v) o->resume = argv[++i];
     else if (strcmp(a, "--data-dir") == 0 && v) o->data_dir = argv[++i];
     else if (strcmp(a, "--trace") == 0 && v) o->trace = argv[++i];
+    else if (strcmp(a, "--baud") == 0 && v) {
+      if (!parse_u64(argv[++i], &o->baud) || o->baud == 0 || o->baud > 4000000)
+        return cmd_usage(&cmd_run_desc, "--baud needs a baud rate such as 115200, got '%s'", argv[i]);
+    }
     else if (strcmp(a, "--include-inputs") == 0) o->include_inputs = true;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = true;
     else if (a[0] == '-' && a[1]) return cmd_usage(&cmd_run_desc, "unknown option '%s' (or missing value)", a);
@@ -262,6 +268,14 @@ static int parse_args(int argc, char **argv, run_opts *o) {
 #else
   if (o->trace) return cmd_usage(&cmd_run_desc, "--trace needs the rtl backend, which this build lacks (no verilator)");
 #endif
+  if (strncmp(o->backend, "serial:", 7) == 0 && o->backend[7]) { /* an FPGA board (docs/fpga.md) */
+    if (!rt_serial_set_options(o->backend + 7, (unsigned)o->baud)) return EXIT_INTERNAL;
+    o->backend = "serial";
+    return EXIT_OK;
+  }
+  if (o->baud) return cmd_usage(&cmd_run_desc, "--baud needs --backend serial:DEV");
+  if (strcmp(o->backend, "serial") == 0)
+    return cmd_usage(&cmd_run_desc, "--backend serial needs a device: serial:DEV, e.g. serial:/dev/ttyUSB1");
   if (strcmp(o->backend, "loihi") == 0) return EXIT_OK; /* DIR from compile --target loihi1|loihi2 */
   if (strcmp(o->backend, "interp") != 0) {
     for (size_t k = 0; k < sizeof later_backends / sizeof *later_backends; k++)
@@ -499,6 +513,9 @@ const command cmd_run_desc = {
     "  --backend NAME         interp (default), loihi (DIR of compile --target loihi1|loihi2, runs its\n"
     "                         tables; docs/loihi-format.md). jit, rtl, serial: not available yet\n"
     "                         (rtl: the Verilator model of the accelerator, fixed numerics, when built)\n"
+    "  --backend serial:DEV   an astroc FPGA board on serial device DEV (astroc synth, docs/fpga.md),\n"
+    "                         fixed numerics; e.g. serial:/dev/ttyUSB1\n"
+    "  --baud B               serial backend: the bitstream's baud rate (default 115200)\n"
     "  --trace FILE.fst       rtl backend: write an FST waveform of every clock cycle\n"
     "  --numerics MODE        float | fixed: override the model's numerics\n"
     "  --steps N              run N steps\n"
