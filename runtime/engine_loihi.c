@@ -1,8 +1,10 @@
 /* engine_loihi.c — the `loihi` engine: runs a compiled Loihi configuration (backends/loihi,
  * docs/loihi-format.md) from its tables alone. Compartment dynamics come from the profiles, synaptic
  * input from decoding the synapse memory of the input axons the output axons route to, inputs from the
- * configuration's input descriptions. The module is used only to name sources and check that the
- * configuration belongs to it, so a wrong table shows up as a wrong raster. */
+ * configuration's input descriptions, learning from the rules' integers applied to the weight and tag
+ * fields of the synapse memory, astrocytes from their compartment descriptions. The module is used only
+ * to name sources and check that the configuration belongs to it, so a wrong table shows up as a wrong
+ * raster. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,8 @@ typedef struct lh_engine {
   lh_src *src;        /* npops + ninputs */
   uint64_t *cursor;   /* per input: next event */
   uint32_t **pcore, **pcx; /* per population neuron: its core and compartment */
+  int32_t **xpre, **xpost; /* per learning rule: Q16 traces */
+  int32_t *astro_a;        /* per astrocyte: Q16 state */
 } lh_engine;
 
 static void loihi_destroy(void *e) {
@@ -54,6 +58,13 @@ static void loihi_destroy(void *e) {
     free(x->pcore[p]);
     free(x->pcx[p]);
   }
+  for (uint32_t r = 0; x->xpre && r < x->c->nrules; r++) {
+    free(x->xpre[r]);
+    free(x->xpost[r]);
+  }
+  free(x->xpre);
+  free(x->xpost);
+  free(x->astro_a);
   free(x->pcore);
   free(x->pcx);
   free(x->cs);
@@ -106,13 +117,14 @@ static lh_config *load_config(const ir_module *m, ir_diag *d) {
 
 /* The configuration must describe this module's sources, in order. */
 static bool matches(const lh_config *c, const ir_module *m, ir_diag *d) {
-  bool ok = c->npops == m->npops && c->ninputs == m->ninputs;
+  bool ok = c->npops == m->npops && c->ninputs == m->ninputs && c->nastros == m->nastros;
   for (uint32_t p = 0; ok && p < m->npops; p++)
     ok = strcmp(c->pops[p].name, m->pops[p].name) == 0 && c->pops[p].size == m->pops[p].size;
   for (uint32_t k = 0; ok && k < m->ninputs; k++)
     ok = strcmp(c->inputs[k].name, m->inputs[k].name) == 0 && c->inputs[k].size == m->inputs[k].size;
   if (!ok)
-    ir_error(d, m->loc, "the loihi configuration does not belong to this network (populations or inputs differ)");
+    ir_error(d, m->loc, "the loihi configuration does not belong to this network (populations, inputs or "
+                        "astrocytes differ)");
   return ok;
 }
 
@@ -163,6 +175,24 @@ static bool create_state(lh_engine *x) {
   return true;
 }
 
+static bool create_learning(lh_engine *x) {
+  const lh_config *c = x->c;
+  x->xpre = calloc(c->nrules + 1, sizeof *x->xpre);
+  x->xpost = calloc(c->nrules + 1, sizeof *x->xpost);
+  x->astro_a = calloc(c->nastros + 1, sizeof *x->astro_a);
+  if (!x->xpre || !x->xpost || !x->astro_a)
+    return false;
+  for (uint32_t r = 0; r < c->nrules; r++) {
+    x->xpre[r] = calloc(c->rules[r].npre + 1, sizeof(int32_t));
+    x->xpost[r] = calloc(c->rules[r].npost + 1, sizeof(int32_t));
+    if (!x->xpre[r] || !x->xpost[r])
+      return false;
+  }
+  for (uint32_t k = 0; k < c->nastros; k++)
+    x->astro_a[k] = c->astros[k].a0;
+  return true;
+}
+
 static void *loihi_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, uint64_t seed,
                           const rt_options *opt, ir_diag *d) {
   (void)opt;
@@ -179,17 +209,7 @@ static void *loihi_create(rt_sim *sim, const ir_module *m, ir_numerics numerics,
   unsigned before = ir_diag_error_count(d);
   x->c = load_config(m, d);
   bool ok = x->c && matches(x->c, m, d);
-  if (ok && x->c->nrules) {
-    ir_error(d, m->loc, "projection '%s' is plastic: learning is not supported yet by the loihi engine (the "
-                        "configuration holds its rule, docs/loihi-format.md)",
-             x->c->rules[0].proj < m->nprojs ? m->projs[x->c->rules[0].proj].name : "?");
-    ok = false;
-  }
-  if (ok && x->c->nastros) {
-    ir_error(d, m->loc, "astrocytes are not supported yet by the loihi engine");
-    ok = false;
-  }
-  ok = ok && create_state(x);
+  ok = ok && create_state(x) && create_learning(x);
   for (uint32_t p = 0; ok && p < m->npops; p++)
     for (uint32_t j = 0; ok && j < m->pops[p].size; j++)
       if (x->pcore[p][j] == UINT32_MAX) {
@@ -285,6 +305,97 @@ static void step_core(lh_engine *x, uint32_t k) {
   }
 }
 
+/* ---------------------------------------------------------------- learning (docs/numerics.md, "Plasticity") */
+
+typedef struct learn_ctx {
+  lh_engine *x;
+  lh_core *core;
+  const lh_rule *r;
+  uint32_t r_index, pre;
+  bool pre_spiked;
+  int64_t am;
+} learn_ctx;
+
+static int64_t term(int64_t rate, int32_t x) { return ir_fx_rshift_round(rate * x, IR_FX_Q); }
+
+/* One synapse of a rule: the S_pre term (saturated to int32), then the S_post term, then one clip; the
+ * new weight word goes back into the weight (mantissa) and tag (fraction) fields. */
+static void learn_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
+  learn_ctx *lc = ctx;
+  const lh_rule *r = lc->r;
+  const lh_cx *cx = &lc->core->cx[s->index];
+  bool post_spiked = lc->x->src[r->post_pop].spk[cx->neuron];
+  if (!lc->pre_spiked && !post_spiked)
+    return;
+  int64_t w = (int64_t)s->weight * 256 + s->tag;
+  if (lc->pre_spiked) {
+    int32_t xp = lc->x->xpost[lc->r_index][cx->neuron];
+    w = r->anti ? w + term(r->a_plus, xp) : w - term(lc->am, xp);
+    w = w > INT32_MAX ? INT32_MAX : w < -INT32_MAX ? -INT32_MAX : w;
+  }
+  if (post_spiked) {
+    int32_t xq = lc->x->xpre[lc->r_index][lc->pre];
+    w = r->anti ? w - term(lc->am, xq) : w + term(r->a_plus, xq);
+  }
+  w = w < r->w_lo ? r->w_lo : w > r->w_hi ? r->w_hi : w;
+  uint32_t ib = lc->x->c->target->index_bits, wb = lc->x->c->target->weight_bits;
+  lh_bits_set(lc->core->words, s->pos + ib, (uint64_t)ir_fx_asr(w, 8) & 0xff, wb);
+  lh_bits_set(lc->core->words, s->pos + ib + wb + fmt->delay_bits, (uint64_t)w & 0xff, fmt->tag_bits);
+}
+
+static int32_t trace_q(int32_t x, int32_t inc, int32_t f, bool spike) {
+  int64_t v = ir_fx_rshift_round(((int64_t)(spike ? inc : 0) + x) * f, IR_FX_Q);
+  return v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX : (int32_t)v;
+}
+
+static const lh_src *rule_pre(const lh_engine *x, const lh_rule *r) {
+  return &x->src[r->pre_kind ? x->m->npops + r->pre_index : r->pre_index];
+}
+
+static bool learn(lh_engine *x, ir_diag *d) {
+  lh_config *c = x->c;
+  for (uint32_t ri = 0; ri < c->nrules; ri++) {
+    const lh_rule *r = &c->rules[ri];
+    const lh_src *pre = rule_pre(x, r), *post = &x->src[r->post_pop];
+    int64_t am = r->astro ? ir_fx_rshift_round((int64_t)r->a_minus * x->astro_a[r->modulator], IR_FX_Q) : r->a_minus;
+    for (uint32_t k = 0; k < c->ncores; k++)
+      for (uint32_t a = 0; a < c->cores[k].naxin; a++) {
+        const lh_axin *ax = &c->cores[k].axin[a];
+        if (ax->proj != r->proj || ax->pre >= r->npre)
+          continue;
+        learn_ctx lc = {x, &c->cores[k], r, ri, ax->pre, pre->spk[ax->pre] != 0, am};
+        if (!lh_decode_axon(c, &c->cores[k], a, learn_syn, &lc)) {
+          ir_error(d, x->m->loc, "loihi configuration: the synapse memory of core %u, axon %u is malformed", k, a);
+          return false;
+        }
+      }
+    for (uint32_t i = 0; i < r->npre; i++)
+      x->xpre[ri][i] = trace_q(x->xpre[ri][i], r->inc, r->f_pre, pre->spk[i]);
+    for (uint32_t j = 0; j < r->npost; j++)
+      x->xpost[ri][j] = trace_q(x->xpost[ri][j], r->inc, r->f_post, post->spk[j]);
+  }
+  return true;
+}
+
+/* nalsm astrocytes (docs/numerics.md, "nalsm astrocyte", fixed), after learning: learning used the state
+ * left by the previous step. */
+static void step_astros(lh_engine *x) {
+  const lh_config *c = x->c;
+  for (uint32_t k = 0; k < c->nastros; k++) {
+    const lh_astro *a = &c->astros[k];
+    int64_t diff = 0;
+    for (uint32_t l = 0; l < a->nlisten; l++) {
+      const lh_src *s = &x->src[a->listen_kind[l] ? x->m->npops + a->listen_index[l] : a->listen_index[l]];
+      diff += a->listen_sign[l] < 0 ? -(int64_t)s->nspk : (int64_t)s->nspk;
+    }
+    const int64_t lim = INT64_C(1) << 46;
+    int64_t drive = (int64_t)a->w_a * diff + a->b_a - x->astro_a[k];
+    drive = drive > lim ? lim : drive < -lim ? -lim : drive;
+    int64_t na = x->astro_a[k] + ir_fx_rshift_round(drive * a->k, IR_FX_Q);
+    x->astro_a[k] = na > INT32_MAX ? INT32_MAX : na < -INT32_MAX ? -INT32_MAX : (int32_t)na;
+  }
+}
+
 static bool step_once(lh_engine *x, ir_diag *d) {
   const ir_module *m = x->m;
   const lh_config *c = x->c;
@@ -313,6 +424,12 @@ static bool step_once(lh_engine *x, ir_diag *d) {
     for (uint32_t i = 0; i < s->n; i++)
       if (s->spk[i])
         s->idx[s->nspk++] = i;
+  }
+  if (!learn(x, d))
+    return false;
+  step_astros(x);
+  for (uint32_t k = 0; k < nsrc; k++) {
+    lh_src *s = &x->src[k];
     memset(s->forced, 0, s->n);
     if (s->nspk) {
       ir_ref r = k < m->npops ? (ir_ref){IR_NODE_POPULATION, k} : (ir_ref){IR_NODE_INPUT, k - m->npops};
@@ -350,38 +467,141 @@ static bool loihi_inject(void *e, ir_ref source, uint32_t idx) {
 
 /* ---------------------------------------------------------------- state */
 
+/* Population state: v, u, ref. Projection state: w (weight words, in CSR order: presynaptic neuron, then
+ * postsynaptic neuron, gathered from every core's synapse memory), and x_pre, x_post when plastic.
+ * Astrocyte state: a. */
 static const char *const pop_vars[] = {"v", "u", "ref"};
+static const char *const plastic_vars[] = {"w", "x_pre", "x_post"};
+static const char *const astro_vars[] = {"a"};
+
+static int32_t rule_of(const lh_engine *x, uint32_t proj) {
+  for (uint32_t r = 0; r < x->c->nrules; r++)
+    if (x->c->rules[r].proj == proj)
+      return (int32_t)r;
+  return -1;
+}
 
 static const char *const *loihi_state_vars(const void *e, ir_ref node, size_t *n) {
   const lh_engine *x = e;
+  *n = 0;
   if (node.kind == IR_NODE_POPULATION && node.index < x->m->npops) {
     *n = 3;
     return pop_vars;
   }
-  *n = 0;
+  if (node.kind == IR_NODE_PROJECTION && node.index < x->m->nprojs) {
+    *n = rule_of(x, node.index) >= 0 ? 3 : 1;
+    return plastic_vars;
+  }
+  if (node.kind == IR_NODE_ASTROCYTE && node.index < x->c->nastros) {
+    *n = 1;
+    return astro_vars;
+  }
   return NULL;
 }
 
-static int var_index(const char *var) {
-  for (int i = 0; i < 3; i++)
-    if (strcmp(var, pop_vars[i]) == 0)
-      return i;
-  return -1;
+static bool has_var(const lh_engine *x, ir_ref node, const char *var) {
+  size_t n = 0;
+  const char *const *v = loihi_state_vars(x, node, &n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i], var) == 0)
+      return true;
+  return false;
+}
+
+static uint64_t proj_nsyn(const lh_engine *x, uint32_t proj) {
+  uint64_t n = 0;
+  for (uint32_t k = 0; k < x->c->ncores; k++)
+    for (uint32_t a = 0; a < x->c->cores[k].naxin; a++)
+      if (x->c->cores[k].axin[a].proj == proj)
+        n += x->c->cores[k].axin[a].nsyn;
+  return n;
 }
 
 static bool loihi_state_size(const void *e, ir_ref node, const char *var, uint64_t *n) {
   const lh_engine *x = e;
-  if (node.kind != IR_NODE_POPULATION || node.index >= x->m->npops || var_index(var) < 0)
+  if (!has_var(x, node, var))
     return false;
-  *n = x->m->pops[node.index].size;
+  if (node.kind == IR_NODE_POPULATION)
+    *n = x->m->pops[node.index].size;
+  else if (node.kind == IR_NODE_ASTROCYTE)
+    *n = 1;
+  else if (strcmp(var, "w") == 0)
+    *n = proj_nsyn(x, node.index);
+  else {
+    const lh_rule *r = &x->c->rules[rule_of(x, node.index)];
+    *n = strcmp(var, "x_pre") == 0 ? r->npre : r->npost;
+  }
+  return true;
+}
+
+typedef struct wsyn {
+  uint32_t pre, post, core, seq;
+  int32_t w16;
+} wsyn;
+
+typedef struct wctx {
+  wsyn *v;
+  uint64_t n;
+  uint32_t pre, core;
+  const lh_core *k;
+} wctx;
+
+static void collect_w(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
+  wctx *w = ctx;
+  (void)fmt;
+  w->v[w->n] = (wsyn){w->pre, w->k->cx[s->index].neuron, w->core, (uint32_t)w->n, s->weight * 256 + (int32_t)s->tag};
+  w->n++;
+}
+
+static int wsyn_cmp(const void *a, const void *b) {
+  const wsyn *p = a, *q = b;
+  if (p->pre != q->pre) return p->pre < q->pre ? -1 : 1;
+  if (p->post != q->post) return p->post < q->post ? -1 : 1;
+  return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+static bool read_weights(const lh_engine *x, uint32_t proj, double *out) {
+  uint64_t n = proj_nsyn(x, proj);
+  wctx w = {calloc(n + 1, sizeof(wsyn)), 0, 0, 0, NULL};
+  if (!w.v)
+    return false;
+  for (uint32_t k = 0; k < x->c->ncores; k++)
+    for (uint32_t a = 0; a < x->c->cores[k].naxin; a++)
+      if (x->c->cores[k].axin[a].proj == proj) {
+        w.pre = x->c->cores[k].axin[a].pre;
+        w.core = k;
+        w.k = &x->c->cores[k];
+        if (w.n + x->c->cores[k].axin[a].nsyn > n || !lh_decode_axon(x->c, &x->c->cores[k], a, collect_w, &w)) {
+          free(w.v);
+          return false;
+        }
+      }
+  qsort(w.v, w.n, sizeof *w.v, wsyn_cmp);
+  for (uint64_t i = 0; i < w.n; i++)
+    out[i] = w.v[i].w16;
+  free(w.v);
   return true;
 }
 
 static bool loihi_read_state(const void *e, ir_ref node, const char *var, double *out) {
   const lh_engine *x = e;
-  int v = var_index(var);
-  if (node.kind != IR_NODE_POPULATION || node.index >= x->m->npops || v < 0)
+  if (!has_var(x, node, var))
     return false;
+  if (node.kind == IR_NODE_ASTROCYTE) {
+    out[0] = x->astro_a[node.index];
+    return true;
+  }
+  if (node.kind == IR_NODE_PROJECTION) {
+    if (strcmp(var, "w") == 0)
+      return read_weights(x, node.index, out);
+    int32_t r = rule_of(x, node.index);
+    bool pre = strcmp(var, "x_pre") == 0;
+    uint32_t n = pre ? x->c->rules[r].npre : x->c->rules[r].npost;
+    for (uint32_t i = 0; i < n; i++)
+      out[i] = pre ? x->xpre[r][i] : x->xpost[r][i];
+    return true;
+  }
+  int v = strcmp(var, "v") == 0 ? 0 : strcmp(var, "u") == 0 ? 1 : 2;
   uint32_t p = node.index;
   for (uint32_t j = 0; j < x->m->pops[p].size; j++) {
     const lh_core_state *cs = &x->cs[x->pcore[p][j]];

@@ -127,6 +127,8 @@ typedef struct lh_pop {
  * sum-of-products form for the Loihi learning engine (docs/loihi-format.md, "Learning"). */
 typedef struct lh_rule {
   uint32_t proj;
+  uint32_t pre_kind, pre_index; /* presynaptic source: 0 population, 1 input; its index */
+  uint32_t post_pop, npre, npost;
   bool astro, anti;
   int32_t modulator;         /* astrocyte index (astro_stdp), else -1 */
   int32_t f_pre, f_post, inc, a_plus, a_minus, w_lo, w_hi; /* ir_fx_stdp */
@@ -142,6 +144,10 @@ typedef struct lh_astro {
   int32_t a0, w_a, b_a, k;    /* astroc Q16 integers (ir_fx_nalsm_astro) */
   int32_t dv;                 /* Loihi view: 12-bit decay round(4096 * k / 65536) */
   uint32_t core;              /* core hosting its compartment (the first core of its listeners) */
+  uint32_t nlisten;           /* listened sources: spikes counted with sign (a projection: its pre) */
+  uint32_t *listen_kind;      /* 0 population, 1 input */
+  uint32_t *listen_index;
+  int32_t *listen_sign;
 } lh_astro;
 
 typedef struct lh_config {
@@ -196,6 +202,7 @@ typedef struct lh_syn {
   int32_t weight; /* mantissa, -127..127 */
   uint32_t delay;
   uint32_t tag;
+  uint64_t pos; /* bit position of the synapse's first field in the core's memory (for learning) */
 } lh_syn;
 
 /* Bit writer over a word array (LSB first, words little-endian in the file). */
@@ -205,6 +212,8 @@ typedef struct lh_bits {
 } lh_bits;
 void lh_bits_put(lh_bits *b, uint64_t v, uint32_t nbits);
 uint64_t lh_bits_get(const uint64_t *w, uint64_t *pos, uint32_t nbits);
+/* Overwrites nbits at bit position pos with v. */
+void lh_bits_set(uint64_t *w, uint64_t pos, uint64_t v, uint32_t nbits);
 
 /* Decodes the synapses of input axon a of core k: calls fn(ctx, fmt, syn) for each, in memory order.
  * false when the memory is malformed (count 0, a format index out of range, past the end). */

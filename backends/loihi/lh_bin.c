@@ -6,7 +6,7 @@
 #include "lh.h"
 
 #define LH_MAGIC "ASTLOIHI"
-#define LH_VERSION 1
+#define LH_VERSION 2
 
 /* ---------------------------------------------------------------- writer */
 
@@ -158,6 +158,9 @@ bool lh_write_bin(const lh_config *c, FILE *f) {
     put_core(&b, &c->cores[k]);
   for (uint32_t k = 0; k < c->nrules; k++) {
     const lh_rule *r = &c->rules[k];
+    uint32_t src[] = {r->pre_kind, r->pre_index, r->post_pop, r->npre, r->npost};
+    for (int i = 0; i < 5; i++)
+      put_u32(&b, src[i]);
     int32_t v[] = {(int32_t)r->proj, r->astro, r->anti, r->modulator, r->f_pre, r->f_post, r->inc, r->a_plus,
                    r->a_minus, r->w_lo, r->w_hi, r->x1_impulse, r->y1_impulse, r->x1_decay, r->y1_decay,
                    r->ltp_mant, r->ltp_exp, r->ltd_mant, r->ltd_exp};
@@ -170,6 +173,12 @@ bool lh_write_bin(const lh_config *c, FILE *f) {
     int32_t v[] = {a->a0, a->w_a, a->b_a, a->k, a->dv, (int32_t)a->core};
     for (int i = 0; i < 6; i++)
       put_i32(&b, v[i]);
+    put_u32(&b, a->nlisten);
+    for (uint32_t l = 0; l < a->nlisten; l++) {
+      put_u32(&b, a->listen_kind[l]);
+      put_u32(&b, a->listen_index[l]);
+      put_i32(&b, a->listen_sign[l]);
+    }
   }
   if (!b.err)
     put_u64(&b, fnv1a(b.p, b.n));
@@ -366,11 +375,22 @@ static bool read_body(rd *r, lh_config *c) {
     int32_t *v[] = {NULL, NULL, NULL, &x->modulator, &x->f_pre, &x->f_post, &x->inc, &x->a_plus, &x->a_minus,
                     &x->w_lo, &x->w_hi, &x->x1_impulse, &x->y1_impulse, &x->x1_decay, &x->y1_decay, &x->ltp_mant,
                     &x->ltp_exp, &x->ltd_mant, &x->ltd_exp};
+    x->pre_kind = get_u32(r);
+    x->pre_index = get_u32(r);
+    x->post_pop = get_u32(r);
+    x->npre = get_u32(r);
+    x->npost = get_u32(r);
+    if (x->pre_kind > 1 || x->pre_index >= (x->pre_kind ? c->ninputs : c->npops) || x->post_pop >= c->npops ||
+        x->npre != (x->pre_kind ? c->inputs[x->pre_index].size : c->pops[x->pre_index].size) ||
+        x->npost != c->pops[x->post_pop].size)
+      return false;
     x->proj = get_u32(r);
     x->astro = get_u32(r) != 0;
     x->anti = get_u32(r) != 0;
     for (size_t i = 3; i < sizeof v / sizeof *v; i++)
       *v[i] = get_i32(r);
+    if (x->astro && (x->modulator < 0 || (uint32_t)x->modulator >= c->nastros))
+      return false;
   }
   for (uint32_t k = 0; k < c->nastros && !r->err; k++) {
     lh_astro *a = &c->astros[k];
@@ -379,6 +399,17 @@ static bool read_body(rd *r, lh_config *c) {
     for (int i = 0; i < 5; i++)
       *v[i] = get_i32(r);
     a->core = get_u32(r);
+    a->nlisten = get_u32(r);
+    a->listen_kind = get_array(r, a->nlisten, sizeof(uint32_t), 12);
+    a->listen_index = get_array(r, a->nlisten, sizeof(uint32_t), 0);
+    a->listen_sign = get_array(r, a->nlisten, sizeof(int32_t), 0);
+    for (uint32_t l = 0; !r->err && l < a->nlisten; l++) {
+      a->listen_kind[l] = get_u32(r);
+      a->listen_index[l] = get_u32(r);
+      a->listen_sign[l] = get_i32(r);
+      if (a->listen_kind[l] > 1 || a->listen_index[l] >= (a->listen_kind[l] ? c->ninputs : c->npops))
+        return false;
+    }
   }
   return !r->err;
 }

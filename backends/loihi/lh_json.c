@@ -88,12 +88,14 @@ static void rules_json(const lh_config *c, FILE *f) {
   for (uint32_t i = 0; i < c->nrules; i++) {
     const lh_rule *r = &c->rules[i];
     const char *ltp = r->anti ? "x1*y0" : "x1*y0", *ltd = "y1*x0";
-    fprintf(f, "%s\n    {\"projection\": %u, \"kind\": \"%s\", \"form\": \"%s\", \"modulator\": %d,\n"
+    fprintf(f, "%s\n    {\"projection\": %u, \"pre\": [\"%s\", %u], \"post\": %u, \"kind\": \"%s\", \"form\": \"%s\", "
+               "\"modulator\": %d,\n"
                "     \"astroc\": {\"f_pre\": %d, \"f_post\": %d, \"inc\": %d, \"a_plus\": %d, \"a_minus\": %d, "
                "\"w_lo\": %d, \"w_hi\": %d},\n"
                "     \"loihi\": {\"x1_impulse\": %d, \"x1_decay\": %d, \"y1_impulse\": %d, \"y1_decay\": %d,\n"
                "       \"dw\": [{\"scale\": [%d, %d], \"product\": \"%s\"}, {\"scale\": [%d, %d], \"product\": \"%s\"}]}}",
-            i ? "," : "", r->proj, r->astro ? "astro_stdp" : "stdp", r->anti ? "anti_hebbian" : "hebbian",
+            i ? "," : "", r->proj, r->pre_kind ? "input" : "population", r->pre_index, r->post_pop,
+            r->astro ? "astro_stdp" : "stdp", r->anti ? "anti_hebbian" : "hebbian",
             r->modulator, r->f_pre, r->f_post, r->inc, r->a_plus, r->a_minus, r->w_lo, r->w_hi, r->x1_impulse,
             r->x1_decay, r->y1_impulse, r->y1_decay, r->anti ? -r->ltd_mant : r->ltp_mant,
             r->anti ? r->ltd_exp : r->ltp_exp, r->anti ? (r->astro ? "x1*y0*r1" : "x1*y0") : ltp,
@@ -106,8 +108,12 @@ static void rules_json(const lh_config *c, FILE *f) {
     fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
     jstr(f, a->name);
     fprintf(f, ", \"core\": %u, \"astroc\": {\"a0\": %d, \"w_a\": %d, \"b_a\": %d, \"k\": %d}, "
-               "\"compartment\": {\"du\": 4095, \"dv\": %d, \"threshold\": null, \"trace\": \"r1\"}}",
+               "\"compartment\": {\"du\": 4095, \"dv\": %d, \"threshold\": null, \"trace\": \"r1\"}, \"listen\": [",
             a->core, a->a0, a->w_a, a->b_a, a->k, a->dv);
+    for (uint32_t l = 0; l < a->nlisten; l++)
+      fprintf(f, "%s[\"%s\", %u, %d]", l ? ", " : "", a->listen_kind[l] ? "input" : "population", a->listen_index[l],
+              a->listen_sign[l]);
+    fprintf(f, "]}");
   }
   fprintf(f, "]\n");
 }

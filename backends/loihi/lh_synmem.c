@@ -15,6 +15,13 @@ void lh_bits_put(lh_bits *b, uint64_t v, uint32_t nbits) {
       b->w[b->pos / 64] |= UINT64_C(1) << (b->pos % 64);
 }
 
+void lh_bits_set(uint64_t *w, uint64_t pos, uint64_t v, uint32_t nbits) {
+  for (uint32_t i = 0; i < nbits; i++, pos++) {
+    uint64_t bit = UINT64_C(1) << (pos % 64);
+    w[pos / 64] = (v >> i) & 1 ? w[pos / 64] | bit : w[pos / 64] & ~bit;
+  }
+}
+
 uint64_t lh_bits_get(const uint64_t *w, uint64_t *pos, uint32_t nbits) {
   uint64_t v = 0;
   for (uint32_t i = 0; i < nbits; i++, (*pos)++)
@@ -46,6 +53,7 @@ bool lh_decode_axon(const lh_config *c, const lh_core *core, uint32_t a, lh_syn_
       return false;
     for (uint32_t k = 0; k < n; k++) {
       lh_syn s;
+      s.pos = pos;
       s.index = (uint32_t)lh_bits_get(core->words, &pos, ib);
       uint64_t w = lh_bits_get(core->words, &pos, wb);
       s.weight = (int32_t)w - ((w >> (wb - 1)) & 1 ? (int32_t)(1u << wb) : 0);

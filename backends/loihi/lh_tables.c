@@ -386,7 +386,9 @@ static bool build_rules(lh_ctx *x) {
       ir_error(x->d, pr->loc, "projection '%s': %s", pr->name, why);
       return false;
     }
-    *r = (lh_rule){.proj = k, .astro = pr->plasticity == IR_PLAST_ASTRO_STDP, .anti = pr->anti_hebbian,
+    *r = (lh_rule){.proj = k, .pre_kind = pr->pre.kind == IR_NODE_INPUT, .pre_index = pr->pre.index,
+                   .post_pop = pr->post.index, .npre = pr->csr->npre, .npost = pr->csr->npost,
+                   .astro = pr->plasticity == IR_PLAST_ASTRO_STDP, .anti = pr->anti_hebbian,
                    .modulator = pr->modulator, .f_pre = s.f_pre, .f_post = s.f_post, .inc = s.inc,
                    .a_plus = s.a_plus, .a_minus = s.a_minus, .w_lo = s.w_lo, .w_hi = s.w_hi};
     /* Loihi view: trace 1.0 = 127 trace units; impulse with 8 fractional bits; the rate per trace
@@ -420,6 +422,26 @@ static bool build_rules(lh_ctx *x) {
     h->b_a = s.b_a;
     h->k = s.k;
     h->dv = (int32_t)lround(4096.0 * s.k / 65536.0);
+    if (a->size != 1) {
+      ir_error(x->d, a->loc, "astrocyte '%s': %u elements; the loihi targets host single nalsm astrocytes only "
+               "(size 1) for now", a->name, a->size);
+      return false;
+    }
+    h->listen_kind = calloc(a->nlisten + 1, sizeof(uint32_t));
+    h->listen_index = calloc(a->nlisten + 1, sizeof(uint32_t));
+    h->listen_sign = calloc(a->nlisten + 1, sizeof(int32_t));
+    if (!h->listen_kind || !h->listen_index || !h->listen_sign)
+      return false;
+    for (uint32_t l = 0; l < a->nlisten; l++) {
+      ir_ref r = a->listen[l].source;
+      if (r.kind == IR_NODE_PROJECTION && r.index < m->nprojs)
+        r = m->projs[r.index].pre;
+      if (r.kind != IR_NODE_POPULATION && r.kind != IR_NODE_INPUT)
+        continue;
+      h->listen_kind[h->nlisten] = r.kind == IR_NODE_INPUT;
+      h->listen_index[h->nlisten] = r.index;
+      h->listen_sign[h->nlisten++] = a->listen[l].sign < 0 ? -1 : 1;
+    }
     h->core = 0;
     for (uint32_t l = 0; l < a->nlisten; l++)
       if (a->listen[l].source.kind == IR_NODE_POPULATION && m->pops[a->listen[l].source.index].size) {
@@ -478,8 +500,12 @@ void lh_tables_reset(lh_config *c) {
   }
   for (uint32_t k = 0; c->pops && k < c->npops; k++)
     free(c->pops[k].name);
-  for (uint32_t k = 0; c->astros && k < c->nastros; k++)
+  for (uint32_t k = 0; c->astros && k < c->nastros; k++) {
     free(c->astros[k].name);
+    free(c->astros[k].listen_kind);
+    free(c->astros[k].listen_index);
+    free(c->astros[k].listen_sign);
+  }
   free(c->cores);
   free(c->inputs);
   free(c->pops);
