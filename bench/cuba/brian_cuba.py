@@ -2,7 +2,7 @@
 # brian_cuba.py — the CUBA benchmark network in Brian2 C++ standalone, the peer of bench_cuba.c.
 # Prints one line: "brian2 <threads> <sim_s> <loop_s> <spikes> <synapses> <model>", where loop_s is the
 # simulation loop only (Brian2's own timer, results/last_run_info.txt; code generation and compilation
-# excluded).
+# excluded; the fastest of 3 runs of the compiled binary).
 #   model "astroc": exactly the network of examples/cuba.yaml — astroc's discrete lif (u = u*fu + input,
 #                   v = v*fv + u + bias, v held at 0 for 5 ms after a spike, one current for both signs,
 #                   input arriving one step after the spike), so both simulators do the same work;
@@ -14,6 +14,7 @@ from brian2 import *
 
 sim_s, threads, workdir = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 model = sys.argv[4] if len(sys.argv) > 4 else 'astroc'
+REPEATS = 3
 set_device('cpp_standalone', directory=workdir)
 if threads > 1:
     prefs.devices.cpp_standalone.openmp_threads = threads
@@ -48,5 +49,8 @@ Ce.connect('i<3200', p=0.02)
 Ci.connect('i>=3200', p=0.02)
 s_mon = SpikeMonitor(P)
 run(sim_s * second)
-print('brian2 %d %g %.6f %d %d %s' % (threads, sim_s, device._last_run_time, s_mon.num_spikes,
-                                      len(Ce) + len(Ci), model))
+best = device._last_run_time
+for _ in range(REPEATS - 1):  # re-run the compiled binary: the machine may be shared, keep the fastest
+    device.run(workdir, False, [])
+    best = min(best, device._last_run_time)
+print('brian2 %d %g %.6f %d %d %s' % (threads, sim_s, best, s_mon.num_spikes, len(Ce) + len(Ci), model))
