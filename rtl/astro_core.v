@@ -10,6 +10,11 @@
 //         list (start, count) and stream its synapses, one per cycle, into the accumulator of slot
 //         (step + 1 + delay) mod NSLOT: acc += mantissa << shift, shift = 6 + the projection's weight
 //         exponent (docs/numerics.md, "Synaptic input"). A one-deep forward covers back-to-back hits.
+// With LEARN = 1 two more phases follow (docs/accelerator.md):
+//   LEARN  stdp / astro_stdp weight updates and traces (astro_learn.v), when NPLAST > 0;
+//   ASTRO  for j = NNEUR..NNEUR+NASTRO-1, the `nalsm` astrocyte compartments: the same PARAM, STATE
+//          and ACC memories, A updated from the signed count of listened spikes that the listen
+//          synapses (delay 0, mantissa +-1, shift 0) put into slot (step + 1) mod NSLOT.
 `default_nettype none
 
 module astro_core #(
@@ -19,7 +24,10 @@ module astro_core #(
     parameter DW = 6,      // delay / ring-slot bits: NSLOT <= 2^DW, delay <= 2^DW - 1
     parameter QW = 13,     // input queue address bits
     parameter ACC_W = 40,  // dendritic accumulator width
-    parameter INJ_W = 32   // injected current width
+    parameter INJ_W = 32,  // injected current width
+    parameter LEARN = 0,   // 1: astrocyte compartments and the learning engine
+    parameter PW = 4,      // plastic projections: 2^PW (LEARN)
+    parameter TW = 14      // trace entries: 2^TW (LEARN)
 ) (
     input  wire        i_clk,
     input  wire        i_rst,
@@ -34,24 +42,32 @@ module astro_core #(
   // ------------------------------------------------------------------ host commands and registers
   localparam [3:0] OP_NOP = 4'd0, OP_WR_REG = 4'd1, OP_WR_PARAM = 4'd2, OP_WR_STATE = 4'd3,
       OP_WR_AXON = 4'd4, OP_WR_SYN = 4'd5, OP_WR_EXT = 4'd6, OP_IN_SPIKE = 4'd7, OP_STEP = 4'd8,
-      OP_CLEAR = 4'd9, OP_RD_REG = 4'd10, OP_RD_STATE = 4'd11, OP_RD_SPIKE = 4'd12;
+      OP_CLEAR = 4'd9, OP_RD_REG = 4'd10, OP_RD_STATE = 4'd11, OP_RD_SPIKE = 4'd12, OP_WR_MEM = 4'd13,
+      OP_RD_MEM = 4'd14;
   localparam [3:0] REG_NNEUR = 4'd0, REG_NSLOT = 4'd1, REG_STEP = 4'd2, REG_SLOT = 4'd3, REG_NSPK = 4'd4,
-      REG_NIN = 4'd5, REG_CYCLES = 4'd6, REG_SYNEV = 4'd7, REG_CAPS = 4'd8, REG_ID = 4'd9;
+      REG_NIN = 4'd5, REG_CYCLES = 4'd6, REG_SYNEV = 4'd7, REG_CAPS = 4'd8, REG_ID = 4'd9, REG_NASTRO = 4'd10,
+      REG_NPLAST = 4'd11;
+  localparam [3:0] SP_SYN = 4'd5;  // RD_MEM / WR_MEM space of the SYN memory (0..4: astro_learn.v)
   localparam [31:0] CORE_ID = 32'h41535431;  // "AST1"
 
   // Word layouts (LSB first).
   localparam PARAM_W = 63;  // du 12 | dv 12 | vth 17 | bias_mant 13 | bias_exp 3 | nref 6
   localparam STATE_W = 54;  // u 24 | v 24 | ref 6
-  localparam SYN_W = NW + 18;  // target NW | mantissa 8 | delay 6 | shift 4
-  localparam AXON_W = 2 * SW + 1;  // start SW | count SW+1
+  // target NW | mantissa 8 | delay 6 | shift 4 [| frac 8 | plastic 1 | projection PW  (LEARN)]
+  localparam SYN_W = LEARN != 0 ? NW + 27 + PW : NW + 18;
+  // start SW | count SW+1 [| plastic count SW+1  (LEARN: the first pcount synapses are plastic)]
+  localparam AXON_W = LEARN != 0 ? 3 * SW + 2 : 2 * SW + 1;
   localparam EXT_W = INJ_W + 1;  // inj INJ_W | forced 1
 
   // ------------------------------------------------------------------ FSM
-  localparam [2:0] S_IDLE = 3'd0, S_CLEAR = 3'd1, S_NEUR = 3'd2, S_NDRAIN = 3'd3, S_PROP = 3'd4,
-      S_PDRAIN = 3'd5, S_DONE = 3'd6;
-  reg [2:0] state_r, state_nx;
+  localparam [3:0] S_IDLE = 4'd0, S_CLEAR = 4'd1, S_NEUR = 4'd2, S_NDRAIN = 4'd3, S_PROP = 4'd4,
+      S_PDRAIN = 4'd5, S_DONE = 4'd6, S_LEARN = 4'd7, S_ASTRO = 4'd8;
+  reg [3:0] state_r, state_nx;
 
   reg [NW:0] nneur_r;
+  reg [NW:0] nastro_r;
+  reg [PW:0] nplast_r;
+  wire [NW:0] ncomp = nneur_r + nastro_r;
   reg [DW:0] nslot_r;
   reg [31:0] step_r;
   reg [DW-1:0] slot_r;
@@ -75,7 +91,8 @@ module astro_core #(
   reg [NW-1:0] state_wa;
   reg [STATE_W-1:0] state_wd;
   reg [NW-1:0] neur_ra;
-  wire [NW-1:0] state_ra = idle ? i_cmd_addr[NW-1:0] : neur_ra;
+  reg [NW-1:0] st_ra;
+  wire [NW-1:0] state_ra = idle ? i_cmd_addr[NW-1:0] : st_ra;
 
   astro_ram #(.AW(NW), .DW(PARAM_W)) u_param (
       .i_clk(i_clk), .i_we(cmd && op == OP_WR_PARAM), .i_waddr(i_cmd_addr[NW-1:0]),
@@ -110,9 +127,14 @@ module astro_core #(
       .i_wdata(i_cmd_data[AXON_W-1:0]), .i_re(1'b1), .i_raddr(axon_ra), .o_rdata(axon_rd));
   wire [SYN_W-1:0] syn_rd;
   reg [SW-1:0] s_addr_r;
+  reg [SW-1:0] syn_ra;
+  wire host_syn = cmd && (op == OP_WR_SYN || (op == OP_WR_MEM && i_cmd_addr[31:28] == SP_SYN));
+  wire l_syn_we;
+  wire [SW-1:0] l_syn_ra;
+  wire [SYN_W-1:0] l_syn_wd;
   astro_ram #(.AW(SW), .DW(SYN_W)) u_syn (
-      .i_clk(i_clk), .i_we(cmd && op == OP_WR_SYN), .i_waddr(i_cmd_addr[SW-1:0]),
-      .i_wdata(i_cmd_data[SYN_W-1:0]), .i_re(1'b1), .i_raddr(s_addr_r), .o_rdata(syn_rd));
+      .i_clk(i_clk), .i_we(host_syn || l_syn_we), .i_waddr(host_syn ? i_cmd_addr[SW-1:0] : l_syn_ra),
+      .i_wdata(host_syn ? i_cmd_data[SYN_W-1:0] : l_syn_wd), .i_re(1'b1), .i_raddr(syn_ra), .o_rdata(syn_rd));
 
   // spike output list and input queue
   wire [NW-1:0] spk_rd;
@@ -120,7 +142,7 @@ module astro_core #(
   reg [NW-1:0] spk_ra;
   astro_ram #(.AW(NW), .DW(NW)) u_spk (
       .i_clk(i_clk), .i_we(spk_we), .i_waddr(nspk_r[NW-1:0]), .i_wdata(pn_idx_r), .i_re(1'b1),
-      .i_raddr(idle ? i_cmd_addr[NW-1:0] : spk_ra), .o_rdata(spk_rd));
+      .i_raddr(spk_ra), .o_rdata(spk_rd));
   wire [AW-1:0] inq_rd;
   reg [QW-1:0] inq_ra;
   astro_ram #(.AW(QW), .DW(AW)) u_inq (
@@ -130,7 +152,7 @@ module astro_core #(
   // ------------------------------------------------------------------ CLEAR: zero accumulators, ext
   reg [NW:0] clr_n_r;
   reg [DW:0] clr_s_r;
-  wire clr_last = clr_n_r + 1'b1 >= nneur_r && clr_s_r + 1'b1 >= nslot_r;
+  wire clr_last = clr_n_r + 1'b1 >= ncomp && clr_s_r + 1'b1 >= nslot_r;
 
   // ------------------------------------------------------------------ NEUR phase
   reg [NW:0] n_idx_r;  // next compartment to read
@@ -183,9 +205,55 @@ module astro_core #(
 
   wire prop_done = ev_i_r >= nev && f_state_r == F_IDLE && s_left_r == 0;
 
+  // ------------------------------------------------------------------ ASTRO phase (LEARN)
+  // Two cycles per astrocyte compartment: read PARAM, STATE and ACC[slot + 1], then write A back and
+  // clear the accumulator. PARAM of an astrocyte compartment: w_a 23 | b_a 23 | k 17 (Q16).
+  reg [NW:0] a_idx_r;
+  reg a_wr_r;
+  wire [DW:0] slot_nx_raw = {1'b0, slot_r} + 1'b1;
+  wire [DW-1:0] slot_nx = slot_nx_raw >= nslot_r ? {DW{1'b0}} : slot_nx_raw[DW-1:0];
+  wire astro_done = a_idx_r >= ncomp && !a_wr_r;
+  wire [31:0] astro_a;
+
+  // ------------------------------------------------------------------ LEARN phase (LEARN)
+  reg l_start_r;
+  wire l_busy;
+  wire [63:0] l_mem_rd;
+  wire [NW-1:0] l_spk_ra, l_state_ra;
+  wire [QW-1:0] l_inq_ra;
+  wire [AW-1:0] l_axon_ra;
+  generate
+    if (LEARN != 0) begin : g_learn
+      astro_nalsm #(.ACC_W(ACC_W)) u_nalsm (
+          .i_count(acc_rd), .i_a(state_rd[31:0]), .i_w_a(param_rd[22:0]), .i_b_a(param_rd[45:23]),
+          .i_k(param_rd[62:46]), .o_a(astro_a));
+      astro_learn #(.NW(NW), .AW(AW), .SW(SW), .QW(QW), .PW(PW), .TW(TW), .SYN_W(SYN_W)) u_learn (
+          .i_clk(i_clk), .i_rst(i_rst), .i_idle(idle), .i_mem_we(cmd && op == OP_WR_MEM),
+          .i_mem_space(i_cmd_addr[31:28]), .i_mem_addr(i_cmd_addr[27:0]), .i_mem_data(i_cmd_data),
+          .o_mem_rdata(l_mem_rd), .i_start(l_start_r), .o_busy(l_busy), .i_nplast(nplast_r), .i_nspk(nspk_r),
+          .i_nin(nin_r), .i_stamp(step_r + 32'd1), .i_last_we(state_r == S_PROP && f_state_r == F_EV),
+          .i_last_wa(axon_ra), .o_spk_ra(l_spk_ra), .i_spk_rd(spk_rd), .o_inq_ra(l_inq_ra), .i_inq_rd(inq_rd),
+          .o_axon_ra(l_axon_ra), .i_axon_rd(axon_rd), .o_syn_ra(l_syn_ra), .i_syn_rd(syn_rd),
+          .o_syn_we(l_syn_we), .o_syn_wd(l_syn_wd), .o_state_ra(l_state_ra), .i_state_rd(state_rd[31:0]));
+    end else begin : g_no_learn
+      assign astro_a = state_rd[31:0];
+      assign l_busy = 1'b0;
+      assign l_mem_rd = 64'd0;
+      assign l_spk_ra = {NW{1'b0}};
+      assign l_state_ra = {NW{1'b0}};
+      assign l_inq_ra = {QW{1'b0}};
+      assign l_axon_ra = {AW{1'b0}};
+      assign l_syn_ra = {SW{1'b0}};
+      assign l_syn_we = 1'b0;
+      assign l_syn_wd = {SYN_W{1'b0}};
+    end
+  endgenerate
+
   // ------------------------------------------------------------------ memory port muxes
   always @(*) begin
-    neur_ra = n_idx_r[NW-1:0];
+    neur_ra = state_r == S_ASTRO ? a_idx_r[NW-1:0] : n_idx_r[NW-1:0];
+    st_ra = state_r == S_LEARN ? l_state_ra : neur_ra;
+    syn_ra = idle ? i_cmd_addr[SW-1:0] : (state_r == S_LEARN ? l_syn_ra : s_addr_r);
     state_we = 1'b0;
     state_wa = i_cmd_addr[NW-1:0];
     state_wd = i_cmd_data[STATE_W-1:0];
@@ -197,9 +265,9 @@ module astro_core #(
     acc_wd = {ACC_W{1'b0}};
     acc_ra = {slot_r, n_idx_r[NW-1:0]};
     spk_we = 1'b0;
-    spk_ra = ev_i_r[NW-1:0];
-    inq_ra = ev_q[QW-1:0];
-    axon_ra = f_spk_r ? {{(AW - NW) {1'b0}}, spk_rd} : inq_rd;
+    spk_ra = idle ? i_cmd_addr[NW-1:0] : (state_r == S_LEARN ? l_spk_ra : ev_i_r[NW-1:0]);
+    inq_ra = state_r == S_LEARN ? l_inq_ra : ev_q[QW-1:0];
+    axon_ra = state_r == S_LEARN ? l_axon_ra : (f_spk_r ? {{(AW - NW) {1'b0}}, spk_rd} : inq_rd);
     if (cmd && op == OP_WR_STATE) state_we = 1'b1;
     if (cmd && op == OP_WR_EXT) ext_we = 1'b1;
     case (state_r)
@@ -226,6 +294,14 @@ module astro_core #(
         acc_wa = q2_addr_r;
         acc_wd = q2_sum;
       end
+      S_ASTRO: begin
+        acc_ra = {slot_nx, a_idx_r[NW-1:0]};
+        acc_we = a_wr_r;
+        acc_wa = {slot_nx, a_idx_r[NW-1:0]};
+        state_we = a_wr_r;
+        state_wa = a_idx_r[NW-1:0];
+        state_wd = {{(STATE_W - 32) {1'b0}}, astro_a};
+      end
       default: ;
     endcase
   end
@@ -236,12 +312,16 @@ module astro_core #(
     case (state_r)
       S_IDLE:
       if (cmd && op == OP_STEP) state_nx = S_NEUR;
-      else if (cmd && op == OP_CLEAR) state_nx = (nneur_r == 0 || nslot_r == 0) ? S_IDLE : S_CLEAR;
+      else if (cmd && op == OP_CLEAR) state_nx = (ncomp == 0 || nslot_r == 0) ? S_IDLE : S_CLEAR;
       S_CLEAR: if (clr_last) state_nx = S_IDLE;
       S_NEUR: if (!n_issue) state_nx = S_NDRAIN;
       S_NDRAIN: state_nx = S_PROP;
       S_PROP: if (prop_done) state_nx = S_PDRAIN;
-      S_PDRAIN: if (!q1_v_r && !q2_v_r) state_nx = S_DONE;
+      S_PDRAIN:
+      if (!q1_v_r && !q2_v_r)
+        state_nx = (LEARN != 0 && nplast_r != 0) ? S_LEARN : ((LEARN != 0 && nastro_r != 0) ? S_ASTRO : S_DONE);
+      S_LEARN: if (!l_start_r && !l_busy) state_nx = nastro_r != 0 ? S_ASTRO : S_DONE;
+      S_ASTRO: if (astro_done) state_nx = S_DONE;
       S_DONE: state_nx = S_IDLE;
       default: state_nx = S_IDLE;
     endcase
@@ -251,13 +331,22 @@ module astro_core #(
   reg [3:0] rd_op_r;
   reg [63:0] rd_reg_r;
   // capacities for the host: {ACC_W, QW, DW, SW, AW, NW}, 8 bits each
+  // and, with the learning engine, PW and TW (0: no learning engine, no astrocyte compartments)
   localparam [7:0] C_ACC = ACC_W, C_QW = QW, C_DW = DW, C_SW = SW, C_AW = AW, C_NW = NW;
-  wire [63:0] caps = {16'd0, C_ACC, C_QW, C_DW, C_SW, C_AW, C_NW};
+  localparam [7:0] C_PW = LEARN != 0 ? PW : 0, C_TW = LEARN != 0 ? TW : 0;
+  wire [63:0] caps = {C_TW, C_PW, C_ACC, C_QW, C_DW, C_SW, C_AW, C_NW};
+  reg [3:0] rd_sp_r;
 
   always @(posedge i_clk) begin
     if (i_rst) begin
       state_r <= S_IDLE;
       nneur_r <= 0;
+      nastro_r <= 0;
+      nplast_r <= 0;
+      a_idx_r <= 0;
+      a_wr_r <= 1'b0;
+      l_start_r <= 1'b0;
+      rd_sp_r <= 4'd0;
       nslot_r <= 0;
       step_r <= 0;
       slot_r <= 0;
@@ -294,8 +383,11 @@ module astro_core #(
       if (!idle) cyc_cnt_r <= cyc_cnt_r + 1;
 
       // host commands
-      o_rvalid <= cmd && (op == OP_RD_REG || op == OP_RD_STATE || op == OP_RD_SPIKE);
-      if (cmd) rd_op_r <= op;
+      o_rvalid <= cmd && (op == OP_RD_REG || op == OP_RD_STATE || op == OP_RD_SPIKE || op == OP_RD_MEM);
+      if (cmd) begin
+        rd_op_r <= op;
+        rd_sp_r <= i_cmd_addr[31:28];
+      end
       if (cmd && op == OP_WR_REG)
         case (i_cmd_addr[3:0])
           REG_NNEUR: nneur_r <= i_cmd_data[NW:0];
@@ -303,6 +395,8 @@ module astro_core #(
           REG_STEP: step_r <= i_cmd_data[31:0];
           REG_SLOT: slot_r <= i_cmd_data[DW-1:0];
           REG_NIN: nin_r <= i_cmd_data[QW:0];
+          REG_NASTRO: nastro_r <= i_cmd_data[NW:0];
+          REG_NPLAST: nplast_r <= i_cmd_data[PW:0];
           default: ;
         endcase
       if (cmd && op == OP_IN_SPIKE) nin_r <= nin_r + 1'b1;
@@ -318,6 +412,8 @@ module astro_core #(
           REG_SYNEV: rd_reg_r <= {32'd0, synev_r};
           REG_CAPS: rd_reg_r <= caps;
           REG_ID: rd_reg_r <= {32'd0, CORE_ID};
+          REG_NASTRO: rd_reg_r <= {{(63 - NW) {1'b0}}, nastro_r};
+          REG_NPLAST: rd_reg_r <= {{(63 - PW) {1'b0}}, nplast_r};
           default: rd_reg_r <= 64'd0;
         endcase
       if (cmd && op == OP_STEP) begin
@@ -333,7 +429,7 @@ module astro_core #(
 
       // CLEAR sweep: neuron-major within a slot
       if (state_r == S_CLEAR) begin
-        if (clr_n_r + 1'b1 >= nneur_r) begin
+        if (clr_n_r + 1'b1 >= ncomp) begin
           clr_n_r <= 0;
           clr_s_r <= clr_s_r + 1'b1;
         end else clr_n_r <= clr_n_r + 1'b1;
@@ -345,6 +441,8 @@ module astro_core #(
       if (n_issue) n_idx_r <= n_idx_r + 1'b1;
       if (pn_v_r && lif_spike) nspk_r <= nspk_r + 1'b1;
       if (state_r == S_NDRAIN) begin
+        a_idx_r <= nneur_r;
+        a_wr_r <= 1'b0;
         ev_i_r <= 0;
         f_state_r <= F_IDLE;
         s_left_r <= 0;
@@ -382,6 +480,15 @@ module astro_core #(
       fw_data_r <= q2_sum;
       if (q2_v_r) synev_cnt_r <= synev_cnt_r + 1;
 
+      // LEARN: one start pulse; ASTRO: read, then write back, per astrocyte compartment
+      l_start_r <= state_r == S_PDRAIN && state_nx == S_LEARN;
+      if (state_r == S_ASTRO) begin
+        if (a_wr_r) begin
+          a_idx_r <= a_idx_r + 1'b1;
+          a_wr_r <= 1'b0;
+        end else if (a_idx_r < ncomp) a_wr_r <= 1'b1;
+      end
+
       if (state_r == S_DONE) begin
         step_r <= step_r + 1;
         slot_r <= {1'b0, slot_r} + 1'b1 >= nslot_r ? {DW{1'b0}} : slot_r + 1'b1;
@@ -393,7 +500,9 @@ module astro_core #(
   end
 
   assign o_rdata = rd_op_r == OP_RD_STATE ? {{(64 - STATE_W) {1'b0}}, state_rd} :
-                   rd_op_r == OP_RD_SPIKE ? {{(64 - NW) {1'b0}}, spk_rd} : rd_reg_r;
+                   rd_op_r == OP_RD_SPIKE ? {{(64 - NW) {1'b0}}, spk_rd} :
+                   rd_op_r == OP_RD_MEM ? (rd_sp_r == SP_SYN ? {{(64 - SYN_W) {1'b0}}, syn_rd} : l_mem_rd) :
+                   rd_reg_r;
 endmodule
 
 `default_nettype wire

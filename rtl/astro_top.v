@@ -15,6 +15,12 @@ module astro_top #(
     parameter ACC_W = 40,
     parameter INJ_W = 32
 `endif
+    ,  // (astro_params.vh ends without a comma)
+    // Not in astro_params.vh: the learning engine and astrocyte compartments are a build choice
+    // (-GLEARN=1 for Verilator, chparam -set LEARN 1 for yosys). The rtl engine's model has LEARN = 1.
+    parameter LEARN = 0,
+    parameter PW = 4,
+    parameter TW = 14
 ) (
     input  wire        i_clk,
     input  wire        i_rst,
@@ -31,7 +37,8 @@ module astro_top #(
   always @(posedge i_clk) rst_sync_r <= {rst_sync_r[0], i_rst};
 
   astro_core #(
-      .NW(NW), .AW(AW), .SW(SW), .DW(DW), .QW(QW), .ACC_W(ACC_W), .INJ_W(INJ_W)
+      .NW(NW), .AW(AW), .SW(SW), .DW(DW), .QW(QW), .ACC_W(ACC_W), .INJ_W(INJ_W), .LEARN(LEARN), .PW(PW),
+      .TW(TW)
   ) u_core (
       .i_clk(i_clk), .i_rst(rst_sync_r[1]), .i_cmd_valid(i_cmd_valid), .i_cmd_op(i_cmd_op),
       .i_cmd_addr(i_cmd_addr), .i_cmd_data(i_cmd_data), .o_cmd_ready(o_cmd_ready), .o_rvalid(o_rvalid),

@@ -148,7 +148,7 @@ static bool load_image(rtl_engine *r, ir_diag *d) {
     return false;
   const be_vl_caps *c = &be_vl_sim_caps;
   uint64_t want = c->nw | c->aw << 8 | c->sw << 16 | (uint64_t)c->dw << 24 | (uint64_t)c->qw << 32 |
-                  (uint64_t)c->acc_w << 40;
+                  (uint64_t)c->acc_w << 40 | (uint64_t)c->pw << 48 | (uint64_t)c->tw << 56;
   if (id != BE_VL_CORE_ID || caps != want) {
     ir_error(d, r->m->loc, "internal error: the accelerator model (id %llx, caps %llx) is not the one "
              "backends/verilog targets", (unsigned long long)id, (unsigned long long)caps);
@@ -300,32 +300,56 @@ static bool rtl_inject(void *e, ir_ref source, uint32_t idx) {
 /* ---------------------------------------------------------------- state */
 
 static const char *const pop_vars[] = {"v", "u", "ref"};
+static const char *const astro_vars[] = {"a"};
+static const char *const plast_vars[] = {"w", "x_pre", "x_post"};
 
 static const char *const *rtl_state_vars(const void *e, ir_ref node, size_t *n) {
   const rtl_engine *r = e;
-  bool pop = node.kind == IR_NODE_POPULATION && node.index < r->m->npops;
-  *n = pop ? 3 : 0;
-  return pop ? pop_vars : NULL;
+  *n = 0;
+  if (node.kind == IR_NODE_POPULATION && node.index < r->m->npops) {
+    *n = 3;
+    return pop_vars;
+  }
+  if (node.kind == IR_NODE_ASTROCYTE && node.index < r->m->nastros) {
+    *n = 1;
+    return astro_vars;
+  }
+  if (node.kind == IR_NODE_PROJECTION && node.index < r->m->nprojs) {
+    *n = r->img->plast_id[node.index] >= 0 ? 3 : 1;
+    return plast_vars;
+  }
+  return NULL;
 }
 
 static int var_index(const rtl_engine *r, ir_ref node, const char *var) {
-  if (node.kind != IR_NODE_POPULATION || node.index >= r->m->npops)
-    return -1;
-  for (int k = 0; k < 3; k++)
-    if (strcmp(var, pop_vars[k]) == 0)
-      return k;
+  size_t n = 0;
+  const char *const *names = rtl_state_vars(r, node, &n);
+  for (size_t k = 0; k < n; k++)
+    if (strcmp(var, names[k]) == 0)
+      return (int)k;
   return -1;
+}
+
+static uint64_t var_size(const rtl_engine *r, ir_ref node, int k) {
+  const ir_module *m = r->m;
+  if (node.kind == IR_NODE_POPULATION)
+    return m->pops[node.index].size;
+  if (node.kind == IR_NODE_ASTROCYTE)
+    return m->astros[node.index].size;
+  const ir_csr *c = m->projs[node.index].csr;
+  return k == 0 ? c->nsyn : k == 1 ? c->npre : c->npost;
 }
 
 static bool rtl_state_size(const void *e, ir_ref node, const char *var, uint64_t *n) {
   const rtl_engine *r = e;
-  if (var_index(r, node, var) < 0)
+  int k = var_index(r, node, var);
+  if (k < 0)
     return false;
-  *n = r->m->pops[node.index].size;
+  *n = var_size(r, node, k);
   return true;
 }
 
-/* Reads every compartment's state word once per step (RD_STATE). */
+/* Reads every neuron compartment's state word once per step (RD_STATE). */
 static bool read_all(rtl_engine *r) {
   if (r->st_step == r->step)
     return true;
@@ -341,10 +365,37 @@ static bool read_all(rtl_engine *r) {
   return true;
 }
 
+/* Astrocyte A (STATE of its compartments), weights (SYN words) and traces (TRACE) of a projection. */
+static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
+  const be_vl_image *img = r->img;
+  uint64_t n = var_size(r, node, k), w = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    if (node.kind == IR_NODE_ASTROCYTE) {
+      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_STATE, img->astro_base[node.index] + (uint32_t)i, 0, &w))
+        return false;
+      out[i] = BE_VL_STATE_A(w);
+    } else if (k == 0) {
+      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_SYN, img->syn_addr[node.index][i]), 0, &w))
+        return false;
+      out[i] = BE_VL_SYN_W16(w, img->caps.nw);
+    } else {
+      uint32_t base = k == 1 ? img->xpre_base[node.index] : img->xpost_base[node.index];
+      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_TRACE, base + (uint32_t)i), 0, &w))
+        return false;
+      out[i] = (int32_t)(uint32_t)w;
+    }
+  }
+  return true;
+}
+
 static bool rtl_read_state(const void *e, ir_ref node, const char *var, double *out) {
   rtl_engine *r = (rtl_engine *)e; /* reading advances the model's clock, not its state */
   int k = var_index(r, node, var);
-  if (k < 0 || !read_all(r))
+  if (k < 0)
+    return false;
+  if (node.kind != IR_NODE_POPULATION)
+    return read_other(r, node, k, out);
+  if (!read_all(r))
     return false;
   const int32_t *src = k == 0 ? r->st_v : k == 1 ? r->st_u : r->st_ref;
   uint32_t base = r->img->pop_base[node.index];

@@ -1,6 +1,8 @@
 /* be_verilog.c — builds the accelerator image of an expanded module: compartment parameters and
- * initial state, fan-out lists (axon table + synapse words) and configuration registers, as the host
- * command stream that loads them (docs/accelerator.md). */
+ * initial state (lif neurons, then nalsm astrocytes), fan-out lists (axon table + synapse words, the
+ * plastic synapses of an axon first, astrocyte listen synapses last), the learning engine's tables
+ * (plastic projections, transposed index, traces) and configuration registers, as the host command
+ * stream that loads them (docs/accelerator.md). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +11,7 @@
 #include "passes.h"
 #include "rng.h"
 
-const be_vl_caps be_vl_sim_caps = {.nw = 12, .aw = 13, .sw = 18, .dw = 6, .qw = 13, .acc_w = 40};
+const be_vl_caps be_vl_sim_caps = {.nw = 12, .aw = 13, .sw = 18, .dw = 6, .qw = 13, .acc_w = 40, .pw = 4, .tw = 14};
 
 #define BE_VL_X_NAME(N, V) [V] = #N,
 static const char *const op_names[] = {BE_VL_OPS(BE_VL_X_NAME)};
@@ -51,6 +53,14 @@ void be_vl_image_destroy(be_vl_image *img) {
     return;
   free(img->pop_base);
   free(img->input_base);
+  free(img->astro_base);
+  free(img->plast_id);
+  free(img->xpre_base);
+  free(img->xpost_base);
+  if (img->syn_addr)
+    for (uint32_t k = 0; k < img->nprojs; k++)
+      free(img->syn_addr[k]);
+  free(img->syn_addr);
   free(img->cmds);
   free(img);
 }
@@ -62,8 +72,42 @@ static unsigned bits_for(uint64_t n) { /* smallest b with 2^b >= n, at least 1 *
   return b;
 }
 
-/* Everything the accelerator cannot run is reported here, so the build below only sees lif networks. */
-static bool check_supported(const ir_module *m, ir_diag *d) {
+/* A plasticity parameter as the interpreter takes it: the table default when unset, else a constant. */
+static bool plast_param(const ir_projection *ip, int k, double *out, ir_diag *d) {
+  const ir_value *v = &ip->plast_params[k];
+  const ir_model_desc *desc = ir_plasticity_desc(ip->plasticity);
+  if (v->kind == IR_VAL_UNSET) {
+    *out = desc->params[k].def;
+    return true;
+  }
+  if (v->kind != IR_VAL_CONST) {
+    ir_error(d, v->loc.line ? v->loc : ip->loc, "projection '%s': plasticity parameter '%s' must be a constant",
+             ip->name, desc->params[k].name);
+    return false;
+  }
+  *out = v->a;
+  return true;
+}
+
+static bool check_astro_stdp(const ir_module *m, const ir_projection *ip, ir_diag *d) {
+  if (ip->plasticity != IR_PLAST_ASTRO_STDP)
+    return true;
+  if (ip->modulator < 0 || (uint32_t)ip->modulator >= m->nastros) {
+    ir_error(d, ip->loc, "projection '%s': astro_stdp needs a modulator astrocyte", ip->name);
+    return false;
+  }
+  const ir_astrocyte *a = &m->astros[ip->modulator];
+  if (a->model != IR_ASTRO_NALSM || a->size != 1) {
+    ir_error(d, ip->loc, "projection '%s': the modulator '%s' must be a single astrocyte (size 1) of a model with a "
+             "state that scales a_minus", ip->name, a->name);
+    return false;
+  }
+  return true;
+}
+
+/* Everything the accelerator cannot run is reported here, so the build below only sees lif neurons,
+ * nalsm astrocytes and stdp / astro_stdp projections (the last two only on a core with LEARN). */
+static bool check_supported(const ir_module *m, const be_vl_caps *cap, ir_diag *d) {
   unsigned before = ir_diag_error_count(d);
   if (!(m->dt > 0))
     ir_error(d, m->loc, "the time step dt must be positive");
@@ -75,14 +119,28 @@ static bool check_supported(const ir_module *m, ir_diag *d) {
                "neuron model '%s' of population '%s' is not supported by the verilog accelerator yet "
                "(supported: lif)",
                ir_neuron_model_desc(m->pops[p].model)->name, m->pops[p].name);
-  for (uint32_t a = 0; a < m->nastros; a++)
-    ir_error(d, m->astros[a].loc, "astrocyte population '%s' is not supported by the verilog accelerator yet",
-             m->astros[a].name);
+  for (uint32_t a = 0; a < m->nastros; a++) {
+    const ir_astrocyte *ia = &m->astros[a];
+    if (cap->pw == 0)
+      ir_error(d, ia->loc, "astrocyte population '%s' needs a core with astrocyte compartments (LEARN = 1)", ia->name);
+    else if (ia->model != IR_ASTRO_NALSM)
+      ir_error(d, ia->loc, "astrocyte population '%s' (%s) is not supported by the verilog accelerator yet "
+               "(supported: nalsm)", ia->name, ir_astro_model_desc(ia->model)->name);
+    for (uint32_t k = 0; k < ia->nlisten; k++) {
+      ir_ref r = ia->listen[k].source;
+      if (r.kind == IR_NODE_PROJECTION)
+        r = r.index < m->nprojs ? m->projs[r.index].pre : (ir_ref){IR_NODE_ASTROCYTE, 0};
+      if (!((r.kind == IR_NODE_POPULATION && r.index < m->npops) || (r.kind == IR_NODE_INPUT && r.index < m->ninputs)))
+        ir_error(d, ia->listen[k].loc, "astrocyte population '%s' listens to an invalid node", ia->name);
+    }
+  }
   for (uint32_t k = 0; k < m->nprojs; k++) {
     const ir_projection *ip = &m->projs[k];
-    if (ip->plasticity != IR_PLAST_NONE)
-      ir_error(d, ip->loc, "plastic projection '%s' (%s) is not supported by the verilog accelerator yet", ip->name,
+    if (ip->plasticity != IR_PLAST_NONE && cap->pw == 0)
+      ir_error(d, ip->loc, "plastic projection '%s' (%s) needs a core with the learning engine (LEARN = 1)", ip->name,
                ir_plasticity_desc(ip->plasticity)->name);
+    else if (ip->plasticity != IR_PLAST_NONE)
+      check_astro_stdp(m, ip, d);
     if (!ip->csr)
       ir_error(d, ip->loc, "projection '%s' is not expanded (run the layout and expand passes first)", ip->name);
     else if (ip->post.kind != IR_NODE_POPULATION || ip->post.index >= m->npops ||
@@ -103,7 +161,7 @@ static bool fits(ir_diag *d, ir_loc loc, const char *what, uint64_t n, unsigned 
 }
 
 /* Compartments: parameters drawn as the interpreter draws them, derived with ir_fx_lif_derive. */
-static bool load_compartments(be_vl_image *img, const ir_module *m, uint64_t seed, ir_diag *d) {
+static bool load_neurons(be_vl_image *img, const ir_module *m, uint64_t seed, ir_diag *d) {
   const ir_model_desc *desc = ir_neuron_model_desc(IR_NEURON_LIF);
   for (uint32_t p = 0; p < m->npops; p++) {
     const ir_population *ip = &m->pops[p];
@@ -127,119 +185,370 @@ static bool load_compartments(be_vl_image *img, const ir_module *m, uint64_t see
   return true;
 }
 
+/* nalsm astrocyte compartments: PARAM = w_a 23 | b_a 23 | k 17, STATE = a0 (all Q16), drawn with the
+ * interpreter's keys (RNG_KIND_ASTRO_PARAM) and derived by ir_fx_nalsm_astro_derive. */
+static bool load_astrocytes(be_vl_image *img, const ir_module *m, uint64_t seed, ir_diag *d) {
+  const ir_model_desc *desc = ir_astro_model_desc(IR_ASTRO_NALSM);
+  const int32_t lim = 1 << 22;
+  for (uint32_t a = 0; a < m->nastros; a++) {
+    const ir_astrocyte *ia = &m->astros[a];
+    uint64_t stream = RNG_STREAM(RNG_KIND_ASTRO_PARAM, a);
+    for (uint32_t i = 0; i < ia->size; i++) {
+      double prm[IR_MAX_PARAMS];
+      for (uint32_t k = 0; k < desc->nparams; k++)
+        prm[k] = pass_sample_value(&ia->params[k], seed, stream, k, i);
+      ir_fx_nalsm_astro q;
+      const char *why = NULL;
+      if (!ir_fx_nalsm_astro_derive(prm, m->dt, &q, &why)) {
+        ir_error(d, ia->loc, "astrocyte '%s': %s", ia->name, why);
+        return false;
+      }
+      if (q.w_a <= -lim || q.w_a >= lim || q.b_a <= -lim || q.b_a >= lim) {
+        ir_error(d, ia->loc, "astrocyte '%s': w_a and b_a must lie in (-64, 64) on the verilog accelerator "
+                 "(23-bit Q16 fields)", ia->name);
+        return false;
+      }
+      uint32_t c = img->astro_base[a] + i;
+      uint64_t w = ((uint64_t)(uint32_t)q.w_a & 0x7fffffu) | ((uint64_t)(uint32_t)q.b_a & 0x7fffffu) << 23 |
+                   (uint64_t)(uint32_t)q.k << 46;
+      if (!emit(img, BE_VL_OP_WR_PARAM, c, w) || !emit(img, BE_VL_OP_WR_STATE, c, (uint64_t)(uint32_t)q.a0))
+        return false;
+    }
+  }
+  return true;
+}
+
 static uint32_t axon_of(const be_vl_image *img, ir_ref src, uint32_t i) {
   return src.kind == IR_NODE_POPULATION ? img->pop_base[src.index] + i : img->input_base[src.index] + i;
 }
 
-/* Fan-out lists: synapses grouped by axon (projections in model order, rows in CSR order). A synapse
- * word is target | mantissa << nw | delay << (nw + 8) | (6 + exp) << (nw + 14). */
+/* The weight exponent as the interpreter chooses it (plastic projections include constant bounds). */
+static bool weight_exp(const ir_module *m, const ir_projection *ip, int32_t *e, ir_diag *d) {
+  double lo = -INFINITY, hi = INFINITY;
+  if (ip->plasticity != IR_PLAST_NONE) {
+    lo = ip->plast_params[IR_P_STDP_W_MIN].kind == IR_VAL_CONST ? ip->plast_params[IR_P_STDP_W_MIN].a : lo;
+    hi = ip->plast_params[IR_P_STDP_W_MAX].kind == IR_VAL_CONST ? ip->plast_params[IR_P_STDP_W_MAX].a : hi;
+  }
+  if (ir_fx_weight_exp(ip->csr->weight, ip->csr->nsyn, lo, hi, m->v_unit, e))
+    return true;
+  ir_error(d, ip->loc, "weights of projection '%s' exceed 127 * 2^7 * v_unit in fixed numerics; raise network.v_unit",
+           ip->name);
+  return false;
+}
+
+/* Listen synapses: one per (astrocyte element, listen entry, source neuron), delay 0, mantissa +-1,
+ * shift 0, so the element's accumulator of slot t+1 holds the signed count of step t's listened spikes. */
+typedef void listen_fn(void *ctx, uint32_t axon, uint32_t target, int sign);
+static void each_listen(const be_vl_image *img, const ir_module *m, listen_fn *fn, void *ctx) {
+  for (uint32_t a = 0; a < m->nastros; a++) {
+    const ir_astrocyte *ia = &m->astros[a];
+    for (uint32_t e = 0; e < ia->size; e++)
+      for (uint32_t k = 0; k < ia->nlisten; k++) {
+        ir_ref r = ia->listen[k].source;
+        if (r.kind == IR_NODE_PROJECTION)
+          r = m->projs[r.index].pre;
+        uint32_t n = (uint32_t)ir_node_size(m, r);
+        for (uint32_t i = 0; i < n; i++)
+          fn(ctx, axon_of(img, r, i), img->astro_base[a] + e, ia->listen[k].sign < 0 ? -1 : 1);
+      }
+  }
+}
+
+typedef struct syn_build {
+  be_vl_image *img;
+  const be_vl_caps *cap;
+  uint64_t *start, *pcount, *fill, *inbound, *words;
+  uint64_t nlisten;
+} syn_build;
+
+static void count_listen(void *ctx, uint32_t axon, uint32_t target, int sign) {
+  syn_build *b = ctx;
+  (void)target;
+  (void)sign;
+  b->start[axon + 1]++;
+  b->nlisten++;
+}
+
+static void place_listen(void *ctx, uint32_t axon, uint32_t target, int sign) {
+  syn_build *b = ctx;
+  b->inbound[target] += 1;
+  b->words[b->fill[axon]++] = (uint64_t)target | ((uint64_t)(uint32_t)sign & 0xffu) << b->cap->nw;
+}
+
+/* Synapse words of projection k: each synapse goes to its axon's plastic prefix or to the rest. */
+static bool place_projection(syn_build *b, const ir_module *m, uint32_t k, uint64_t *pfill, ir_diag *d) {
+  const ir_projection *ip = &m->projs[k];
+  const ir_csr *c = ip->csr;
+  be_vl_image *img = b->img;
+  unsigned nw = b->cap->nw;
+  int32_t e;
+  if (!weight_exp(m, ip, &e, d))
+    return false;
+  bool plastic = img->plast_id[k] >= 0;
+  uint64_t shift = (uint64_t)(6 + e), pid = plastic ? (uint64_t)img->plast_id[k] : 0;
+  uint32_t post_base = img->pop_base[ip->post.index];
+  for (uint32_t i = 0; i < c->npre; i++) {
+    uint32_t a = axon_of(img, ip->pre, i);
+    for (uint64_t s = c->row_ptr[i]; s < c->row_ptr[i + 1]; s++) {
+      int32_t w16 = ir_fx_weight_w16(c->weight[s], e, m->v_unit);
+      int32_t mant = ir_fx_wmant(w16);
+      uint32_t tgt = post_base + c->col[s];
+      uint64_t at = plastic ? pfill[a]++ : b->fill[a]++;
+      /* a plastic weight may grow to any mantissa: count the largest, 127 */
+      int32_t big = plastic ? 127 : mant < 0 ? -mant : mant;
+      b->inbound[tgt] += (uint64_t)big << shift;
+      img->syn_addr[k][s] = (uint32_t)at;
+      b->words[at] = (uint64_t)tgt | ((uint64_t)(uint32_t)mant & 0xffu) << nw | (uint64_t)c->delay[s] << (nw + 8) |
+                     shift << (nw + 14) | ((uint64_t)(uint32_t)w16 & 0xffu) << (nw + 18) |
+                     (uint64_t)plastic << (nw + 26) | pid << (nw + 27);
+    }
+  }
+  return true;
+}
+
+/* Fan-out lists: synapses grouped by axon; within an axon the plastic synapses first (projections in
+ * model order, CSR row order), then the other synapses, then listen synapses. Delivery sums are exact
+ * integers, so the order within a list does not change any result. */
 static bool load_synapses(be_vl_image *img, const ir_module *m, const be_vl_caps *cap, ir_diag *d) {
-  uint64_t *start = calloc((size_t)img->naxon + 1, sizeof(uint64_t));
-  uint64_t *fill = calloc((size_t)img->naxon + 1, sizeof(uint64_t));
-  uint64_t *inbound = calloc((size_t)img->nneur + 1, sizeof(uint64_t)); /* sum |m| << shift per target */
-  uint64_t *words = calloc(img->nsyn ? img->nsyn : 1, sizeof(uint64_t));
-  bool ok = start && fill && inbound && words;
+  syn_build b = {.img = img, .cap = cap};
+  b.start = calloc((size_t)img->naxon + 1, sizeof(uint64_t));
+  b.pcount = calloc((size_t)img->naxon + 1, sizeof(uint64_t));
+  b.fill = calloc((size_t)img->naxon + 1, sizeof(uint64_t));
+  uint64_t *pfill = calloc((size_t)img->naxon + 1, sizeof(uint64_t));
+  b.inbound = calloc((size_t)img->nneur + img->nastro + 1, sizeof(uint64_t));
+  b.words = calloc(img->nsyn ? img->nsyn : 1, sizeof(uint64_t));
+  bool ok = b.start && b.pcount && b.fill && pfill && b.inbound && b.words;
   for (uint32_t k = 0; ok && k < m->nprojs; k++) {
     const ir_csr *c = m->projs[k].csr;
-    for (uint32_t i = 0; i < c->npre; i++)
-      start[axon_of(img, m->projs[k].pre, i) + 1] += c->row_ptr[i + 1] - c->row_ptr[i];
-  }
-  for (uint32_t a = 0; ok && a < img->naxon; a++) {
-    start[a + 1] += start[a];
-    fill[a] = start[a];
-  }
-  for (uint32_t k = 0; ok && k < m->nprojs; k++) {
-    const ir_projection *ip = &m->projs[k];
-    const ir_csr *c = ip->csr;
-    int32_t e;
-    if (!ir_fx_weight_exp(c->weight, c->nsyn, -INFINITY, INFINITY, m->v_unit, &e)) {
-      ir_error(d, ip->loc,
-               "weights of projection '%s' exceed 127 * 2^7 * v_unit in fixed numerics; raise network.v_unit",
-               ip->name);
-      ok = false;
-      break;
-    }
-    uint64_t shift = (uint64_t)(6 + e);
-    uint32_t post_base = img->pop_base[ip->post.index];
     for (uint32_t i = 0; i < c->npre; i++) {
-      uint32_t a = axon_of(img, ip->pre, i);
-      for (uint64_t s = c->row_ptr[i]; s < c->row_ptr[i + 1]; s++) {
-        int32_t mant = ir_fx_wmant(ir_fx_weight_w16(c->weight[s], e, m->v_unit));
-        uint32_t tgt = post_base + c->col[s];
-        inbound[tgt] += (uint64_t)(mant < 0 ? -mant : mant) << shift;
-        words[fill[a]++] = (uint64_t)tgt | ((uint64_t)(uint32_t)mant & 0xffu) << cap->nw |
-                           (uint64_t)c->delay[s] << (cap->nw + 8) | shift << (cap->nw + 14);
-      }
+      uint64_t n = c->row_ptr[i + 1] - c->row_ptr[i];
+      uint32_t a = axon_of(img, m->projs[k].pre, i);
+      b.start[a + 1] += n;
+      if (img->plast_id[k] >= 0)
+        b.pcount[a] += n;
     }
   }
+  if (ok)
+    each_listen(img, m, count_listen, &b);
+  for (uint32_t a = 0; ok && a < img->naxon; a++) {
+    b.start[a + 1] += b.start[a];
+    pfill[a] = b.start[a];
+    b.fill[a] = b.start[a] + b.pcount[a];
+  }
+  for (uint32_t k = 0; ok && k < m->nprojs; k++)
+    ok = place_projection(&b, m, k, pfill, d);
+  if (ok)
+    each_listen(img, m, place_listen, &b);
   uint64_t acc_max = (UINT64_C(1) << (cap->acc_w - 1)) - 1;
-  for (uint32_t j = 0; ok && j < img->nneur; j++)
-    if (inbound[j] > acc_max) {
+  for (uint32_t j = 0; ok && j < img->nneur + img->nastro; j++)
+    if (b.inbound[j] > acc_max) {
       ir_error(d, m->loc,
                "compartment %u can receive %llu fine units in one step, beyond the %u-bit dendritic accumulator",
-               j, (unsigned long long)inbound[j], cap->acc_w);
+               j, (unsigned long long)b.inbound[j], cap->acc_w);
       ok = false;
     }
   for (uint32_t a = 0; ok && a < img->naxon; a++)
-    ok = emit(img, BE_VL_OP_WR_AXON, a, start[a] | (start[a + 1] - start[a]) << cap->sw);
+    ok = emit(img, BE_VL_OP_WR_AXON, a,
+              b.start[a] | (b.start[a + 1] - b.start[a]) << cap->sw | b.pcount[a] << (2 * cap->sw + 1));
   for (uint64_t s = 0; ok && s < img->nsyn; s++)
-    ok = emit(img, BE_VL_OP_WR_SYN, (uint32_t)s, words[s]);
-  free(start);
-  free(fill);
-  free(inbound);
-  free(words);
+    ok = emit(img, BE_VL_OP_WR_SYN, (uint32_t)s, b.words[s]);
+  free(b.start);
+  free(b.pcount);
+  free(b.fill);
+  free(pfill);
+  free(b.inbound);
+  free(b.words);
   return ok;
 }
 
-be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *cap, ir_diag *d) {
-  if (!cap)
-    cap = &be_vl_sim_caps;
-  if (!check_supported(m, d))
-    return NULL;
-  be_vl_image *img = calloc(1, sizeof(*img));
-  if (!img)
-    goto oom;
-  img->pop_base = calloc(m->npops + 1, sizeof(uint32_t));
-  img->input_base = calloc(m->ninputs + 1, sizeof(uint32_t));
-  if (!img->pop_base || !img->input_base)
-    goto oom;
-  uint64_t n = 0, nin = 0, maxdelay = 0;
+/* ---------------------------------------------------------------- the learning engine's tables */
+
+static uint64_t field(int64_t v, unsigned bits) { return (uint64_t)v & ((UINT64_C(1) << bits) - 1); }
+
+/* PLAST: 4 words per plastic projection (rtl/astro_learn.v). */
+static bool load_plast_params(be_vl_image *img, const ir_module *m, const be_vl_caps *cap, ir_diag *d) {
+  const int32_t lim = 1 << 23;
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    const ir_projection *ip = &m->projs[k];
+    if (img->plast_id[k] < 0)
+      continue;
+    double prm[IR_P_STDP_COUNT];
+    for (int j = 0; j < IR_P_STDP_COUNT; j++)
+      if (!plast_param(ip, j, &prm[j], d))
+        return false;
+    int32_t e;
+    ir_fx_stdp q;
+    const char *why = NULL;
+    if (!weight_exp(m, ip, &e, d))
+      return false;
+    if (!ir_fx_stdp_derive(prm, m->dt, m->v_unit, e, &q, &why)) {
+      ir_error(d, ip->loc, "projection '%s': %s", ip->name, why);
+      return false;
+    }
+    if (q.a_plus <= -lim || q.a_plus >= lim || q.a_minus <= -lim || q.a_minus >= lim) {
+      ir_error(d, ip->loc, "projection '%s': a_plus and a_minus must be below 2^15 weight mantissa units per unit "
+               "trace on the verilog accelerator (24-bit fields)", ip->name);
+      return false;
+    }
+    bool astro = ip->plasticity == IR_PLAST_ASTRO_STDP;
+    uint32_t mod = astro ? img->astro_base[ip->modulator] : 0;
+    uint32_t pre_base = axon_of(img, ip->pre, 0), post_base = img->pop_base[ip->post.index];
+    uint64_t w0 = field(q.a_plus, 24) | field(q.a_minus, 24) << 24 | (uint64_t)ip->anti_hebbian << 48 |
+                  (uint64_t)astro << 49 | (uint64_t)mod << 50;
+    uint64_t w1 = field(q.w_lo, 16) | field(q.w_hi, 16) << 16 | field(q.inc, 32) << 32;
+    uint64_t w2 = field(q.f_pre, 17) | field(q.f_post, 17) << 17 |
+                  field((int64_t)img->xpre_base[k] - pre_base, cap->tw) << 34 |
+                  field((int64_t)img->xpost_base[k] - post_base, cap->tw) << (34 + cap->tw);
+    uint64_t w3 = (uint64_t)pre_base | (uint64_t)ip->csr->npre << cap->aw | (uint64_t)post_base << (2 * cap->aw + 1) |
+                  (uint64_t)ip->csr->npost << (2 * cap->aw + 1 + cap->nw);
+    uint64_t w[4] = {w0, w1, w2, w3};
+    for (uint32_t j = 0; j < 4; j++)
+      if (!emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_PLAST, (uint32_t)img->plast_id[k] * 4 + j), w[j]))
+        return false;
+  }
+  return true;
+}
+
+/* RAXON / RSYN: per compartment the plastic synapses into it (projections in model order, synapse order);
+ * traces zeroed; LAST (step + 1 of each axon's last spike) zeroed. */
+static bool load_learning(be_vl_image *img, const ir_module *m, const be_vl_caps *cap, uint32_t ntrace, ir_diag *d) {
+  if (!load_plast_params(img, m, cap, d))
+    return false;
+  uint32_t ncomp = img->nneur + img->nastro;
+  uint64_t *rstart = calloc((size_t)ncomp + 1, sizeof(uint64_t)), *rfill = calloc((size_t)ncomp + 1, sizeof(uint64_t));
+  bool ok = rstart && rfill;
+  for (uint32_t k = 0; ok && k < m->nprojs; k++)
+    if (img->plast_id[k] >= 0)
+      for (uint64_t s = 0; s < m->projs[k].csr->nsyn; s++)
+        rstart[img->pop_base[m->projs[k].post.index] + m->projs[k].csr->col[s] + 1]++;
+  for (uint32_t j = 0; ok && j < ncomp; j++) {
+    rstart[j + 1] += rstart[j];
+    rfill[j] = rstart[j];
+    ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_RAXON, j), rstart[j] | (rstart[j + 1] - rstart[j]) << cap->sw);
+  }
+  for (uint32_t k = 0; ok && k < m->nprojs; k++) {
+    const ir_projection *ip = &m->projs[k];
+    if (img->plast_id[k] < 0)
+      continue;
+    for (uint32_t i = 0; ok && i < ip->csr->npre; i++)
+      for (uint64_t s = ip->csr->row_ptr[i]; ok && s < ip->csr->row_ptr[i + 1]; s++) {
+        uint32_t j = img->pop_base[ip->post.index] + ip->csr->col[s];
+        ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_RSYN, rfill[j]++),
+                  img->syn_addr[k][s] | (uint64_t)axon_of(img, ip->pre, i) << cap->sw);
+      }
+  }
+  for (uint32_t t = 0; ok && t < ntrace; t++)
+    ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_TRACE, t), 0);
+  for (uint32_t a = 0; ok && a < img->naxon; a++)
+    ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_LAST, a), 0);
+  free(rstart);
+  free(rfill);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- build */
+
+/* Compartment, axon, synapse and trace layout; the plastic-projection ids. */
+static bool layout(be_vl_image *img, const ir_module *m, uint64_t *ntrace, uint64_t *maxdelay) {
+  uint64_t n = 0, na = 0, nin = 0;
   for (uint32_t p = 0; p < m->npops; p++) {
     img->pop_base[p] = (uint32_t)n;
     n += m->pops[p].size;
   }
+  for (uint32_t a = 0; a < m->nastros; a++) {
+    img->astro_base[a] = (uint32_t)(n + na);
+    na += m->astros[a].size;
+  }
   for (uint32_t k = 0; k < m->ninputs; k++) {
-    img->input_base[k] = (uint32_t)(n + nin);
+    img->input_base[k] = (uint32_t)(n + na + nin);
     nin += m->inputs[k].size;
   }
   for (uint32_t k = 0; k < m->nprojs; k++) {
     const ir_csr *c = m->projs[k].csr;
     img->nsyn += c->nsyn;
     for (uint64_t s = 0; s < c->nsyn; s++)
-      maxdelay = c->delay[s] > maxdelay ? c->delay[s] : maxdelay;
+      *maxdelay = c->delay[s] > *maxdelay ? c->delay[s] : *maxdelay;
+    img->plast_id[k] = -1;
+    if (m->projs[k].plasticity != IR_PLAST_NONE) {
+      img->plast_id[k] = (int32_t)img->nplast++;
+      img->xpre_base[k] = (uint32_t)*ntrace;
+      img->xpost_base[k] = (uint32_t)(*ntrace + c->npre);
+      *ntrace += (uint64_t)c->npre + c->npost;
+    }
+    if (!(img->syn_addr[k] = calloc(c->nsyn ? c->nsyn : 1, sizeof(uint32_t))))
+      return false;
   }
-  img->caps = *cap;
-  img->need = (be_vl_caps){.nw = bits_for(n), .aw = bits_for(n + nin), .sw = bits_for(img->nsyn),
-                           .dw = bits_for(maxdelay + 1), .qw = bits_for(nin), .acc_w = cap->acc_w};
+  for (uint32_t a = 0; a < m->nastros; a++)
+    for (uint32_t k = 0; k < m->astros[a].nlisten; k++) {
+      ir_ref r = m->astros[a].listen[k].source;
+      if (r.kind == IR_NODE_PROJECTION)
+        r = m->projs[r.index].pre;
+      img->nsyn += (uint64_t)m->astros[a].size * ir_node_size(m, r);
+    }
+  img->nneur = (uint32_t)n;
+  img->nastro = (uint32_t)na;
+  img->naxon = (uint32_t)(n + na + nin);
+  return true;
+}
+
+static bool fits_all(const be_vl_image *img, const ir_module *m, const be_vl_caps *cap, uint64_t ntrace,
+                     uint64_t maxdelay, uint64_t nin, ir_diag *d) {
   if (maxdelay > BE_VL_DELAY_MAX) {
     ir_error(d, m->loc, "a synaptic delay of %llu steps exceeds the accelerator's limit of %d steps",
              (unsigned long long)maxdelay, BE_VL_DELAY_MAX);
-    goto fail;
+    return false;
   }
-  if (!fits(d, m->loc, "compartments", n, cap->nw) || !fits(d, m->loc, "axons", n + nin, cap->aw) ||
-      !fits(d, m->loc, "synapses", img->nsyn, cap->sw) || !fits(d, m->loc, "ring slots", maxdelay + 1, cap->dw) ||
-      !fits(d, m->loc, "input-queue entries", nin, cap->qw))
+  return fits(d, m->loc, "compartments", (uint64_t)img->nneur + img->nastro, cap->nw) &&
+         fits(d, m->loc, "axons", img->naxon, cap->aw) && fits(d, m->loc, "synapses", img->nsyn, cap->sw) &&
+         fits(d, m->loc, "ring slots", maxdelay + 1, cap->dw) && fits(d, m->loc, "input-queue entries", nin, cap->qw) &&
+         (img->nplast == 0 || (fits(d, m->loc, "plastic projections", img->nplast, cap->pw) &&
+                               fits(d, m->loc, "trace entries", ntrace, cap->tw)));
+}
+
+be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *cap, ir_diag *d) {
+  if (!cap)
+    cap = &be_vl_sim_caps;
+  if (!check_supported(m, cap, d))
+    return NULL;
+  be_vl_image *img = calloc(1, sizeof(*img));
+  if (!img)
+    goto oom;
+  img->nprojs = m->nprojs;
+  img->pop_base = calloc(m->npops + 1, sizeof(uint32_t));
+  img->input_base = calloc(m->ninputs + 1, sizeof(uint32_t));
+  img->astro_base = calloc(m->nastros + 1, sizeof(uint32_t));
+  img->plast_id = calloc(m->nprojs + 1, sizeof(int32_t));
+  img->xpre_base = calloc(m->nprojs + 1, sizeof(uint32_t));
+  img->xpost_base = calloc(m->nprojs + 1, sizeof(uint32_t));
+  img->syn_addr = calloc(m->nprojs + 1, sizeof(uint32_t *));
+  if (!img->pop_base || !img->input_base || !img->astro_base || !img->plast_id || !img->xpre_base ||
+      !img->xpost_base || !img->syn_addr)
+    goto oom;
+  uint64_t ntrace = 0, maxdelay = 0, nin = 0;
+  if (!layout(img, m, &ntrace, &maxdelay))
+    goto oom;
+  nin = img->naxon - img->nneur - img->nastro;
+  img->caps = *cap;
+  img->need = (be_vl_caps){.nw = bits_for((uint64_t)img->nneur + img->nastro), .aw = bits_for(img->naxon),
+                           .sw = bits_for(img->nsyn), .dw = bits_for(maxdelay + 1), .qw = bits_for(nin),
+                           .acc_w = cap->acc_w, .pw = img->nplast || img->nastro ? bits_for(img->nplast) : 0,
+                           .tw = img->nplast ? bits_for(ntrace) : 0};
+  if (!fits_all(img, m, cap, ntrace, maxdelay, nin, d))
     goto fail;
-  img->nneur = (uint32_t)n;
-  img->naxon = (uint32_t)(n + nin);
   img->nslot = (uint32_t)maxdelay + 1;
   if (!emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NNEUR, img->nneur) ||
       !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NSLOT, img->nslot) || !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_STEP, 0) ||
-      !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_SLOT, 0) || !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NIN, 0) ||
-      !emit(img, BE_VL_OP_CLEAR, 0, 0))
+      !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_SLOT, 0) || !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NIN, 0))
+    goto oom;
+  /* only images that use them write the new registers, so lif images load on a LEARN = 0 core */
+  if ((img->nastro || img->nplast) && (!emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NASTRO, img->nastro) ||
+                                       !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NPLAST, img->nplast)))
+    goto oom;
+  if (!emit(img, BE_VL_OP_CLEAR, 0, 0))
     goto oom;
   unsigned before = ir_diag_error_count(d);
-  if (!load_compartments(img, m, seed, d) || !load_synapses(img, m, cap, d)) {
+  if (!load_neurons(img, m, seed, d) || !load_astrocytes(img, m, seed, d) || !load_synapses(img, m, cap, d) ||
+      (img->nplast && !load_learning(img, m, cap, (uint32_t)ntrace, d))) {
     if (ir_diag_error_count(d) == before)
       goto oom;
     goto fail;

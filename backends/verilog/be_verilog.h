@@ -18,7 +18,8 @@
 /* Host-interface opcodes and registers (rtl/astro_core.v; one table, expanded twice). */
 #define BE_VL_OPS(X)                                                                                         \
   X(NOP, 0) X(WR_REG, 1) X(WR_PARAM, 2) X(WR_STATE, 3) X(WR_AXON, 4) X(WR_SYN, 5) X(WR_EXT, 6)              \
-  X(IN_SPIKE, 7) X(STEP, 8) X(CLEAR, 9) X(RD_REG, 10) X(RD_STATE, 11) X(RD_SPIKE, 12)
+  X(IN_SPIKE, 7) X(STEP, 8) X(CLEAR, 9) X(RD_REG, 10) X(RD_STATE, 11) X(RD_SPIKE, 12) X(WR_MEM, 13)              \
+  X(RD_MEM, 14)
 #define BE_VL_X_ENUM(N, V) BE_VL_OP_##N = V,
 typedef enum be_vl_op { BE_VL_OPS(BE_VL_X_ENUM) BE_VL_OP_COUNT } be_vl_op;
 #undef BE_VL_X_ENUM
@@ -26,8 +27,13 @@ const char *be_vl_op_name(unsigned op); /* "WR_PARAM"; "?" when unknown */
 
 enum {
   BE_VL_REG_NNEUR = 0, BE_VL_REG_NSLOT = 1, BE_VL_REG_STEP = 2, BE_VL_REG_SLOT = 3, BE_VL_REG_NSPK = 4,
-  BE_VL_REG_NIN = 5, BE_VL_REG_CYCLES = 6, BE_VL_REG_SYNEV = 7, BE_VL_REG_CAPS = 8, BE_VL_REG_ID = 9
+  BE_VL_REG_NIN = 5, BE_VL_REG_CYCLES = 6, BE_VL_REG_SYNEV = 7, BE_VL_REG_CAPS = 8, BE_VL_REG_ID = 9,
+  BE_VL_REG_NASTRO = 10, BE_VL_REG_NPLAST = 11
 };
+/* Memory spaces of WR_MEM / RD_MEM: address = space << 28 | index (rtl/astro_learn.v, astro_core.v). */
+enum { BE_VL_SP_PLAST = 0, BE_VL_SP_RAXON = 1, BE_VL_SP_RSYN = 2, BE_VL_SP_TRACE = 3, BE_VL_SP_LAST = 4,
+       BE_VL_SP_SYN = 5 };
+#define BE_VL_MEM(space, index) ((uint32_t)(space) << 28 | (uint32_t)(index))
 #define BE_VL_CORE_ID 0x41535431u /* "AST1", read from BE_VL_REG_ID */
 
 /* Word layouts (LSB first); the same constants are in rtl/astro_core.v. */
@@ -36,6 +42,12 @@ enum {
 #define BE_VL_STATE_REF(w) ((int32_t)(((w) >> 48) & 0x3fu))
 uint64_t be_vl_pack_state(int32_t u, int32_t v, int32_t ref);
 uint64_t be_vl_pack_ext(bool forced, int64_t inj); /* inj must fit INJ_W = 32 bits */
+/* Astrocyte compartment: STATE = A (Q16) in the low 32 bits. */
+#define BE_VL_STATE_A(w) ((int32_t)(uint32_t)((w) & 0xffffffffu))
+/* Synapse word: target nw | mantissa 8 | delay 6 | shift 4 | frac 8 | plastic 1 | projection pw.
+ * The weight word w16 = mantissa << 8 | frac (docs/numerics.md). */
+#define BE_VL_SYN_W16(w, nw) \
+  ((int32_t)(int16_t)(uint16_t)((((w) >> (nw)) & 0xffu) << 8 | (((w) >> ((nw) + 18)) & 0xffu)))
 
 /* Capacities of one core: address widths of its memories (rtl/astro_top.v parameters). */
 typedef struct be_vl_caps {
@@ -45,6 +57,8 @@ typedef struct be_vl_caps {
   unsigned dw;    /* ring slots: 2^dw; delays up to 2^dw - 1 */
   unsigned qw;    /* input-queue entries per step: 2^qw */
   unsigned acc_w; /* dendritic accumulator bits */
+  unsigned pw;    /* plastic projections: 2^pw; 0: no learning engine and no astrocyte compartments */
+  unsigned tw;    /* trace entries: 2^tw */
 } be_vl_caps;
 /* The capacity of the Verilator model the rtl engine links (astro_top.v defaults). */
 extern const be_vl_caps be_vl_sim_caps;
@@ -60,9 +74,16 @@ typedef struct be_vl_cmd {
 typedef struct be_vl_image {
   be_vl_caps caps;      /* the core the load stream is laid out for (word layouts depend on it) */
   be_vl_caps need;      /* the smallest capacities that hold this network */
-  uint32_t nneur;       /* compartments: populations in model order */
-  uint32_t naxon;       /* nneur + every input neuron */
-  uint64_t nsyn;
+  uint32_t nneur;       /* neuron compartments: populations in model order */
+  uint32_t nastro;      /* astrocyte compartments after them: astrocyte populations in model order */
+  uint32_t naxon;       /* nneur + nastro + every input neuron */
+  uint64_t nsyn;        /* synapses of projections plus listen synapses of astrocytes */
+  uint32_t nplast;      /* plastic projections */
+  uint32_t nprojs;      /* the module's projections (length of the arrays below) */
+  uint32_t *astro_base; /* [nastros] first compartment of each astrocyte population */
+  int32_t *plast_id;    /* [nprojs] learning-engine id of a plastic projection, else -1 */
+  uint32_t **syn_addr;  /* [nprojs][nsyn] SYN address of each synapse (CSR order) */
+  uint32_t *xpre_base, *xpost_base; /* [nprojs] TRACE addresses of a plastic projection's traces */
   uint32_t nslot;       /* max delay + 1 */
   uint32_t *pop_base;   /* [npops] first compartment (= axon) of each population */
   uint32_t *input_base; /* [ninputs] first axon of each input */

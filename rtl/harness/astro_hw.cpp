@@ -10,7 +10,7 @@
 #include "verilated_fst_c.h"
 
 namespace {
-constexpr unsigned OP_STEP = 8, OP_CLEAR = 9, OP_RD_REG = 10, OP_RD_SPIKE = 12;
+constexpr unsigned OP_STEP = 8, OP_CLEAR = 9, OP_RD_REG = 10, OP_RD_SPIKE = 12, OP_RD_MEM = 14;
 constexpr uint64_t MAX_WAIT = uint64_t(1) << 34;
 }  // namespace
 
@@ -102,7 +102,7 @@ extern "C" bool astro_hw_cmd(astro_hw *h, unsigned op, uint32_t addr, uint64_t d
   h->top->i_cmd_data = data;
   h->tick();
   h->top->i_cmd_valid = 0;
-  if (op >= OP_RD_REG && op <= OP_RD_SPIKE) {
+  if ((op >= OP_RD_REG && op <= OP_RD_SPIKE) || op == OP_RD_MEM) {
     h->top->eval();
     if (!h->top->o_rvalid) return false;
     if (rdata) *rdata = h->top->o_rdata;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "astroc_rt.h"
+#include "be_verilog.h"
 #include "engine_rtl.h"
 #include "fe.h"
 #include "passes.h"
@@ -331,9 +332,16 @@ static void test_rejections(void **state) {
   (void)state;
   ir_module *m = random_network(3);
   expect_error(m, IR_NUMERICS_FLOAT, "fixed numerics only");
+  /* plasticity runs on the rtl engine's model (tests/rtl/test_rtl_learn.c); a core built without the
+   * learning engine (LEARN = 0, the FPGA default) cannot take it */
   m->projs[0].plasticity = IR_PLAST_STDP;
   ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
-  expect_error(m, IR_NUMERICS_FIXED, "is not supported by the verilog accelerator yet");
+  be_vl_caps lean = be_vl_sim_caps;
+  lean.pw = lean.tw = 0;
+  ir_diag *d = ir_diag_create(NULL);
+  assert_null(be_vl_build(m, 1, &lean, d));
+  assert_non_null(strstr(ir_diag_last(d), "plastic projection 's0' (stdp) needs a core with the learning engine"));
+  ir_diag_destroy(d);
   m->projs[0].plasticity = IR_PLAST_NONE;
   m->pops[0].model = IR_NEURON_NALSM_LIF;
   expect_error(m, IR_NUMERICS_FIXED, "neuron model 'nalsm_lif' of population 'p0' is not supported");

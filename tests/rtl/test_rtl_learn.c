@@ -1,0 +1,490 @@
+/* test_rtl_learn.c — the 'rtl' suite for the accelerator's astrocyte compartments and learning engine
+ * (LEARN = 1): hand results of docs/numerics.md ("nalsm astrocyte", "Plasticity") on the rtl engine,
+ * then rasters AND final neuron, astrocyte, weight and trace state identical to the interp engine in
+ * fixed numerics on 200 random networks with stdp / astro_stdp projections and a nalsm astrocyte, and
+ * on a small NALSM-like liquid (64 lif neurons, 80/20 E/I, input, astro_stdp, the nalsm astrocyte). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "astroc_rt.h"
+#include "engine_rtl.h"
+#include "passes.h"
+
+#define LOC ((ir_loc){"test_rtl_learn.c", 1, 1})
+
+/* ---------------------------------------------------------------- helpers */
+
+typedef struct raster {
+  uint64_t *e; /* step << 32 | kind << 28 | node << 20 | neuron */
+  size_t n, cap;
+} raster;
+
+static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
+  raster *r = ctx;
+  for (uint32_t k = 0; k < n; k++) {
+    if (r->n == r->cap) {
+      r->cap = r->cap ? 2 * r->cap : 256;
+      r->e = realloc(r->e, r->cap * sizeof(*r->e));
+      assert_non_null(r->e);
+    }
+    r->e[r->n++] = step << 32 | (uint64_t)src.kind << 28 | (uint64_t)src.index << 20 | idx[k];
+  }
+}
+
+static rt_sim *create(const ir_module *m, const char *engine) {
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = engine, .numerics = IR_NUMERICS_FIXED};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  assert_non_null(s);
+  ir_diag_destroy(d);
+  return s;
+}
+
+static void run(rt_sim *s, uint64_t n) {
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(rt_sim_run(s, n, d));
+  ir_diag_destroy(d);
+}
+
+static double read1(rt_sim *s, ir_ref node, const char *var, uint64_t i) {
+  uint64_t n = 0;
+  assert_true(rt_sim_state_size(s, node, var, &n));
+  assert_true(i < n);
+  double *v = calloc(n, sizeof(double));
+  assert_non_null(v);
+  assert_true(rt_sim_read_state(s, node, var, v));
+  double x = v[i];
+  free(v);
+  return x;
+}
+
+/* Every element of `var` of `node` equal on both simulations; returns how many differ from `init`. */
+static uint64_t same_state(rt_sim *const s[2], ir_ref node, const char *var, const double *init, uint64_t seed) {
+  uint64_t n = 0, m = 0, changed = 0;
+  assert_true(rt_sim_state_size(s[0], node, var, &n));
+  assert_true(rt_sim_state_size(s[1], node, var, &m));
+  assert_int_equal(n, m);
+  double *a = calloc(n + 1, sizeof(double)), *b = calloc(n + 1, sizeof(double));
+  assert_true(rt_sim_read_state(s[0], node, var, a));
+  assert_true(rt_sim_read_state(s[1], node, var, b));
+  for (uint64_t i = 0; i < n; i++) {
+    if (a[i] != b[i])
+      fail_msg("seed %llu: node %d/%u %s[%llu]: interp %.0f rtl %.0f", (unsigned long long)seed, node.kind, node.index,
+               var, (unsigned long long)i, a[i], b[i]);
+    changed += init && a[i] != init[i];
+  }
+  free(a);
+  free(b);
+  return changed;
+}
+
+typedef struct diff_stats {
+  size_t spikes;
+  uint64_t w_changed; /* plastic weights that moved from their initial word */
+} diff_stats;
+
+/* Runs the module on interp and rtl for `steps` steps (forcing a spike per population and input at
+ * half time) and requires identical rasters and identical final state of every population,
+ * astrocyte and projection (v, u, ref; a; w, x_pre, x_post). */
+static diff_stats compare(const ir_module *m, uint64_t steps, uint64_t seed) {
+  rt_sim *s[2] = {create(m, "interp"), create(m, "rtl")};
+  raster r[2] = {{0}, {0}};
+  double **w0 = calloc(m->nprojs + 1, sizeof(double *));
+  assert_non_null(w0);
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    w0[k] = calloc(m->projs[k].csr->nsyn + 1, sizeof(double));
+    assert_true(rt_sim_read_state(s[0], (ir_ref){IR_NODE_PROJECTION, k}, "w", w0[k]));
+  }
+  for (int k = 0; k < 2; k++)
+    rt_sim_on_spikes(s[k], on_spikes, &r[k]);
+  uint64_t half = steps / 2;
+  for (int k = 0; k < 2; k++) {
+    run(s[k], half);
+    for (uint32_t p = 0; p < m->npops; p++)
+      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_POPULATION, p}, (uint32_t)((seed + p) % m->pops[p].size)));
+    for (uint32_t i = 0; i < m->ninputs; i++)
+      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_INPUT, i}, (uint32_t)(seed % m->inputs[i].size)));
+    run(s[k], steps - half);
+  }
+  assert_int_equal(r[0].n, r[1].n);
+  for (size_t k = 0; k < r[0].n; k++)
+    if (r[0].e[k] != r[1].e[k])
+      fail_msg("seed %llu: spike %zu differs: interp %llx rtl %llx", (unsigned long long)seed, k,
+               (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
+  static const char *const pvars[] = {"v", "u", "ref"};
+  for (uint32_t p = 0; p < m->npops; p++)
+    for (int v = 0; v < 3; v++)
+      same_state(s, (ir_ref){IR_NODE_POPULATION, p}, pvars[v], NULL, seed);
+  for (uint32_t a = 0; a < m->nastros; a++)
+    same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, "a", NULL, seed);
+  diff_stats st = {.spikes = r[0].n};
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    ir_ref node = {IR_NODE_PROJECTION, k};
+    uint64_t ch = same_state(s, node, "w", w0[k], seed);
+    if (m->projs[k].plasticity != IR_PLAST_NONE) {
+      st.w_changed += ch;
+      same_state(s, node, "x_pre", NULL, seed);
+      same_state(s, node, "x_post", NULL, seed);
+    } else if (ch)
+      fail_msg("seed %llu: static projection %u changed its weights", (unsigned long long)seed, k);
+    free(w0[k]);
+  }
+  free(w0);
+  for (int k = 0; k < 2; k++) {
+    free(r[k].e);
+    rt_sim_destroy(s[k]);
+  }
+  return st;
+}
+
+static int32_t silent_input(ir_module *m, const char *name, uint32_t n) {
+  int32_t k = ir_add_input(m, name, IR_INPUT_BERNOULLI, n, LOC);
+  m->inputs[k].p = ir_value_const(0, IR_DIM_NONE);
+  return k;
+}
+
+static ir_astro_listen *listens(ir_module *m, uint32_t n) {
+  ir_astro_listen *l = ir_arena_alloc(m->arena, n * sizeof(*l));
+  assert_non_null(l);
+  return l;
+}
+
+/* ---------------------------------------------------------------- hand results */
+
+/* docs/numerics.md, test_astro_fixed: A listens to population a (+1) and input b (-1); three forced
+ * spikes of a and one of b at step 0: a0 = b_a = 9830, w_a = 983, k = 655:
+ * A = 9830 + rr(1966*655, 16) = 9850; step 1 (no spikes): drive -20, rr(-13100, 16) = 0: 9850. */
+static void test_astro_hand(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("astro");
+  m->numerics = IR_NUMERICS_FIXED;
+  int32_t a = ir_add_population(m, "a", IR_NEURON_LIF, 3, LOC);
+  m->pops[a].params[IR_P_LIF_V_TH] = ir_value_const(1000, IR_DIM_VOLTAGE);
+  int32_t b = silent_input(m, "b", 2);
+  int32_t as = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, LOC);
+  m->astros[as].size = 1;
+  ir_astro_listen *l = listens(m, 2);
+  l[0] = (ir_astro_listen){{IR_NODE_POPULATION, (uint32_t)a}, 1, LOC};
+  l[1] = (ir_astro_listen){{IR_NODE_INPUT, (uint32_t)b}, -1, LOC};
+  m->astros[as].listen = l;
+  m->astros[as].nlisten = 2;
+  rt_sim *s = create(m, "rtl");
+  ir_ref node = {IR_NODE_ASTROCYTE, (uint32_t)as};
+  assert_true(read1(s, node, "a", 0) == 9830);
+  for (uint32_t i = 0; i < 3; i++)
+    assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)a}, i));
+  assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)b}, 1));
+  run(s, 1);
+  assert_true(read1(s, node, "a", 0) == 9850);
+  run(s, 1);
+  assert_true(read1(s, node, "a", 0) == 9850);
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+}
+
+/* docs/numerics.md, test_stdp_fixed: an input pre (spikes at 0 and 5) -> a lif post (forced at 2),
+ * one 1 mV synapse, bounds [0, 3] mV (e = -5, w16 = 8192), a_plus 0.15 mV -> 1229, a_minus 1 mV ->
+ * 8192, inc 6554, f 59299. hebbian: step 2 w += 101 -> 8293, step 5 w -= 607 -> 7686;
+ * anti-hebbian: step 2 w -= 671 -> 7521, step 5 w += 91 -> 7612. Traces after step 5: x_pre =
+ * rr((6554 + rr(rr(rr(5366*f)*f)*f)) * f) and x_post = rr(4855*f) = 4393 (checked against interp). */
+static double stdp_hand(bool anti, bool rtl, double *xpost) {
+  ir_module *m = ir_module_create("stdp");
+  m->numerics = IR_NUMERICS_FIXED;
+  int32_t in = silent_input(m, "pre", 1);
+  int32_t post = ir_add_population(m, "post", IR_NEURON_LIF, 1, LOC);
+  m->pops[post].params[IR_P_LIF_V_TH] = ir_value_const(1000, IR_DIM_VOLTAGE);
+  int32_t k = ir_add_projection(m, "w", (ir_ref){IR_NODE_INPUT, (uint32_t)in}, (ir_ref){IR_NODE_POPULATION, 0}, LOC);
+  ir_csr *c = ir_csr_create(1, 1, 1);
+  assert_non_null(c);
+  c->row_ptr[1] = 1;
+  c->col[0] = 0;
+  c->weight[0] = 1.0f;
+  c->delay[0] = 0;
+  ir_projection *p = &m->projs[k];
+  p->csr = c;
+  p->plasticity = IR_PLAST_STDP;
+  p->anti_hebbian = anti;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), p->plast_params);
+  p->plast_params[IR_P_STDP_A_MINUS] = ir_value_const(1, IR_DIM_VOLTAGE);
+  p->plast_params[IR_P_STDP_W_MIN] = ir_value_const(0, IR_DIM_VOLTAGE);
+  p->plast_params[IR_P_STDP_W_MAX] = ir_value_const(3, IR_DIM_VOLTAGE);
+  rt_sim *s = create(m, rtl ? "rtl" : "interp");
+  for (int t = 0; t < 6; t++) {
+    if (t == 0 || t == 5)
+      assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in}, 0));
+    if (t == 2)
+      assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)post}, 0));
+    run(s, 1);
+  }
+  ir_ref node = {IR_NODE_PROJECTION, (uint32_t)k};
+  double w = read1(s, node, "w", 0);
+  *xpost = read1(s, node, "x_post", 0);
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+  return w;
+}
+
+static void test_stdp_hand(void **state) {
+  (void)state;
+  double xpost;
+  assert_true(stdp_hand(false, true, &xpost) == 7686);
+  assert_true(xpost == 4393); /* rr(4855 * 59299, 16) = rr(4392.98) */
+  assert_true(stdp_hand(true, true, &xpost) == 7612);
+  assert_true(stdp_hand(true, false, &xpost) == 7612);
+}
+
+/* ---------------------------------------------------------------- random networks */
+
+static uint64_t rnd(uint64_t *s) { /* splitmix64 */
+  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+static double unif(uint64_t *s, double a, double b) { return a + (b - a) * (double)(rnd(s) >> 11) / 9007199254740992.0; }
+static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd(s) % n); }
+
+static ir_value uniform(double a, double b, ir_dim dim) {
+  ir_value v = ir_value_const(a, dim);
+  v.kind = IR_VAL_UNIFORM;
+  v.b = b;
+  return v;
+}
+
+static void random_plasticity(ir_module *m, ir_projection *q, int32_t astro, uint64_t *r) {
+  bool use_astro = astro >= 0 && below(r, 2);
+  q->plasticity = use_astro ? IR_PLAST_ASTRO_STDP : IR_PLAST_STDP;
+  q->anti_hebbian = below(r, 3) == 0;
+  q->modulator = use_astro ? astro : -1;
+  ir_value *pp = q->plast_params;
+  ir_params_set_defaults(ir_plasticity_desc(q->plasticity), pp);
+  pp[IR_P_STDP_TAU_PRE] = ir_value_const(unif(r, 0, 30), IR_DIM_TIME);
+  pp[IR_P_STDP_TAU_POST] = ir_value_const(below(r, 5) == 0 ? 0 : unif(r, 1, 30), IR_DIM_TIME);
+  pp[IR_P_STDP_TRACE_INC] = ir_value_const(unif(r, -0.2, 1.0), IR_DIM_NONE);
+  pp[IR_P_STDP_A_PLUS] = ir_value_const(unif(r, -0.5, 2), IR_DIM_VOLTAGE);
+  pp[IR_P_STDP_A_MINUS] = ir_value_const(unif(r, -0.5, 3), IR_DIM_VOLTAGE);
+  double lo = -unif(r, 0, 6), hi = unif(r, 0.5, 8);
+  if (below(r, 4) != 0)
+    pp[IR_P_STDP_W_MIN] = ir_value_const(lo, IR_DIM_VOLTAGE);
+  if (below(r, 4) != 0)
+    pp[IR_P_STDP_W_MAX] = ir_value_const(hi, IR_DIM_VOLTAGE);
+  (void)m;
+}
+
+/* 1-3 lif populations, 1-2 inputs, 1-5 projections (about half plastic: stdp or astro_stdp, hebbian or
+ * anti-hebbian, random rates, traces, bounds), and usually a nalsm astrocyte listening with random
+ * signs to populations, inputs and projections (size 1 when it modulates, else 1-3). */
+static ir_module *random_network(uint64_t seed) {
+  uint64_t r = seed * 104729 + 7;
+  ir_module *m = ir_module_create("random");
+  m->numerics = IR_NUMERICS_FIXED;
+  m->seed = seed;
+  m->v_unit = below(&r, 4) == 0 ? 0.5 : 1.0;
+  uint32_t npop = 1 + below(&r, 3), nin = 1 + below(&r, 2);
+  for (uint32_t p = 0; p < npop; p++) {
+    char name[16];
+    snprintf(name, sizeof name, "p%u", p);
+    int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + below(&r, 30), LOC);
+    ir_value *q = m->pops[k].params;
+    q[IR_P_LIF_DU] = ir_value_const(below(&r, 4096), IR_DIM_NONE);
+    q[IR_P_LIF_TAU_V] = uniform(1, 40, IR_DIM_TIME);
+    q[IR_P_LIF_V_TH] = uniform(0, 15, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_BIAS] = uniform(-1, below(&r, 3) == 0 ? 3 : 0.5, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_REFRACTORY] = ir_value_const(below(&r, 4), IR_DIM_TIME);
+    q[IR_P_LIF_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
+  }
+  for (uint32_t i = 0; i < nin; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "in%u", i);
+    int32_t k = ir_add_input(m, name, IR_INPUT_BERNOULLI, 1 + below(&r, 20), LOC);
+    m->inputs[k].p = uniform(0, 0.3, IR_DIM_NONE);
+  }
+  int32_t astro = -1;
+  bool modulating = false;
+  if (below(&r, 5) != 0) {
+    astro = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, LOC);
+    modulating = below(&r, 3) != 0;
+    ir_astrocyte *a = &m->astros[astro];
+    a->size = modulating ? 1 : 1 + below(&r, 3);
+    a->params[IR_P_NALSM_ASTRO_A0] = uniform(-0.5, 2, IR_DIM_NONE);
+    a->params[IR_P_NALSM_ASTRO_W_A] = ir_value_const(unif(&r, -0.2, 0.2), IR_DIM_NONE);
+    a->params[IR_P_NALSM_ASTRO_B_A] = ir_value_const(unif(&r, -1, 2), IR_DIM_NONE);
+    a->params[IR_P_NALSM_ASTRO_TAU] = ir_value_const(below(&r, 6) == 0 ? 0 : unif(&r, 1, 200), IR_DIM_TIME);
+  }
+  uint32_t nproj = 1 + below(&r, 5);
+  uint32_t maxd = below(&r, 4) == 0 ? 20 : below(&r, 4);
+  for (uint32_t j = 0; j < nproj; j++) {
+    char name[16];
+    snprintf(name, sizeof name, "s%u", j);
+    bool from_in = below(&r, 3) == 0;
+    ir_ref pre = from_in ? (ir_ref){IR_NODE_INPUT, below(&r, nin)} : (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
+    ir_ref post = {IR_NODE_POPULATION, below(&r, npop)};
+    int32_t k = ir_add_projection(m, name, pre, post, LOC);
+    ir_projection *q = &m->projs[k];
+    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
+    q->rule.p = unif(&r, 0.05, 0.8);
+    q->rule.allow_self = below(&r, 2);
+    double wmax = below(&r, 4) == 0 ? unif(&r, 10, 100) : unif(&r, 0.5, 8);
+    q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
+    q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
+    if (below(&r, 3) != 0)
+      random_plasticity(m, q, modulating ? astro : -1, &r);
+  }
+  if (astro >= 0) {
+    uint32_t n = 1 + below(&r, 3);
+    ir_astro_listen *l = listens(m, n);
+    for (uint32_t k = 0; k < n; k++) {
+      uint32_t kind = below(&r, 3);
+      ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, npop)}
+                   : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, nin)}
+                               : (ir_ref){IR_NODE_PROJECTION, below(&r, nproj)};
+      l[k] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
+    }
+    m->astros[astro].listen = l;
+    m->astros[astro].nlisten = n;
+  }
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_layout(m, d));
+  assert_true(pass_expand(m, d));
+  ir_diag_destroy(d);
+  return m;
+}
+
+static void test_random_learning(void **state) {
+  (void)state;
+  diff_stats tot = {0};
+  unsigned nplastic = 0, nastro = 0;
+  for (uint64_t seed = 1; seed <= 200; seed++) {
+    ir_module *m = random_network(seed);
+    for (uint32_t k = 0; k < m->nprojs; k++)
+      nplastic += m->projs[k].plasticity != IR_PLAST_NONE;
+    nastro += m->nastros;
+    diff_stats st = compare(m, 50 + seed % 30, seed);
+    tot.spikes += st.spikes;
+    tot.w_changed += st.w_changed;
+    ir_module_destroy(m);
+  }
+  /* the networks spike, learn and have astrocytes */
+  assert_true(tot.spikes > 10000);
+  assert_true(tot.w_changed > 10000);
+  assert_true(nplastic > 150 && nastro > 100);
+  print_message("200 random networks (%u plastic projections, %u astrocytes): %zu spikes, %llu weights changed, "
+                "identical on interp and rtl\n", nplastic, nastro, tot.spikes, (unsigned long long)tot.w_changed);
+}
+
+/* ---------------------------------------------------------------- a small NALSM-like liquid */
+
+/* 64 lif neurons (51 E, 13 I), 16 Bernoulli inputs; every projection astro_stdp with NALSM's rates and
+ * bounds (E->* [0, 3] mV hebbian, I->* [-3, 0] anti-hebbian, input [-3, 3]); the nalsm astrocyte listens
+ * to the liquid (+1) and the input (-1) and scales a_minus. 300 steps. */
+static ir_module *nalsm_liquid(void) {
+  ir_module *m = ir_module_create("nalsm64");
+  m->numerics = IR_NUMERICS_FIXED;
+  m->seed = 2024;
+  int32_t e = ir_add_population(m, "E", IR_NEURON_LIF, 51, LOC);
+  int32_t i = ir_add_population(m, "I", IR_NEURON_LIF, 13, LOC);
+  for (int32_t p = e; p <= i; p++) {
+    ir_value *q = m->pops[p].params;
+    q[IR_P_LIF_TAU_U] = ir_value_const(1, IR_DIM_TIME);
+    q[IR_P_LIF_TAU_V] = ir_value_const(64, IR_DIM_TIME);
+    q[IR_P_LIF_V_TH] = ir_value_const(20, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_REFRACTORY] = ir_value_const(2, IR_DIM_TIME);
+  }
+  int32_t in = ir_add_input(m, "in", IR_INPUT_BERNOULLI, 16, LOC);
+  m->inputs[in].p = uniform(0.05, 0.4, IR_DIM_NONE);
+  int32_t as = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, LOC);
+  m->astros[as].size = 1;
+  ir_astro_listen *l = listens(m, 3);
+  l[0] = (ir_astro_listen){{IR_NODE_POPULATION, (uint32_t)e}, 1, LOC};
+  l[1] = (ir_astro_listen){{IR_NODE_POPULATION, (uint32_t)i}, 1, LOC};
+  l[2] = (ir_astro_listen){{IR_NODE_INPUT, (uint32_t)in}, -1, LOC};
+  m->astros[as].listen = l;
+  m->astros[as].nlisten = 3;
+  m->astros[as].params[IR_P_NALSM_ASTRO_W_A] = ir_value_const(0.06, IR_DIM_NONE);
+  static const struct { int pre, post; double p, w, lo, hi; bool anti; } pr[] = {
+      {0, 0, 0.2, 3, 0, 3, false},  {0, 1, 0.1, 3, 0, 3, false},  {1, 0, 0.3, -3, -3, 0, true},
+      {1, 1, 0.05, -3, -3, 0, true}, {2, 0, 0.15, 30, -30, 30, false}, {2, 1, 0.15, 30, -30, 30, false}};
+  for (unsigned k = 0; k < sizeof pr / sizeof pr[0]; k++) {
+    char name[8];
+    snprintf(name, sizeof name, "c%u", k);
+    ir_ref pre = pr[k].pre == 2 ? (ir_ref){IR_NODE_INPUT, (uint32_t)in} : (ir_ref){IR_NODE_POPULATION, (uint32_t)pr[k].pre};
+    int32_t j = ir_add_projection(m, name, pre, (ir_ref){IR_NODE_POPULATION, (uint32_t)pr[k].post}, LOC);
+    ir_projection *q = &m->projs[j];
+    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
+    q->rule.p = pr[k].p;
+    q->weight = pr[k].pre == 2 ? uniform(-pr[k].w, pr[k].w, IR_DIM_VOLTAGE) : ir_value_const(pr[k].w, IR_DIM_VOLTAGE);
+    q->delay = ir_value_const(0, IR_DIM_TIME);
+    q->plasticity = IR_PLAST_ASTRO_STDP;
+    q->anti_hebbian = pr[k].anti;
+    q->modulator = as;
+    ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_ASTRO_STDP), q->plast_params);
+    q->plast_params[IR_P_STDP_A_MINUS] = ir_value_const(1, IR_DIM_VOLTAGE);
+    q->plast_params[IR_P_STDP_W_MIN] = ir_value_const(pr[k].lo, IR_DIM_VOLTAGE);
+    q->plast_params[IR_P_STDP_W_MAX] = ir_value_const(pr[k].hi, IR_DIM_VOLTAGE);
+  }
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_layout(m, d));
+  assert_true(pass_expand(m, d));
+  ir_diag_destroy(d);
+  return m;
+}
+
+static void test_nalsm_liquid(void **state) {
+  (void)state;
+  ir_module *m = nalsm_liquid();
+  diff_stats st = compare(m, 300, 7);
+  assert_true(st.spikes > 2000);
+  assert_true(st.w_changed > 200);
+  print_message("NALSM-like liquid, 300 steps: %zu spikes, %llu weights changed, identical on interp and rtl\n",
+                st.spikes, (unsigned long long)st.w_changed);
+  ir_module_destroy(m);
+}
+
+/* ---------------------------------------------------------------- rejections */
+
+static void expect_error(const ir_module *m, const char *what) {
+  ir_diag *d = ir_diag_create(NULL);
+  rt_options o = {.engine = "rtl", .numerics = IR_NUMERICS_FIXED};
+  assert_null(rt_sim_create(m, &o, d));
+  if (!strstr(ir_diag_last(d), what))
+    fail_msg("expected '%s' in '%s'", what, ir_diag_last(d));
+  ir_diag_destroy(d);
+}
+
+static void test_learn_rejections(void **state) {
+  (void)state;
+  ir_module *m = nalsm_liquid();
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    m->projs[k].plasticity = IR_PLAST_STDP;
+  m->astros[0].model = IR_ASTRO_TRIPARTITE;
+  expect_error(m, "astrocyte population 'astro' (tripartite) is not supported by the verilog accelerator yet");
+  m->astros[0].model = IR_ASTRO_NALSM;
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    m->projs[k].plasticity = IR_PLAST_ASTRO_STDP;
+  m->astros[0].size = 2;
+  expect_error(m, "the modulator 'astro' must be a single astrocyte");
+  m->astros[0].size = 1;
+  m->astros[0].params[IR_P_NALSM_ASTRO_W_A] = ir_value_const(100, IR_DIM_NONE);
+  expect_error(m, "w_a and b_a must lie in (-64, 64)");
+  ir_module_destroy(m);
+}
+
+int main(int argc, char **argv) {
+  const char *rr = getenv("ASTROC_RTL_RAND_RESET");
+  bool rand_reset = rr && *rr && strcmp(rr, "0") != 0;
+  for (int k = 1; k < argc; k++)
+    rand_reset = rand_reset || strcmp(argv[k], "+verilator+rand+reset+2") == 0;
+  if (rand_reset && !rt_rtl_set_options(NULL, 2, rr ? strtoull(rr, NULL, 0) : 1))
+    return 3;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_astro_hand),       cmocka_unit_test(test_stdp_hand),
+      cmocka_unit_test(test_random_learning),  cmocka_unit_test(test_nalsm_liquid),
+      cmocka_unit_test(test_learn_rejections),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
