@@ -46,7 +46,7 @@ module astro_core #(
       OP_RD_MEM = 4'd14;
   localparam [3:0] REG_NNEUR = 4'd0, REG_NSLOT = 4'd1, REG_STEP = 4'd2, REG_SLOT = 4'd3, REG_NSPK = 4'd4,
       REG_NIN = 4'd5, REG_CYCLES = 4'd6, REG_SYNEV = 4'd7, REG_CAPS = 4'd8, REG_ID = 4'd9, REG_NASTRO = 4'd10,
-      REG_NPLAST = 4'd11;
+      REG_NPLAST = 4'd11, REG_LCYCLES = 4'd12, REG_LUPD = 4'd13;
   localparam [3:0] SP_SYN = 4'd5;  // RD_MEM / WR_MEM space of the SYN memory (0..4: astro_learn.v)
   localparam [31:0] CORE_ID = 32'h41535431;  // "AST1"
 
@@ -74,6 +74,7 @@ module astro_core #(
   reg [NW:0] nspk_r;
   reg [QW:0] nin_r;
   reg [31:0] cycles_r, cyc_cnt_r, synev_r, synev_cnt_r;
+  reg [31:0] lcycles_r, lcyc_cnt_r, lupd_r, lupd_cnt_r;  // LEARN + ASTRO cycles, weight write-backs
 
   reg pn_v_r;  // compartment pn_idx_r's words are on the RAM outputs
   reg [NW-1:0] pn_idx_r;
@@ -353,6 +354,10 @@ module astro_core #(
       nspk_r <= 0;
       nin_r <= 0;
       cycles_r <= 0;
+      lcycles_r <= 0;
+      lcyc_cnt_r <= 0;
+      lupd_r <= 0;
+      lupd_cnt_r <= 0;
       cyc_cnt_r <= 0;
       synev_r <= 0;
       synev_cnt_r <= 0;
@@ -414,6 +419,8 @@ module astro_core #(
           REG_ID: rd_reg_r <= {32'd0, CORE_ID};
           REG_NASTRO: rd_reg_r <= {{(63 - NW) {1'b0}}, nastro_r};
           REG_NPLAST: rd_reg_r <= {{(63 - PW) {1'b0}}, nplast_r};
+          REG_LCYCLES: rd_reg_r <= {32'd0, lcycles_r};
+          REG_LUPD: rd_reg_r <= {32'd0, lupd_r};
           default: rd_reg_r <= 64'd0;
         endcase
       if (cmd && op == OP_STEP) begin
@@ -421,6 +428,8 @@ module astro_core #(
         nspk_r <= 0;
         cyc_cnt_r <= 0;
         synev_cnt_r <= 0;
+        lcyc_cnt_r <= 0;
+        lupd_cnt_r <= 0;
       end
       if (cmd && op == OP_CLEAR) begin
         clr_n_r <= 0;
@@ -489,12 +498,17 @@ module astro_core #(
         end else if (a_idx_r < ncomp) a_wr_r <= 1'b1;
       end
 
+      if (state_r == S_LEARN || state_r == S_ASTRO) lcyc_cnt_r <= lcyc_cnt_r + 1;
+      if (l_syn_we) lupd_cnt_r <= lupd_cnt_r + 1;
+
       if (state_r == S_DONE) begin
         step_r <= step_r + 1;
         slot_r <= {1'b0, slot_r} + 1'b1 >= nslot_r ? {DW{1'b0}} : slot_r + 1'b1;
         nin_r <= 0;
         cycles_r <= cyc_cnt_r + 1;
         synev_r <= synev_cnt_r;
+        lcycles_r <= lcyc_cnt_r;
+        lupd_r <= lupd_cnt_r;
       end
     end
   end

@@ -181,7 +181,11 @@ module astro_learn #(
       .i_spike(last_rd == i_stamp), .o_x(new_x));
 
   wire [AW:0] tr_n = side_r ? {{(AW - NW) {1'b0}}, c_npost_r} : c_npre_r;
-  wire [AW-1:0] tr_axon = side_r ? {{(AW - NW) {1'b0}}, c_post_base_r} + ti_r[AW-1:0] : c_pre_base_r + ti_r[AW-1:0];
+  // trace sweep, one entry per cycle: L_TR_WR writes entry ti while it reads entry ti + 1
+  wire [AW:0] tr_i = st_r == L_TR_WR ? ti_r + 1'b1 : ti_r;
+  wire tr_more = tr_i < tr_n;
+  wire [AW-1:0] tr_axon = side_r ? {{(AW - NW) {1'b0}}, c_post_base_r} + tr_i[AW-1:0] : c_pre_base_r + tr_i[AW-1:0];
+  wire [TW-1:0] tr_addr = {{(TW > AW ? TW - AW : 0) {1'b0}}, tr_axon} + (side_r ? c_xpost_off_r : c_xpre_off_r);
 
   always @(*) begin
     o_spk_ra = ev_r[NW-1:0];
@@ -209,9 +213,13 @@ module astro_learn #(
       L_POST_W2: trace_ra = axon_w + c_xpre_off_r;
       L_TR_RD: begin
         last_ra = tr_axon;
-        trace_ra = {{(TW > AW ? TW - AW : 0) {1'b0}}, tr_axon} + (side_r ? c_xpost_off_r : c_xpre_off_r);
+        trace_ra = tr_addr;
       end
-      L_TR_WR: trace_we = 1'b1;
+      L_TR_WR: begin
+        trace_we = 1'b1;
+        last_ra = tr_axon;
+        trace_ra = tr_addr;
+      end
       L_C1: plast_ra = {ld_pid_r, 2'd1};
       L_C2: plast_ra = {ld_pid_r, 2'd2};
       L_C3: plast_ra = {ld_pid_r, 2'd3};
@@ -327,7 +335,7 @@ module astro_learn #(
           st_r <= L_TR_RD;
         end
         L_TR_RD:
-        if (ti_r >= tr_n) begin
+        if (!tr_more) begin
           ti_r <= 0;
           side_r <= 1'b1;
           if (side_r) begin
@@ -340,7 +348,8 @@ module astro_learn #(
         end
         L_TR_WR: begin
           ti_r <= ti_r + 1'b1;
-          st_r <= L_TR_RD;
+          taddr_r <= tr_addr;
+          if (!tr_more) st_r <= L_TR_RD;  // ti + 1 is the end: L_TR_RD switches side or projection
         end
         // ---------------------------------------------- parameter cache load
         L_C0: st_r <= L_C1;

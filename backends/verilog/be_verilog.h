@@ -28,7 +28,7 @@ const char *be_vl_op_name(unsigned op); /* "WR_PARAM"; "?" when unknown */
 enum {
   BE_VL_REG_NNEUR = 0, BE_VL_REG_NSLOT = 1, BE_VL_REG_STEP = 2, BE_VL_REG_SLOT = 3, BE_VL_REG_NSPK = 4,
   BE_VL_REG_NIN = 5, BE_VL_REG_CYCLES = 6, BE_VL_REG_SYNEV = 7, BE_VL_REG_CAPS = 8, BE_VL_REG_ID = 9,
-  BE_VL_REG_NASTRO = 10, BE_VL_REG_NPLAST = 11
+  BE_VL_REG_NASTRO = 10, BE_VL_REG_NPLAST = 11, BE_VL_REG_LCYCLES = 12, BE_VL_REG_LUPD = 13
 };
 /* Memory spaces of WR_MEM / RD_MEM: address = space << 28 | index (rtl/astro_learn.v, astro_core.v). */
 enum { BE_VL_SP_PLAST = 0, BE_VL_SP_RAXON = 1, BE_VL_SP_RSYN = 2, BE_VL_SP_TRACE = 3, BE_VL_SP_LAST = 4,
