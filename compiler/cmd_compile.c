@@ -9,6 +9,7 @@
 #include "be_verilog.h"
 #include "image.h"
 #include "lh.h"
+#include "lh_map.h"
 #include "spikes_io.h"
 
 /* Targets: `cpu` now; the others are named so users get "not available yet", not "unknown". */
@@ -86,7 +87,9 @@ static const char *astro_sim_dir(const ir_module *m, const char *dir, char *aimg
  * docs/loihi-format.md); prints the per-core resource report. Returns DIR/network.aimg or NULL. */
 static const char *loihi_dir(const ir_module *m, const char *target, const char *dir, char *aimg, size_t n,
                              ir_diag *d) {
-  lh_config *c = lh_compile(m, lh_target_get(target), d);
+  map_target storage;
+  lh_target t; /* from targets/TARGET.yaml (compiler/mapping), the limits `astroc map` uses too */
+  lh_config *c = lh_target_load(target, &storage, &t, d) ? lh_compile(m, &t, d) : NULL;
   bool ok = c && lh_write_dir(c, m, dir, d);
   if (ok) lh_report(c, stdout);
   lh_config_free(c);

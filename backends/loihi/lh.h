@@ -41,7 +41,7 @@ typedef struct lh_target {
   uint32_t cores_per_chip, chips_max;
   uint32_t word_bits;           /* 64 */
   uint32_t chunk_max;           /* synapses per chunk: 64 */
-  uint32_t header_bits;         /* per chunk: 16 (docs/loihi-format.md) */
+  uint32_t header_bits;         /* per chunk: [5:0] n-1, [6] last, [header_bits-1:7] format */
   uint32_t index_bits;          /* compartment index field */
   uint32_t weight_bits;         /* 8: signed mantissa, mixed-sign layout */
   uint32_t tag_bits;            /* plastic synapses: the 8 fraction bits of the weight word */

@@ -269,7 +269,8 @@ static bool get_core(rd *r, lh_core *k, const lh_config *c) {
                    &k->nwords, &k->nout};
   for (size_t i = 0; i < sizeof h / sizeof *h; i++)
     *h[i] = get_u32(r);
-  if (r->err || k->ncxp > LH_PROFILES_CAP || k->nvthp > LH_PROFILES_CAP || k->nfmt > 8)
+  if (r->err || k->ncxp > LH_PROFILES_CAP || k->nvthp > LH_PROFILES_CAP || k->nfmt > LH_PROFILES_CAP ||
+      (c->target->header_bits < 64 && k->nfmt > (UINT64_C(1) << (c->target->header_bits - 7))))
     return false;
   for (uint32_t i = 0; i < k->ncxp; i++) {
     k->cxp[i].du = get_i32(r);
@@ -445,7 +446,8 @@ lh_config *lh_read_bin(const void *data, size_t len, const char *path, ir_diag *
   for (size_t i = 0; i < sizeof enc / sizeof *enc; i++)
     *enc[i] = get_u32(&r);
   /* the encoding this reader decodes (lh_synmem.c) */
-  if (t->word_bits == 64 && t->chunk_max >= 1 && t->chunk_max <= 64 && t->header_bits == 16 && t->index_bits >= 1 &&
+  if (t->word_bits == 64 && t->chunk_max >= 1 && t->chunk_max <= 64 && t->header_bits >= 8 && t->header_bits <= 64 &&
+      t->index_bits >= 1 &&
       t->index_bits <= 24 && t->weight_bits == 8 && t->tag_bits <= 16 && t->delay_max <= 62 && t->cores_per_chip)
     c->target = t;
   c->name = get_str(&r);

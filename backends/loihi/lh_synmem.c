@@ -1,10 +1,10 @@
 /* lh_synmem.c — synapse memory bit packing and the decoder the loihi engine runs from.
  *
  * Layout of one input axon's synapses (docs/loihi-format.md, "Synapse memory"): a sequence of
- * chunks, each starting on a word boundary. A chunk is a 16-bit header followed by n synapses,
+ * chunks, each starting on a word boundary. A chunk is a header of header_bits (32 on both targets) followed by n synapses,
  * bits packed LSB first across 64-bit words:
  *
- *   header  [5:0] n-1   [8:6] format   [9] last chunk of the axon   [15:10] 0
+ *   header  [5:0] n-1   [6] last chunk of the axon   [header_bits-1:7] format
  *   synapse index (index_bits) | weight (8, two's complement) | delay (delay_bits) | tag (tag_bits)
  */
 #include "lh.h"
@@ -43,8 +43,8 @@ bool lh_decode_axon(const lh_config *c, const lh_core *core, uint32_t a, lh_syn_
       return false;
     uint64_t pos = word * 64;
     uint64_t h = lh_bits_get(core->words, &pos, c->target->header_bits);
-    uint32_t n = (uint32_t)(h & 63) + 1, f = (uint32_t)(h >> 6) & 7;
-    bool last = (h >> 9) & 1;
+    uint32_t n = (uint32_t)(h & 63) + 1, f = (uint32_t)(h >> 7);
+    bool last = (h >> 6) & 1;
     if (f >= core->nfmt)
       return false;
     const lh_synfmt *fmt = &core->fmt[f];

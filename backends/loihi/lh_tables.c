@@ -127,7 +127,7 @@ static void encode_axon(lh_ctx *x, lh_core *core, uint32_t k, const lh_axin *a, 
     if (in_chunk == 0) {
       b.pos = (b.pos + 63) / 64 * 64;
       uint32_t n = left < t->chunk_max ? left : t->chunk_max;
-      uint64_t h = (uint64_t)(n - 1) | ((uint64_t)fmt << 6) | ((uint64_t)(n == left) << 9);
+      uint64_t h = (uint64_t)(n - 1) | ((uint64_t)(n == left) << 6) | ((uint64_t)fmt << 7);
       lh_bits_put(&b, h, t->header_bits);
       in_chunk = n;
     }

@@ -13,18 +13,20 @@ static const char *const res_phrases[] = {LH_RESOURCES(LH_X_PHRASE)};
 const char *lh_resource_key(lh_resource r) { return r < LH_RES_COUNT ? res_keys[r] : "?"; }
 const char *lh_resource_phrase(lh_resource r) { return r < LH_RES_COUNT ? res_phrases[r] : "?"; }
 
-/* Loihi 1 (DESIGN.md, "Loihi facts"): 1,024 compartments, 4,096 input and output axons,
+/* The built-in targets equal targets/loihi1.yaml and targets/loihi2.yaml (compiler/mapping, docs/targets.md);
+ * `astroc compile` loads those files (lh_target_from_map) so edits there take effect.
+ * Loihi 1 (DESIGN.md, "Loihi facts"): 1,024 compartments, 4,096 input and output axons,
  * 16,384 x 64-bit words of synapse memory, 32 compartment profiles, 8 threshold profiles,
- * 8 synapse formats, 128 cores a chip. chips_max 32: a Nahuku board. */
+ * 8 synapse formats, 128 cores a chip; 8 chips and a 32-bit chunk header are the target file's assumptions. */
 static const lh_target loihi1 = {
     .name = "loihi1",
     .limit = {[LH_RES_CX] = 1024, [LH_RES_WORDS] = 16384, [LH_RES_AXIN] = 4096, [LH_RES_AXOUT] = 4096,
               [LH_RES_CXPROF] = 32, [LH_RES_VTHPROF] = 8, [LH_RES_FORMATS] = 8},
     .cores_per_chip = 128,
-    .chips_max = 32,
+    .chips_max = 8,
     .word_bits = 64,
     .chunk_max = 64,
-    .header_bits = 16,
+    .header_bits = 32,
     .index_bits = 10,
     .weight_bits = 8,
     .tag_bits = 8,
@@ -32,17 +34,17 @@ static const lh_target loihi1 = {
 };
 
 /* Loihi 2: up to 8,192 neurons a core (index 13 bits). Its memory is shared flexibly between
- * neurons and synapses (192 KiB a core); we assume 24,576 words of it for synapses and keep Loihi 1's
- * axon and profile limits — an approximation, documented in docs/loihi-format.md. */
+ * neurons and synapses (192 KiB a core); targets/loihi2.yaml assumes all of it for synapses (24,576
+ * words), 8,192 axons each way and 16 formats — approximations, documented in docs/loihi-format.md. */
 static const lh_target loihi2 = {
     .name = "loihi2",
-    .limit = {[LH_RES_CX] = 8192, [LH_RES_WORDS] = 24576, [LH_RES_AXIN] = 4096, [LH_RES_AXOUT] = 4096,
-              [LH_RES_CXPROF] = 32, [LH_RES_VTHPROF] = 8, [LH_RES_FORMATS] = 8},
+    .limit = {[LH_RES_CX] = 8192, [LH_RES_WORDS] = 24576, [LH_RES_AXIN] = 8192, [LH_RES_AXOUT] = 8192,
+              [LH_RES_CXPROF] = 32, [LH_RES_VTHPROF] = 8, [LH_RES_FORMATS] = 16},
     .cores_per_chip = 128,
     .chips_max = 8,
     .word_bits = 64,
     .chunk_max = 64,
-    .header_bits = 16,
+    .header_bits = 32,
     .index_bits = 13,
     .weight_bits = 8,
     .tag_bits = 8,

@@ -10,7 +10,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 "$astroc" compile "$src/examples/lif_small.yaml" --target loihi1 -o "$tmp/small" > "$tmp/out.txt" || fail "compile"
 grep -q '^loihi1: 1 cores on 1 chip' "$tmp/out.txt" || fail "report header"
-grep -Eq '^ +0 +0 +7/1024 +8/16384 +8/4096 +4/4096 +2/32 +2/8 +2/8' "$tmp/out.txt" || fail "report row: $(cat "$tmp/out.txt")"
+grep -Eq '^ +0 +0 +7/1024 +11/16384 +8/4096 +4/4096 +2/32 +2/8 +2/8' "$tmp/out.txt" || fail "report row: $(cat "$tmp/out.txt")"
 for f in loihi.json loihi.bin network.aimg; do test -s "$tmp/small/$f" || fail "missing $f"; done
 "$astroc" run "$tmp/small" --backend loihi --spikes "$tmp/a.csv" -q || fail "run loihi"
 "$astroc" run "$src/examples/lif_small.yaml" --spikes "$tmp/b.csv" -q || fail "run interp"

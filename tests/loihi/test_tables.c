@@ -27,15 +27,16 @@ static void expand(ir_module *m, ir_diag *d) {
   assert_true(pass_expand(m, d));
 }
 
-/* 70 synapses of 10 index + 8 weight bits behind one axon: a chunk of 64 (64*18 + 16 = 1168 bits -> 19
- * words) and one of 6 (6*18 + 16 = 124 bits -> 2 words): 21 words. */
+/* loihi1 (targets/loihi1.yaml): 32-bit chunk headers. 70 synapses of 10 index + 8 weight bits behind one
+ * axon: a chunk of 64 (64*18 + 32 = 1184 bits -> 19 words) and one of 6 (6*18 + 32 = 140 bits -> 3
+ * words): 22 words. */
 static void test_chunk_cost(void **state) {
   (void)state;
   const lh_target *t = lh_target_get("loihi1");
-  assert_int_equal(lh_syn_words(t, 18, 70), 21);
-  assert_int_equal(lh_syn_words(t, 18, 1), 1);  /* 34 bits */
-  assert_int_equal(lh_syn_words(t, 18, 3), 2);  /* 70 bits */
-  assert_int_equal(lh_syn_words(t, 24, 64), 25); /* 1552 bits = 24.25 words */
+  assert_int_equal(lh_syn_words(t, 18, 70), 22);
+  assert_int_equal(lh_syn_words(t, 18, 1), 1);  /* 50 bits */
+  assert_int_equal(lh_syn_words(t, 18, 2), 2);  /* 68 bits */
+  assert_int_equal(lh_syn_words(t, 24, 64), 25); /* 1568 bits = 24.5 words */
   assert_int_equal(lh_delay_bits(0), 0);
   assert_int_equal(lh_delay_bits(1), 1);
   assert_int_equal(lh_delay_bits(62), 6);
@@ -45,17 +46,17 @@ static void test_chunk_cost(void **state) {
   lh_config *c = lh_compile(m, t, d);
   assert_non_null(c);
   assert_int_equal(c->ncores, 1);
-  assert_int_equal(c->cores[0].nwords, 21);
+  assert_int_equal(c->cores[0].nwords, 22);
   assert_int_equal(c->cores[0].naxin, 1);
   /* 5 mV, v_unit 1: exponent -4 (5*16 = 80 fits 127, 5*32 = 160 does not), mantissa 80. Word 0:
-   * header 63 (n-1), format 0, not last | syn 0 at bit 16: index 0, weight 80 at 26 | syn 1 at 34:
-   * index 1, weight at 44 | syn 2 at 52: index 2, weight bits 62..63 = low bits of 80 (0). */
-  uint64_t w0 = 63 | (UINT64_C(80) << 26) | (UINT64_C(1) << 34) | (UINT64_C(80) << 44) | (UINT64_C(2) << 52);
+   * header 63 (n-1), not last, format 0 | syn 0 at bit 32: index 0, weight 80 at 42 | syn 1 at 50:
+   * index 1, weight bits 60..63 = low 4 bits of 80 (0). */
+  uint64_t w0 = 63 | (UINT64_C(80) << 42) | (UINT64_C(1) << 50);
   assert_int_equal(c->cores[0].words[0], w0);
   assert_int_equal(c->cores[0].fmt[0].wexp, -4);
-  /* the second chunk starts at word 19: 6 synapses, last: header 5 | 1 << 9, first index 64 */
-  assert_int_equal(c->cores[0].words[19] & 0xffff, 5 | (1 << 9));
-  assert_int_equal((c->cores[0].words[19] >> 16) & 1023, 64);
+  /* the second chunk starts at word 19: 6 synapses, last: header 5 | 1 << 6, first index 64 */
+  assert_int_equal(c->cores[0].words[19] & 0xffffffff, 5 | (1 << 6));
+  assert_int_equal((c->cores[0].words[19] >> 32) & 1023, 64);
   lh_config_free(c);
   ir_module_destroy(m);
   ir_diag_destroy(d);
@@ -206,9 +207,9 @@ static void test_wrong_table_wrong_raster(void **state) {
   assert_true(lt_run(m, "interp", 100, &b, &sb, d));
   assert_int_equal(a.n, b.n);
   assert_true(a.n > 50);
-  /* axon 0's first synapse: weight field at bits 26..33 of word 0; make it 0 */
+  /* axon 0's first synapse: weight field after the 32-bit header and 10 index bits; make it 0 */
   lh_config *c = lh_compile(m, lh_target_get("loihi1"), d);
-  c->cores[0].words[0] &= ~(UINT64_C(0xff) << 26);
+  c->cores[0].words[0] &= ~(UINT64_C(0xff) << 42);
   char path[512];
   snprintf(path, sizeof path, "%s/loihi.bin", dir);
   FILE *f = fopen(path, "wb");
@@ -267,7 +268,7 @@ static void test_learning_tables(void **state) {
   /* Loihi view: impulse 127*256*0.1 = 3251.2; decay 4096*(1 - e^-0.1) = 389.8 */
   assert_int_equal(r->x1_impulse, 3251);
   assert_int_equal(r->x1_decay, 390);
-  /* the format carries the rule and 8 tag bits: 10 + 8 + 8 = 26 bits, 2 synapses: 68 bits -> 2 words per axon */
+  /* the format carries the rule and 8 tag bits: 10 + 8 + 8 = 26 bits, 2 synapses: 84 bits -> 2 words per axon */
   assert_int_equal(c->cores[0].nfmt, 1);
   assert_int_equal(c->cores[0].fmt[0].rule, 0);
   assert_int_equal(c->cores[0].fmt[0].tag_bits, 8);
