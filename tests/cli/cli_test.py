@@ -149,8 +149,8 @@ def test_bad_images():
 
 
 def test_targets_backends():
-    p = run("compile", LIF, "--target", "loihi2", "-o", path("x.aimg"), expect=1)
-    check("target 'loihi2' is not available yet" in p.stderr and "cpu" in p.stderr, p.stderr)
+    p = run("compile", LIF, "--target", "astro-ice40", "-o", path("x.aimg"), expect=1)
+    check("target 'astro-ice40' is not available yet" in p.stderr and "cpu" in p.stderr, p.stderr)
     run("compile", LIF, "--target", "gpu", "-o", path("x.aimg"), expect=2)
     p = run("run", LIF, "--backend", "jit", expect=1)
     check("backend 'jit' is not available yet" in p.stderr and "interp" in p.stderr, p.stderr)
