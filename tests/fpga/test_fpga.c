@@ -1,0 +1,442 @@
+/* test_fpga.c — the 'fpga' suite: the Verilated FPGA top behind a pseudo-terminal (astro_board_sim),
+ * driven through the real UART frames by the serial engine and the astroc commands, must give the
+ * interp engine's raster and final state; flipped and dropped bytes in both directions must be
+ * detected and recovered from; CRC and varint coding against hand values; synth's error messages. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "astroc_rt.h"
+#include "engine_serial.h"
+#include "fe.h"
+#include "passes.h"
+#include "serial_link.h"
+
+#define LOC ((ir_loc){"test_fpga.c", 1, 1})
+
+/* ---------------------------------------------------------------- the simulated board */
+
+typedef struct board {
+  pid_t pid;
+  char pts[128];
+} board;
+
+/* Starts astro_board_sim with extra arguments (noise), reads its PTY name, points the serial engine
+ * at it. */
+static void board_start(board *b, const char *const *args) {
+  const char *exe = getenv("ASTRO_BOARD_SIM");
+  if (!exe)
+    fail_msg("ASTRO_BOARD_SIM is not set (run through meson test)");
+  int fd[2];
+  assert_int_equal(pipe(fd), 0);
+  b->pid = fork();
+  assert_true(b->pid >= 0);
+  if (b->pid == 0) {
+    char *argv[16] = {(char *)exe, "--max-seconds", "300"};
+    int n = 3;
+    for (int k = 0; args && args[k] && n < 15; k++)
+      argv[n++] = (char *)args[k];
+    argv[n] = NULL;
+    dup2(fd[1], 1);
+    close(fd[0]);
+    execv(exe, argv);
+    _exit(127);
+  }
+  close(fd[1]);
+  FILE *f = fdopen(fd[0], "r");
+  assert_non_null(f);
+  assert_non_null(fgets(b->pts, sizeof b->pts, f));
+  fclose(f);
+  b->pts[strcspn(b->pts, "\n")] = 0;
+  assert_true(strncmp(b->pts, "/dev/", 5) == 0);
+  assert_true(rt_serial_set_options(b->pts, 115200));
+}
+
+static void board_stop(board *b) {
+  kill(b->pid, SIGTERM);
+  int st;
+  waitpid(b->pid, &st, 0);
+}
+
+/* ---------------------------------------------------------------- recording and comparing */
+
+typedef struct raster {
+  uint64_t *e; /* step << 32 | kind << 28 | node << 20 | neuron */
+  size_t n, cap;
+} raster;
+
+static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
+  raster *r = ctx;
+  for (uint32_t k = 0; k < n; k++) {
+    if (r->n == r->cap) {
+      r->cap = r->cap ? 2 * r->cap : 256;
+      r->e = realloc(r->e, r->cap * sizeof(*r->e));
+      assert_non_null(r->e);
+    }
+    r->e[r->n++] = step << 32 | (uint64_t)src.kind << 28 | (uint64_t)src.index << 20 | idx[k];
+  }
+}
+
+static rt_sim *create(const ir_module *m, const char *engine) {
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = engine, .numerics = IR_NUMERICS_FIXED};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  assert_non_null(s);
+  ir_diag_destroy(d);
+  return s;
+}
+
+static void run(rt_sim *s, uint64_t n) {
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(rt_sim_run(s, n, d));
+  ir_diag_destroy(d);
+}
+
+/* Runs m on interp and on the board (forced spikes half way), requires identical rasters and final
+ * v, u, ref; returns the spike count and the link statistics. */
+static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed, rt_serial_info *info) {
+  rt_sim *s[2] = {create(m, "interp"), create(m, "serial")};
+  raster r[2] = {{0}, {0}};
+  for (int k = 0; k < 2; k++) {
+    rt_sim_on_spikes(s[k], on_spikes, &r[k]);
+    run(s[k], steps / 2);
+    for (uint32_t p = 0; p < m->npops; p++)
+      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_POPULATION, p}, (uint32_t)((seed + p) % m->pops[p].size)));
+    for (uint32_t i = 0; i < m->ninputs; i++)
+      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_INPUT, i}, (uint32_t)(seed % m->inputs[i].size)));
+    run(s[k], steps - steps / 2);
+  }
+  assert_int_equal(r[0].n, r[1].n);
+  for (size_t k = 0; k < r[0].n; k++)
+    if (r[0].e[k] != r[1].e[k])
+      fail_msg("seed %llu: spike %zu differs: interp %llx board %llx", (unsigned long long)seed, k,
+               (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
+  static const char *const vars[] = {"v", "u", "ref"};
+  for (uint32_t p = 0; p < m->npops; p++)
+    for (int v = 0; v < 3; v++) {
+      uint32_t n = m->pops[p].size;
+      double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double));
+      assert_true(rt_sim_read_state(s[0], (ir_ref){IR_NODE_POPULATION, p}, vars[v], a));
+      assert_true(rt_sim_read_state(s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], b));
+      for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+          fail_msg("seed %llu: pop %u %s[%u]: interp %.0f board %.0f", (unsigned long long)seed, p, vars[v], i,
+                   a[i], b[i]);
+      free(a);
+      free(b);
+    }
+  if (info)
+    assert_true(rt_serial_info_get(s[1], info));
+  size_t n = r[0].n;
+  for (int k = 0; k < 2; k++) {
+    free(r[k].e);
+    rt_sim_destroy(s[k]);
+  }
+  return n;
+}
+
+static ir_module *load_yaml(const char *path) {
+  ir_diag *d = ir_diag_create(stderr);
+  ir_module *m = fe_yaml_load(path, d);
+  assert_non_null(m);
+  size_t n;
+  const ir_pass *passes = pass_pipeline(&n);
+  ir_pipeline_options po = {0};
+  assert_true(ir_run_pipeline(m, passes, n, &po, d));
+  ir_diag_destroy(d);
+  return m;
+}
+
+/* ---------------------------------------------------------------- coding, by hand */
+
+static void test_crc_varint(void **state) {
+  (void)state;
+  /* CRC-16/CCITT-FALSE check value of "123456789" (the catalogue's 0x29B1) */
+  assert_int_equal(rt_link_crc16(0xffff, (const uint8_t *)"123456789", 9), 0x29b1);
+  assert_int_equal(rt_link_crc16(0xffff, NULL, 0), 0xffff);
+  uint8_t b[10];
+  /* 300 = 0b10_0101100: low group 0x2c with the continuation bit, then 0x02 */
+  assert_int_equal(rt_link_put_varint(b, 300), 2);
+  assert_int_equal(b[0], 0xac);
+  assert_int_equal(b[1], 0x02);
+  assert_int_equal(rt_link_put_varint(b, 0), 1);
+  assert_int_equal(b[0], 0);
+  assert_int_equal(rt_link_put_varint(b, UINT64_MAX), 10);
+  assert_int_equal(b[9], 0x01);
+  size_t pos = 0;
+  uint64_t v = 0;
+  assert_true(rt_link_get_varint(b, 10, &pos, &v));
+  assert_true(v == UINT64_MAX && pos == 10);
+  pos = 0;
+  assert_false(rt_link_get_varint(b, 9, &pos, &v)); /* truncated */
+}
+
+/* ---------------------------------------------------------------- end to end */
+
+static void test_lif_small(void **state) {
+  (void)state;
+  board b;
+  board_start(&b, NULL);
+  ir_module *m = load_yaml(RT_TEST_SRCDIR "/examples/lif_small.yaml");
+  rt_serial_info info;
+  /* 12 + 11 spikes and 12 replay events by hand (tests/runtime), plus 2 x 2 forced */
+  assert_true(compare(m, 50, 1, &info) >= 35);
+  assert_int_equal(info.caps_nw, 7);
+  assert_int_equal(info.retransmits, 0);
+  ir_module_destroy(m);
+  board_stop(&b);
+}
+
+static uint64_t rnd(uint64_t *s) { /* splitmix64 */
+  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd(s) % n); }
+static double unif(uint64_t *s, double a, double b) { return a + (b - a) * (double)(rnd(s) >> 11) / 9007199254740992.0; }
+
+static ir_value uniform(double a, double b, ir_dim dim) {
+  ir_value v = ir_value_const(a, dim);
+  v.kind = IR_VAL_UNIFORM;
+  v.b = b;
+  return v;
+}
+
+/* A random lif network within the board's core: at most 120 compartments, delays up to 15, input
+ * events well below 256 per step, weights small enough for the 24-bit accumulators. `dense` makes
+ * every neuron fire about every other step, so that one frame's records overflow the answer buffer. */
+static ir_module *random_network(uint64_t seed, bool dense) {
+  uint64_t r = seed * 104729 + 3;
+  ir_module *m = ir_module_create("random");
+  m->numerics = IR_NUMERICS_FIXED;
+  m->seed = seed;
+  uint32_t npop = 1 + below(&r, 3);
+  for (uint32_t p = 0; p < npop; p++) {
+    char name[16];
+    snprintf(name, sizeof name, "p%u", p);
+    int32_t k = ir_add_population(m, name, IR_NEURON_LIF, dense ? 40 : 1 + below(&r, 40), LOC);
+    ir_value *q = m->pops[k].params;
+    q[IR_P_LIF_TAU_U] = uniform(0, 10, IR_DIM_TIME);
+    q[IR_P_LIF_TAU_V] = uniform(1, 40, IR_DIM_TIME);
+    q[IR_P_LIF_V_TH] = uniform(0, 20, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_BIAS] = dense ? uniform(20, 30, IR_DIM_VOLTAGE) : uniform(-1, below(&r, 3) == 0 ? 3 : 0.5, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_REFRACTORY] = ir_value_const(below(&r, 3), IR_DIM_TIME);
+    q[IR_P_LIF_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
+  }
+  uint32_t nin = 1 + below(&r, 2);
+  for (uint32_t i = 0; i < nin; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "in%u", i);
+    bool poisson = below(&r, 2);
+    int32_t k = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, 1 + below(&r, 30), LOC);
+    if (poisson)
+      m->inputs[k].rate = uniform(0, 0.2, IR_DIM_RATE);
+    else
+      m->inputs[k].p = uniform(0, 0.3, IR_DIM_NONE);
+    uint32_t tgt = below(&r, npop);
+    if (below(&r, 3) == 0 && m->pops[tgt].size == m->inputs[k].size) {
+      m->inputs[k].inject_into = (int32_t)tgt;
+      m->inputs[k].inject_current = uniform(-2, 6, IR_DIM_VOLTAGE);
+    }
+  }
+  uint32_t nproj = 1 + below(&r, 4), maxd = below(&r, 16);
+  for (uint32_t j = 0; j < nproj; j++) {
+    char name[16];
+    snprintf(name, sizeof name, "s%u", j);
+    bool from_in = below(&r, 3) == 0;
+    ir_ref pre = from_in ? (ir_ref){IR_NODE_INPUT, below(&r, nin)} : (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
+    int32_t k = ir_add_projection(m, name, pre, (ir_ref){IR_NODE_POPULATION, below(&r, npop)}, LOC);
+    ir_projection *q = &m->projs[k];
+    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
+    q->rule.p = unif(&r, 0.05, 0.5);
+    q->rule.allow_self = below(&r, 2);
+    double wmax = unif(&r, 0.5, 8);
+    q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
+    q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
+  }
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_layout(m, d));
+  assert_true(pass_expand(m, d));
+  ir_diag_destroy(d);
+  return m;
+}
+
+static void test_random_networks(void **state) {
+  (void)state;
+  board b;
+  board_start(&b, NULL); /* one board, reloaded for every network */
+  size_t spikes = 0;
+  for (uint64_t seed = 1; seed <= 30; seed++) {
+    ir_module *m = random_network(seed, false);
+    spikes += compare(m, 80 + seed % 40, seed, NULL);
+    ir_module_destroy(m);
+  }
+  assert_true(spikes > 1000);
+  print_message("30 random networks: %zu spikes, identical on interp and the simulated board\n", spikes);
+  board_stop(&b);
+}
+
+/* Dense activity: a step's record takes up to 2^NW + 10 bytes, the answer buffer 512, so the board stops
+ * frames early (status 1) and the host sends the remaining steps again. */
+static void test_dense_truncation(void **state) {
+  (void)state;
+  board b;
+  board_start(&b, NULL);
+  ir_module *m = random_network(7, true);
+  rt_serial_info info;
+  size_t n = compare(m, 200, 7, &info);
+  /* about half of 40..120 neurons fire each step: far more than one 512-byte answer holds */
+  assert_true(n > 200 * 15);
+  assert_true(info.frames > 200 / 8);
+  assert_int_equal(info.retransmits, 0);
+  print_message("dense: %zu spikes in %llu frames\n", n, (unsigned long long)info.frames);
+  ir_module_destroy(m);
+  board_stop(&b);
+}
+
+/* ---------------------------------------------------------------- noise on the line */
+
+static void noisy(const char *const *args, bool to_board) {
+  board b;
+  board_start(&b, args);
+  ir_module *m = random_network(3, false);
+  rt_serial_info info;
+  compare(m, 300, 3, &info);
+  /* the corruption was noticed and the frame sent again; the raster is still exact */
+  assert_true(info.retransmits >= 1);
+  if (to_board)
+    assert_true(info.naks + info.timeouts >= 1);
+  else
+    assert_true(info.bad_frames + info.timeouts >= 1);
+  ir_module_destroy(m);
+  board_stop(&b);
+}
+
+static void test_flip_to_board(void **state) {
+  (void)state;
+  const char *const a[] = {"--flip-in", "40,400,1500", NULL};
+  noisy(a, true);
+}
+
+static void test_drop_to_board(void **state) {
+  (void)state;
+  const char *const a[] = {"--drop-in", "30,700", NULL};
+  noisy(a, true);
+}
+
+static void test_flip_from_board(void **state) {
+  (void)state;
+  const char *const a[] = {"--flip-out", "5,60,200", NULL};
+  noisy(a, false);
+}
+
+static void test_drop_from_board(void **state) {
+  (void)state;
+  const char *const a[] = {"--drop-out", "3,90", NULL};
+  noisy(a, false);
+}
+
+/* Every byte to the board corrupted from some point on: the host gives up with a message instead of
+ * accepting anything. */
+static void test_dead_line(void **state) {
+  (void)state;
+  char list[4096] = "0";
+  for (int k = 1; k < 600; k++)
+    snprintf(list + strlen(list), sizeof list - strlen(list), ",%d", k);
+  const char *const a[] = {"--flip-in", list, NULL};
+  board b;
+  board_start(&b, a);
+  ir_module *m = load_yaml(RT_TEST_SRCDIR "/examples/lif_small.yaml");
+  ir_diag *d = ir_diag_create(NULL);
+  rt_options o = {.engine = "serial", .numerics = IR_NUMERICS_FIXED};
+  assert_null(rt_sim_create(m, &o, d));
+  assert_true(ir_diag_error_count(d) >= 1);
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+  board_stop(&b);
+}
+
+/* ---------------------------------------------------------------- the commands */
+
+static int sh(const char *fmt, ...) {
+  char cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool file_has(const char *path, const char *needle) {
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  bool found = false;
+  while (f && !found && fgets(line, sizeof line, f))
+    found = strstr(line, needle) != NULL;
+  if (f)
+    fclose(f);
+  return found;
+}
+
+static void test_cli(void **state) {
+  (void)state;
+  const char *astroc = getenv("ASTROC");
+  assert_non_null(astroc);
+  char dir[] = "/tmp/astroc_fpga_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  board b;
+  board_start(&b, NULL);
+  const char *ex = RT_TEST_SRCDIR "/examples/lif_small.yaml";
+  assert_int_equal(sh("%s run %s --numerics fixed --steps 300 -q --spikes %s/i.csv", astroc, ex, dir), 0);
+  assert_int_equal(sh("%s run %s --backend serial:%s --steps 300 -q --spikes %s/s.csv", astroc, ex, b.pts, dir), 0);
+  assert_int_equal(sh("cmp -s %s/i.csv %s/s.csv", dir, dir), 0);
+  assert_int_equal(sh("%s deploy %s --port %s --steps 300 --spikes %s/d.csv > %s/d.txt", astroc, ex, b.pts, dir, dir), 0);
+  assert_int_equal(sh("cmp -s %s/i.csv %s/d.csv", dir, dir), 0);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/d.txt", dir);
+  assert_true(file_has(path, "events/s"));
+  board_stop(&b);
+  /* usage errors */
+  assert_int_equal(sh("%s run %s --backend serial 2>/dev/null", astroc, ex), 2);
+  assert_int_equal(sh("%s run %s --baud 9600 2>/dev/null", astroc, ex), 2);
+  assert_int_equal(sh("%s deploy %s 2>/dev/null", astroc, ex), 2);
+  /* no board on the device: an error, not a hang */
+  assert_int_equal(sh("%s deploy %s --port /dev/null --steps 5 2>%s/e.txt", astroc, ex, dir), 1);
+  snprintf(path, sizeof path, "%s/e.txt", dir);
+  assert_true(file_has(path, "/dev/null"));
+  /* synth: a missing tool names its Debian package; an unknown board is an input error */
+  assert_int_equal(sh("mkdir -p %s/bin && ln -sf \"$(command -v yosys)\" %s/bin/yosys", dir, dir), 0);
+  assert_int_equal(sh("PATH=%s/bin %s synth --board icebreaker -o %s/o 2>%s/e2.txt", dir, astroc, dir, dir), 1);
+  snprintf(path, sizeof path, "%s/e2.txt", dir);
+  assert_true(file_has(path, "Debian package nextpnr-ice40"));
+  if (sh("command -v nextpnr-ice40 >/dev/null && command -v icepack >/dev/null") == 0) {
+    assert_int_equal(sh("%s synth --board nosuch -o %s/o 2>/dev/null", astroc, dir), 1);
+    assert_int_equal(sh("%s synth --board icebreaker --freq 5 -o %s/o 2>/dev/null", astroc, dir), 1);
+    assert_int_equal(sh("%s synth --board icebreaker --baud 3000000 -o %s/o 2>/dev/null", astroc, dir), 1);
+  }
+  sh("rm -rf %s", dir);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_crc_varint),      cmocka_unit_test(test_lif_small),
+      cmocka_unit_test(test_random_networks), cmocka_unit_test(test_dense_truncation),
+      cmocka_unit_test(test_flip_to_board),   cmocka_unit_test(test_drop_to_board),
+      cmocka_unit_test(test_flip_from_board), cmocka_unit_test(test_drop_from_board),
+      cmocka_unit_test(test_dead_line),       cmocka_unit_test(test_cli),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
