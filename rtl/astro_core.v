@@ -131,10 +131,10 @@ module astro_core #(
   reg [SW-1:0] syn_ra;
   wire host_syn = cmd && (op == OP_WR_SYN || (op == OP_WR_MEM && i_cmd_addr[31:28] == SP_SYN));
   wire l_syn_we;
-  wire [SW-1:0] l_syn_ra;
+  wire [SW-1:0] l_syn_ra, l_syn_wa;
   wire [SYN_W-1:0] l_syn_wd;
   astro_ram #(.AW(SW), .DW(SYN_W)) u_syn (
-      .i_clk(i_clk), .i_we(host_syn || l_syn_we), .i_waddr(host_syn ? i_cmd_addr[SW-1:0] : l_syn_ra),
+      .i_clk(i_clk), .i_we(host_syn || l_syn_we), .i_waddr(host_syn ? i_cmd_addr[SW-1:0] : l_syn_wa),
       .i_wdata(host_syn ? i_cmd_data[SYN_W-1:0] : l_syn_wd), .i_re(1'b1), .i_raddr(syn_ra), .o_rdata(syn_rd));
 
   // spike output list and input queue
@@ -234,7 +234,7 @@ module astro_core #(
           .o_mem_rdata(l_mem_rd), .i_start(l_start_r), .o_busy(l_busy), .i_nplast(nplast_r), .i_nspk(nspk_r),
           .i_nin(nin_r), .i_stamp(step_r + 32'd1), .i_last_we(state_r == S_PROP && f_state_r == F_EV),
           .i_last_wa(axon_ra), .o_spk_ra(l_spk_ra), .i_spk_rd(spk_rd), .o_inq_ra(l_inq_ra), .i_inq_rd(inq_rd),
-          .o_axon_ra(l_axon_ra), .i_axon_rd(axon_rd), .o_syn_ra(l_syn_ra), .i_syn_rd(syn_rd),
+          .o_axon_ra(l_axon_ra), .i_axon_rd(axon_rd), .o_syn_ra(l_syn_ra), .i_syn_rd(syn_rd), .o_syn_wa(l_syn_wa),
           .o_syn_we(l_syn_we), .o_syn_wd(l_syn_wd), .o_state_ra(l_state_ra), .i_state_rd(state_rd[31:0]));
     end else begin : g_no_learn
       assign astro_a = state_rd[31:0];
@@ -245,6 +245,7 @@ module astro_core #(
       assign l_inq_ra = {QW{1'b0}};
       assign l_axon_ra = {AW{1'b0}};
       assign l_syn_ra = {SW{1'b0}};
+      assign l_syn_wa = {SW{1'b0}};
       assign l_syn_we = 1'b0;
       assign l_syn_wd = {SYN_W{1'b0}};
     end

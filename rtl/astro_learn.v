@@ -57,6 +57,7 @@ module astro_learn #(
     input  wire [3*SW+1:0]  i_axon_rd,
     output reg  [   SW-1:0] o_syn_ra,
     input  wire [SYN_W-1:0] i_syn_rd,
+    output wire [   SW-1:0] o_syn_wa,
     output reg              o_syn_we,
     output reg  [SYN_W-1:0] o_syn_wd,
     output reg  [   NW-1:0] o_state_ra,
@@ -169,6 +170,10 @@ module astro_learn #(
   wire [PW-1:0] rd_pid = i_syn_rd[NW+27+PW-1:NW+27];
   wire hit_rd = c_valid_r && c_pid_r == rd_pid;
   wire [TW-1:0] tgt_w = {{(TW > NW ? TW - NW : 0) {1'b0}}, w_tgt};
+  wire [NW-1:0] rd_tgt = i_syn_rd[NW-1:0];
+  wire [TW-1:0] rd_tgt_w = {{(TW > NW ? TW - NW : 0) {1'b0}}, rd_tgt};
+  wire more = left_r > 1;  // another synapse follows the one being written
+  assign o_syn_wa = s_r;
   wire [TW-1:0] axon_w = {{(TW > AW ? TW - AW : 0) {1'b0}}, axon_r};
 
   wire [15:0] new_w;
@@ -204,11 +209,26 @@ module astro_learn #(
     trace_wd = new_x;
     last_ra = {{(AW - NW) {1'b0}}, w_tgt};
     case (st_r)
+      L_PRE_W: begin  // on a cache hit the reads for the synapse on the SYN output go out at once
+        trace_ra = rd_tgt_w + c_xpost_off_r;
+        last_ra = {{(AW - NW) {1'b0}}, rd_tgt};
+      end
       L_PRE_T: trace_ra = axon_w + c_xpre_off_r;
-      L_PRE_WR, L_POST_WR: o_syn_we = 1'b1;
+      L_PRE_WR: begin  // write this synapse back, read the next
+        o_syn_we = 1'b1;
+        o_syn_ra = s_r + 1'b1;
+      end
+      L_POST_WR: begin  // write this synapse back, read the next RSYN entry
+        o_syn_we = 1'b1;
+        rsyn_ra = r_r + 1'b1;
+      end
       L_POST_RS: begin
         o_syn_ra = rsyn_rd[SW-1:0];
         last_ra = rsyn_rd[RSYN_W-1:SW];
+      end
+      L_POST_W: begin
+        trace_ra = axon_w + c_xpre_off_r;
+        rsyn_ra = r_r + 1'b1;  // used when this synapse is skipped
       end
       L_POST_W2: trace_ra = axon_w + c_xpre_off_r;
       L_TR_RD: begin
@@ -263,7 +283,7 @@ module astro_learn #(
           word_r <= i_syn_rd;
           ld_pid_r <= rd_pid;
           ret_r <= L_PRE_W2;
-          st_r <= hit_rd ? L_PRE_W2 : L_C0;
+          st_r <= hit_rd ? L_PRE_T : L_C0;
         end
         L_PRE_W2: st_r <= L_PRE_T;  // TRACE[x_post of the target] and LAST[target] are being read
         L_PRE_T: begin
@@ -278,7 +298,7 @@ module astro_learn #(
         L_PRE_WR: begin
           s_r <= s_r + 1'b1;
           left_r <= left_r - 1'b1;
-          st_r <= L_PRE_SYN;
+          st_r <= more ? L_PRE_W : L_PRE_SYN;
         end
         // ---------------------------------------------- post pass
         L_POST_EV:
@@ -303,13 +323,13 @@ module astro_learn #(
         if (last_rd == i_stamp) begin  // the pre spiked: the pre pass did this synapse
           r_r <= r_r + 1'b1;
           left_r <= left_r - 1'b1;
-          st_r <= L_POST_R;
+          st_r <= more ? L_POST_RS : L_POST_R;
         end else begin
           word_r <= i_syn_rd;
           ld_pid_r <= rd_pid;
           pspk_r <= 1'b1;
           ret_r <= L_POST_W2;
-          st_r <= hit_rd ? L_POST_W2 : L_C0;
+          st_r <= hit_rd ? L_POST_X : L_C0;
         end
         L_POST_W2: st_r <= L_POST_X;
         L_POST_X: begin
@@ -319,7 +339,7 @@ module astro_learn #(
         L_POST_WR: begin
           r_r <= r_r + 1'b1;
           left_r <= left_r - 1'b1;
-          st_r <= L_POST_R;
+          st_r <= more ? L_POST_RS : L_POST_R;
         end
         // ---------------------------------------------- traces
         L_TR_P:
