@@ -235,7 +235,8 @@ static bool load_image(serial_engine *r, uint64_t seed, ir_diag *d) {
     return false;
   }
   be_vl_caps caps = {.nw = rd[1] & 0xff, .aw = rd[1] >> 8 & 0xff, .sw = rd[1] >> 16 & 0xff,
-                     .dw = rd[1] >> 24 & 0xff, .qw = rd[1] >> 32 & 0xff, .acc_w = rd[1] >> 40 & 0xff};
+                     .dw = rd[1] >> 24 & 0xff, .qw = rd[1] >> 32 & 0xff, .acc_w = rd[1] >> 40 & 0xff,
+                     .pw = rd[1] >> 48 & 0xff, .tw = rd[1] >> 56 & 0xff};
   r->info.caps_nw = caps.nw, r->info.caps_aw = caps.aw, r->info.caps_sw = caps.sw;
   r->info.caps_dw = caps.dw, r->info.caps_qw = caps.qw, r->info.caps_acc_w = caps.acc_w;
   r->nin_max = 1u << caps.qw;
@@ -509,7 +510,8 @@ static bool flush_batch(serial_engine *r, ir_diag *d) {
       ir_error(d, r->m->loc, "serial link: the board ran %u of %u steps (status %u)", steps, nsteps, status);
       return false;
     }
-    /* An interrupted STEPS run: the remaining empty steps are re-sent from batch[from + steps]. */
+    /* Stopped early: the remaining steps (and the rest of a STEPS run) go again from batch[from + steps]. */
+    r->info.truncated += status == 1;
     if (!decode(r, a, an, from, steps, d))
       return false;
     from += steps;

@@ -30,7 +30,7 @@ module astro_link_rx #(
   localparam [2:0] S_SOF = 3'd0, S_LEN0 = 3'd1, S_LEN1 = 3'd2, S_SEQ = 3'd3, S_TYPE = 3'd4, S_PAY = 3'd5,
       S_CRC0 = 3'd6, S_CRC1 = 3'd7;
   localparam TW = $clog2(TIMEOUT + 1);
-  localparam [TW-1:0] TMAX = TIMEOUT;
+  localparam [TW-1:0] TMAX = TIMEOUT[TW-1:0];
 
   reg [2:0] state_r;
   reg [15:0] crc_r;

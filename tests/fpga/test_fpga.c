@@ -298,9 +298,11 @@ static void test_dense_truncation(void **state) {
   size_t n = compare(m, 200, 7, &info);
   /* about half of 40..120 neurons fire each step: far more than one 512-byte answer holds */
   assert_true(n > 200 * 15);
+  assert_true(info.truncated >= 1);
   assert_true(info.frames > 200 / 8);
   assert_int_equal(info.retransmits, 0);
-  print_message("dense: %zu spikes in %llu frames\n", n, (unsigned long long)info.frames);
+  print_message("dense: %zu spikes in %llu frames, %llu stopped early\n", n, (unsigned long long)info.frames,
+                (unsigned long long)info.truncated);
   ir_module_destroy(m);
   board_stop(&b);
 }
