@@ -324,6 +324,8 @@ static void learn_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
   learn_ctx *lc = ctx;
   const lh_rule *r = lc->r;
   const lh_cx *cx = &lc->core->cx[s->index];
+  if (cx->pop != r->post_pop) /* a malformed table: this rule's synapses reach only its post population */
+    return;
   bool post_spiked = lc->x->src[r->post_pop].spk[cx->neuron];
   if (!lc->pre_spiked && !post_spiked)
     return;

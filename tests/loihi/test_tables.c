@@ -278,6 +278,68 @@ static void test_learning_tables(void **state) {
   ir_diag_destroy(d);
 }
 
+/* Random byte changes to a valid binary, with the checksum recomputed so the reader's structural checks
+ * are what stands between a corrupt file and the engine: loading and running must never crash (run
+ * under the sanitizers), whatever the outcome. */
+static uint64_t fnv(const uint8_t *p, size_t n) {
+  uint64_t h = UINT64_C(0xcbf29ce484222325);
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+  return h;
+}
+
+static void test_corrupt_tables_never_crash(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = one_input(6, 9, 3.0);
+  m->projs[0].delay = (ir_value){.kind = IR_VAL_UNIFORM, .dim = IR_DIM_TIME, .a = 0, .b = 4};
+  m->projs[0].plasticity = IR_PLAST_STDP;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
+  expand(m, d);
+  lh_target t = *lh_target_get("loihi1");
+  t.limit[LH_RES_CX] = 4;
+  char *dir = lt_compile_to_dir(m, &t, d);
+  assert_non_null(dir);
+  lh_config *c = lh_compile(m, &t, d);
+  size_t n;
+  uint8_t *good = to_bytes(c, &n);
+  char path[512];
+  snprintf(path, sizeof path, "%s/loihi.bin", dir);
+  uint64_t s = 12345;
+  unsigned loaded = 0;
+  for (int k = 0; k < 300; k++) {
+    uint8_t *b = malloc(n);
+    memcpy(b, good, n);
+    for (int j = 0; j < 1 + k % 3; j++) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      size_t at = 8 + (size_t)((s >> 33) % (n - 16));
+      b[at] = (uint8_t)(s >> 20);
+    }
+    uint64_t h = fnv(b, n - 8);
+    for (int i = 0; i < 8; i++)
+      b[n - 8 + i] = (uint8_t)(h >> (8 * i));
+    FILE *f = fopen(path, "wb");
+    fwrite(b, 1, n, f);
+    fclose(f);
+    rt_options opt = {.engine = "loihi", .numerics = -1};
+    rt_sim *sim = rt_sim_create(m, &opt, d);
+    if (sim) {
+      loaded++;
+      rt_sim_run(sim, 20, d);
+      rt_sim_destroy(sim);
+    }
+    free(b);
+  }
+  assert_true(loaded < 300);
+  print_message("%u of 300 corrupted tables loaded and ran\n", loaded);
+  free(good);
+  lh_config_free(c);
+  lt_rmdir(dir);
+  free(dir);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
 static void test_engine_needs_config(void **state) {
   (void)state;
   ir_diag *d = ir_diag_create(NULL);
@@ -297,6 +359,7 @@ int main(void) {
       cmocka_unit_test(test_delay_limit),         cmocka_unit_test(test_binary_round_trip),
       cmocka_unit_test(test_wrong_table_wrong_raster), cmocka_unit_test(test_engine_needs_config),
       cmocka_unit_test(test_learning_tables),
+      cmocka_unit_test(test_corrupt_tables_never_crash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
