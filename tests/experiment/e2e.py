@@ -53,4 +53,9 @@ for f in ['features-train.bin', 'features-validation.bin', 'features-test.bin']:
     b = open(os.path.join(work, 'b', f), 'rb').read()
     if a != b:
         sys.exit('FAIL: %s differs between 1 and 2 threads' % f)
+# A model without a protocol is a user error (exit 1) that says what is missing.
+cuba = os.path.join(os.path.dirname(os.path.dirname(model)), 'cuba.yaml')
+p = subprocess.run([astroc, 'experiment', cuba, '--out', os.path.join(work, 'c')], capture_output=True, text=True)
+if p.returncode != 1 or 'needs a \'protocol\'' not in p.stderr:
+    sys.exit('FAIL: no-protocol model: rc %d\n%s' % (p.returncode, p.stderr))
 print('ok')
