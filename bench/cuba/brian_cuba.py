@@ -43,8 +43,9 @@ else:  # examples/cuba.yaml, voltages from the reset potential
                        syn = 0*mV
                        v = int(not_refractory)*(v*fv + u + bias)''', when='groups')
     P.v = 'rand() * 10*mV'
-    Ce = Synapses(P, P, on_pre='syn += we')
-    Ci = Synapses(P, P, on_pre='syn += wi')
+    # examples/cuba.yaml's weights are Brette's we, wi times dt/tau_m (u is added to v once per step)
+    Ce = Synapses(P, P, on_pre='syn += we * 0.1 / 20')
+    Ci = Synapses(P, P, on_pre='syn += wi * 0.1 / 20')
 Ce.connect('i<3200', p=0.02)
 Ci.connect('i>=3200', p=0.02)
 s_mon = SpikeMonitor(P)
