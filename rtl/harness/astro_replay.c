@@ -9,7 +9,7 @@
 #include "astro_hw.h"
 
 static const char *const ops[] = {"NOP", "WR_REG", "WR_PARAM", "WR_STATE", "WR_AXON", "WR_SYN", "WR_EXT",
-                                  "IN_SPIKE", "STEP", "CLEAR", "RD_REG", "RD_STATE", "RD_SPIKE"};
+                                  "IN_SPIKE", "STEP", "CLEAR", "RD_REG", "RD_STATE", "RD_SPIKE", "WR_MEM", "RD_MEM"};
 
 int main(int argc, char **argv) {
   if (argc != 5) {
@@ -33,8 +33,9 @@ int main(int argc, char **argv) {
   }
   fclose(f);
   unsigned long steps = strtoul(argv[2], NULL, 0), first = strtoul(argv[3], NULL, 0), last = strtoul(argv[4], NULL, 0);
-  uint64_t nneur = 0, spikes = 0;
+  uint64_t nneur = 0, nastro = 0, spikes = 0;
   astro_hw_cmd(h, 10, 0, 0, &nneur);
+  astro_hw_cmd(h, 10, 10, 0, &nastro);
   srand(1);
   for (unsigned long t = 0; t < steps; t++) {
     for (unsigned long a = first; a <= last; a++)
@@ -50,8 +51,10 @@ int main(int argc, char **argv) {
       astro_hw_cmd(h, 12, (uint32_t)q, 0, &x);
     for (unsigned r = 0; r < 16; r++)
       astro_hw_cmd(h, 10, r, 0, &x);
-    for (uint64_t c = 0; c < nneur; c++)
+    for (uint64_t c = 0; c < nneur + nastro; c++)
       astro_hw_cmd(h, 11, (uint32_t)c, 0, &x);
+    for (uint32_t sp = 0; sp < 6; sp++) /* RD_MEM: PLAST, RAXON, RSYN, TRACE, LAST, SYN */
+      astro_hw_cmd(h, 14, sp << 28 | (uint32_t)(t % 4), 0, &x);
     spikes += n;
   }
   printf("replayed %lu steps: %llu spikes, %llu cycles\n", steps, (unsigned long long)spikes,

@@ -3,19 +3,70 @@
 # the replay driver, runs examples/lif_small.yaml (compiled with --target astro-sim) for 400 steps with
 # random inputs, forced spikes and injected currents, and writes an annotated report.
 # Usage: rtl/scripts/coverage.sh [BUILD_DIR]   (default build-rtl; needs BUILD_DIR/compiler/astroc)
-# Output: BUILD_DIR/rtl-coverage/{coverage.dat,annotated/*.v} and a summary on stdout.
+# Output: BUILD_DIR/rtl-coverage/{coverage.dat,annotated/*.v} and a summary on stdout. Two models: LEARN = 0
+# replaying lif_small, LEARN = 1 replaying a small learning network (stdp, astro_stdp, nalsm astrocyte).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build-rtl}
 OUT=$BUILD/rtl-coverage
 mkdir -p "$OUT"
 "$BUILD/compiler/astroc" compile examples/lif_small.yaml --target astro-sim -o "$OUT/lif_small" >/dev/null
-verilator --cc --exe --build -j 2 --coverage --trace-fst --top-module astro_top --prefix Vastro_top -Mdir "$OUT/obj" \
-  -CFLAGS "-I$(pwd)/rtl/harness" -o astro_replay \
-  rtl/astro_lint.vlt rtl/astro_top.v rtl/astro_core.v rtl/astro_lif.v rtl/astro_ram.v \
-  "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build.log" 2>&1
-# lif_small: 7 compartments, input axons 7..10
-ASTRO_HW_COVERAGE="$OUT/coverage.dat" "$OUT/obj/astro_replay" "$OUT/lif_small/load.cmd" 400 7 10
+# A learning network for the LEARN = 1 model: stdp and astro_stdp (hebbian and anti-hebbian) and a nalsm
+# astrocyte listening to a population, an input and a projection.
+cat >"$OUT/learn.yaml" <<'YAML'
+astroc: 1
+network: {name: learn_cov, dt: 1 ms, seed: 3, numerics: fixed}
+neurons:
+  e: {model: lif, size: 12, params: {tau_u: 2 ms, tau_v: 10 ms, v_th: 8 mV, refractory: 1 ms}}
+  i: {model: lif, size: 4, params: {tau_u: 2 ms, tau_v: 10 ms, v_th: 8 mV}}
+inputs:
+  x: {kind: bernoulli, size: 6, p: 0.2}
+astrocytes:
+  astro:
+    model: nalsm
+    size: 1
+    params: {a0: 0.5, w_a: 0.05, b_a: 0.2, tau: 20 ms}
+    listen: [{source: e, sign: 1}, {source: x, sign: -1}, {source: ie, sign: 1}]
+    modulates: [xe]
+synapses:
+  xe:
+    pre: x
+    post: e
+    connectivity: {rule: fixed_probability, p: 0.5}
+    weight: 6 mV
+    plasticity: {rule: astro_stdp, modulator: astro, form: hebbian,
+                 params: {a_plus: 0.5 mV, a_minus: 1 mV, w_min: 0 mV, w_max: 8 mV}}
+  ee:
+    pre: e
+    post: e
+    connectivity: {rule: fixed_probability, p: 0.3}
+    weight: 2 mV
+    delay: 2 ms
+    plasticity: {rule: stdp, form: hebbian, params: {a_plus: 0.3 mV, a_minus: 0.3 mV, w_min: 0 mV, w_max: 4 mV}}
+  ei:
+    pre: e
+    post: i
+    connectivity: {rule: all_to_all}
+    weight: 2 mV
+  ie:
+    pre: i
+    post: e
+    connectivity: {rule: fixed_probability, p: 0.5}
+    weight: -3 mV
+    plasticity: {rule: stdp, form: anti_hebbian, params: {w_min: -5 mV, w_max: 0 mV}}
+YAML
+"$BUILD/compiler/astroc" compile "$OUT/learn.yaml" --target astro-sim -o "$OUT/learn" >/dev/null
+for learn in 0 1; do
+  verilator --cc --exe --build -j 2 --coverage --trace-fst -GLEARN=$learn --top-module astro_top --prefix Vastro_top \
+    -Mdir "$OUT/obj$learn" -CFLAGS "-I$(pwd)/rtl/harness" -o astro_replay \
+    rtl/astro_lint.vlt rtl/astro_top.v rtl/astro_core.v rtl/astro_lif.v rtl/astro_ram.v rtl/astro_nalsm.v \
+    rtl/astro_stdp.v rtl/astro_learn.v \
+    "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build$learn.log" 2>&1
+done
+# lif_small: 7 compartments, input axons 7..10; learn: 16 neurons + 1 astrocyte, input axons 17..22
+ASTRO_HW_COVERAGE="$OUT/coverage0.dat" "$OUT/obj0/astro_replay" "$OUT/lif_small/load.cmd" 400 7 10
+ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load.cmd" 400 17 22
+verilator_coverage --write "$OUT/coverage.dat" "$OUT/coverage0.dat" "$OUT/coverage1.dat"
 rm -rf "$OUT/annotated"
 verilator_coverage --annotate "$OUT/annotated" --annotate-min 1 "$OUT/coverage.dat" | tail -3
 echo "coverage: annotated sources in $OUT/annotated (lines starting with %000000 were never hit)"
