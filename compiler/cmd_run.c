@@ -15,7 +15,12 @@
 #include "commands.h"
 #include "spikes_io.h"
 
-static const char *const later_backends[] = {"jit", "rtl", "serial"};
+#ifdef ASTROC_HAVE_RTL
+#define RTL_BACKEND_NOTE ", rtl"
+#else
+#define RTL_BACKEND_NOTE ""
+#endif
+
 
 enum { MAX_RECORDS = 64 };
 
@@ -48,6 +53,7 @@ typedef struct run_opts {
   int nrecs;
   const char *trace;        /* --trace FILE.fst (rtl backend) */
   uint64_t baud;            /* --baud B (serial:DEV backend); 0: not given */
+  uint64_t threads;         /* --threads N (jit backend); 0: the engine's default */
   char dir_image[4096];     /* DIR given: DIR/network.aimg (astroc compile --target astro-sim) */
 } run_opts;
 
@@ -243,7 +249,10 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     else if (strcmp(a, "--resume") == 0 && v) o->resume = argv[++i];
     else if (strcmp(a, "--data-dir") == 0 && v) o->data_dir = argv[++i];
     else if (strcmp(a, "--trace") == 0 && v) o->trace = argv[++i];
-    else if (strcmp(a, "--baud") == 0 && v) {
+    else if (strcmp(a, "--threads") == 0 && v) {
+      if (!parse_u64(argv[++i], &o->threads) || o->threads == 0 || o->threads > 64)
+        return cmd_usage(&cmd_run_desc, "--threads needs a thread count from 1 to 64, got '%s'", argv[i]);
+    } else if (strcmp(a, "--baud") == 0 && v) {
       if (!parse_u64(argv[++i], &o->baud) || o->baud == 0 || o->baud > 4000000)
         return cmd_usage(&cmd_run_desc, "--baud needs a baud rate such as 115200, got '%s'", argv[i]);
     }
@@ -277,14 +286,15 @@ static int parse_args(int argc, char **argv, run_opts *o) {
   if (strcmp(o->backend, "serial") == 0)
     return cmd_usage(&cmd_run_desc, "--backend serial needs a device: serial:DEV, e.g. serial:/dev/ttyUSB1");
   if (strcmp(o->backend, "loihi") == 0) return EXIT_OK; /* DIR from compile --target loihi1|loihi2 */
-  if (strcmp(o->backend, "interp") != 0) {
-    for (size_t k = 0; k < sizeof later_backends / sizeof *later_backends; k++)
-      if (strcmp(o->backend, later_backends[k]) == 0) {
-        fprintf(stderr, "astroc: error: backend '%s' is not available yet; available backends: interp\n", o->backend);
-        return EXIT_INPUT;
-      }
-    return cmd_usage(&cmd_run_desc, "unknown backend '%s'; available backends: interp", o->backend);
+  if (strcmp(o->backend, "rtl") == 0) {
+    fputs("astroc: error: backend 'rtl' is not in this build (it needs verilator at build time)\n", stderr);
+    return EXIT_INPUT;
   }
+  if (strcmp(o->backend, "interp") != 0 && strcmp(o->backend, "jit") != 0)
+    return cmd_usage(&cmd_run_desc, "unknown backend '%s'; available backends: interp, jit, loihi, serial:DEV%s",
+                     o->backend, RTL_BACKEND_NOTE);
+  if (o->threads > 1 && strcmp(o->backend, "jit") != 0)
+    return cmd_usage(&cmd_run_desc, "--threads needs --backend jit (the interpreter is single-threaded)");
   return EXIT_OK;
 }
 
@@ -439,9 +449,13 @@ static bool resolve_steps(run_ctx *c, const run_opts *o, uint64_t *steps) {
 static int run_sim(run_ctx *c, run_opts *o) {
   const ir_module *m = c->m;
   rt_options ropt = {.engine = o->backend, .numerics = o->load.numerics, .seed_set = o->load.seed_set,
-                     .seed = o->load.seed, .data_dir = o->data_dir};
+                     .seed = o->load.seed, .data_dir = o->data_dir, .threads = (unsigned)o->threads};
   c->sim = rt_sim_create(m, &ropt, c->d);
   if (!c->sim) return ir_diag_error_count(c->d) ? EXIT_INPUT : EXIT_INTERNAL;
+  rt_jit_info ji;
+  if (!o->quiet && rt_jit_info_get(c->sim, &ji)) /* code generation is reported apart from the run */
+    fprintf(stderr, "jit: %u functions for %s compiled in %.1f ms, %u thread%s\n", ji.nfunctions, ji.cpu,
+            ji.compile_ms, ji.threads, ji.threads == 1 ? "" : "s");
   if (o->resume && !restore_from(c, o->resume)) return EXIT_INPUT;
   uint64_t steps;
   if (!resolve_steps(c, o, &steps)) return EXIT_INPUT;
@@ -510,6 +524,9 @@ const command cmd_run_desc = {
     "astroc run MODEL.yaml|IMAGE.aimg|DIR [--steps N | --time T] [--spikes FILE.csv|FILE.npy] [options]",
     "simulate a model or an image; write spikes, recorded state and probes",
     "options:\n"
+    "  --backend jit          native code generated with LLVM for this network (docs/jit.md); the\n"
+    "                         compile time is printed apart from the run's wall time\n"
+    "  --threads N            jit backend: worker threads (results identical for any N)\n"
     "  --backend NAME         interp (default), loihi (DIR of compile --target loihi1|loihi2, runs its\n"
     "                         tables; docs/loihi-format.md). jit, rtl, serial: not available yet\n"
     "                         (rtl: the Verilator model of the accelerator, fixed numerics, when built)\n"

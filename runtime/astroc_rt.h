@@ -54,6 +54,15 @@ bool rt_sim_read_state(const rt_sim *s, ir_ref node, const char *var, double *ou
 bool rt_sim_save(const rt_sim *s, FILE *f, ir_diag *d);
 bool rt_sim_restore(rt_sim *s, FILE *f, ir_diag *d);
 
+/* Code generation report of a `jit` simulation (false for other engines). */
+typedef struct rt_jit_info {
+  double compile_ms;    /* LLVM code generation, optimisation and native compilation */
+  unsigned threads;
+  unsigned nfunctions;  /* generated functions */
+  const char *cpu;      /* host CPU targeted, static storage */
+} rt_jit_info;
+bool rt_jit_info_get(const rt_sim *s, rt_jit_info *out);
+
 /* The numerics mode actually in use. */
 ir_numerics rt_sim_numerics(const rt_sim *s);
 

@@ -30,15 +30,6 @@ extern const rt_engine_ops rt_engine_serial; /* engine_serial.c: an FPGA board o
 void *rt_sim_engine_state(rt_sim *s, const char *engine);
 extern const rt_engine_ops rt_engine_jit; /* engine_jit.c, native code from backends/cpu (docs/jit.md) */
 
-/* Compilation facts of a simulation on the jit engine; false when `s` does not run on it. */
-typedef struct rt_jit_info {
-  double compile_ms;    /* LLVM code generation, optimisation and native compilation */
-  unsigned threads;
-  unsigned nfunctions;  /* generated functions */
-  const char *cpu;      /* host CPU targeted, static storage */
-} rt_jit_info;
-bool rt_jit_info_get(const rt_sim *s, rt_jit_info *out);
-
 /* Called by engines: deliver one source's spikes of a step, and the end of a step, to the user. */
 void rt_sim_emit_spikes(rt_sim *s, uint64_t step, ir_ref source, const uint32_t *idx, uint32_t n);
 void rt_sim_emit_step(rt_sim *s, uint64_t step);

@@ -1,4 +1,5 @@
 /* sim.c — the public rt_sim API: picks an engine, holds the user's callbacks, forwards calls. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,10 @@ rt_sim *rt_sim_create(const ir_module *m, const rt_options *opt, ir_diag *d) {
   const char *name = opt && opt->engine ? opt->engine : "interp";
   const rt_engine_ops *ops = find_engine(name);
   if (!ops) {
-    ir_error(d, m->loc, "unknown engine '%s' (available: interp)", name);
+    char list[128] = "";
+    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", engines[i]->name);
+    ir_error(d, m->loc, "unknown engine '%s' (available: %s)", name, list);
     return NULL;
   }
   ir_numerics num = m->numerics;

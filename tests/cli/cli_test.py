@@ -152,9 +152,15 @@ def test_targets_backends():
     p = run("compile", LIF, "--target", "astro-ice40", "-o", path("x.aimg"), expect=1)
     check("target 'astro-ice40' is not available yet" in p.stderr and "cpu" in p.stderr, p.stderr)
     run("compile", LIF, "--target", "gpu", "-o", path("x.aimg"), expect=2)
-    p = run("run", LIF, "--backend", "jit", expect=1)
-    check("backend 'jit' is not available yet" in p.stderr and "interp" in p.stderr, p.stderr)
-    run("run", LIF, "--backend", "nonsense", expect=2)
+    # jit runs the model and gives the interpreter's raster; it reports its compile time apart from the run
+    a, b = path("interp.csv"), path("jit.csv")
+    run("run", LIF, "--spikes", a)
+    p = run("run", LIF, "--backend", "jit", "--threads", "2", "--spikes", b)
+    check("jit:" in p.stderr and "compiled in" in p.stderr, p.stderr)
+    check(open(a).read() == open(b).read(), "jit raster differs from interp")
+    p = run("run", LIF, "--backend", "nonsense", expect=2)
+    check("interp, jit" in p.stderr, p.stderr)
+    run("run", LIF, "--threads", "2", expect=2)  # threads are for the jit backend
     run("run", LIF, "--steps", "x", expect=2)
     run("run", LIF, "--time", "5", expect=2)  # a time needs a unit
     run("run", LIF, "--no-such-option", expect=2)
