@@ -69,24 +69,30 @@ static int parse_args(int argc, char **argv, deploy_opts *o) {
   return EXIT_OK;
 }
 
+/* The UART carries baud / 10 bytes a second each way. Full duplex bounds the run by the busier
+ * direction; stop-and-wait (one frame in flight) by the sum of both. */
 static void report(const deploy_opts *o, const rt_serial_info *in, uint64_t steps) {
   double events = (double)(in->in_events + in->out_events);
   double rate = in->run_s > 0 ? events / in->run_s : 0;
-  /* 10 bits per byte on the wire; the answer carries the spikes, the request the inputs */
-  double bytes_per_s = o->baud / 10.0;
+  double bps = o->baud / 10.0, bout = (double)in->run_bytes_out, bin = (double)in->run_bytes_in;
+  double busier = bout > bin ? bout : bin;
   printf("board       core of %u compartments, %u axons, %u synapses (CAPS register)\n", 1u << in->caps_nw,
          1u << in->caps_aw, 1u << in->caps_sw);
   printf("load        %.3f s\n", in->load_s);
   printf("run         %" PRIu64 " steps in %.3f s: %" PRIu64 " input events sent, %" PRIu64 " spikes received\n",
          steps, in->run_s, in->in_events, in->out_events);
   printf("link        %" PRIu64 " frames, %" PRIu64 " bytes out, %" PRIu64 " bytes in, %" PRIu64
-         " retransmissions (%" PRIu64 " NAKs, %" PRIu64 " bad answers, %" PRIu64 " timeouts)\n",
-         in->frames, in->bytes_out, in->bytes_in, in->retransmits, in->naks, in->bad_frames, in->timeouts);
-  printf("achieved    %.0f events/s (%.2f bytes on the wire per event)\n", rate,
-         events > 0 ? (double)(in->bytes_out + in->bytes_in) / events : 0.0);
-  printf("uart bound  %.0f bytes/s at %u baud: %.0f events/s at this encoding, %.0f for 2-byte raw events\n",
-         bytes_per_s, o->baud, events > 0 ? bytes_per_s * events / (double)(in->bytes_out + in->bytes_in) : 0.0,
-         bytes_per_s / 2);
+         " retransmissions (%" PRIu64 " NAKs, %" PRIu64 " bad answers, %" PRIu64 " timeouts), %" PRIu64
+         " answers stopped early\n",
+         in->frames, in->bytes_out, in->bytes_in, in->retransmits, in->naks, in->bad_frames, in->timeouts,
+         in->truncated);
+  printf("achieved    %.0f events/s; the run sent %.0f and received %.0f bytes (%.2f bytes per input event, "
+         "%.2f per spike)\n", rate, bout, bin, in->in_events ? bout / (double)in->in_events : 0.0,
+         in->out_events ? bin / (double)in->out_events : 0.0);
+  if (events > 0 && busier > 0)
+    printf("uart bound  %u baud = %.0f bytes/s each way: %.0f events/s full duplex, %.0f stop-and-wait "
+           "(2-byte raw events: %.0f)\n", o->baud, bps, bps * events / busier, bps * events / (bout + bin),
+           bps / 2);
 }
 
 int cmd_deploy(int argc, char **argv) {

@@ -45,6 +45,7 @@ typedef struct serial_engine {
   step_buf *batch;  /* steps of the frame being built */
   uint32_t nbatch, capbatch;
   uint8_t *frame;
+  uint32_t window;  /* steps per frame: adapts to how many records one answer holds */
   int32_t *st_u, *st_v, *st_ref;
   uint64_t st_step;
   rt_serial_info info;
@@ -262,6 +263,7 @@ static void *serial_create(rt_sim *sim, const ir_module *m, ir_numerics numerics
   r->sim = sim;
   r->m = m;
   r->st_step = UINT64_MAX;
+  r->window = 64;
   uint32_t ni = m->ninputs ? m->ninputs : 1;
   r->in_idx = calloc(ni, sizeof(*r->in_idx));
   r->in_n = calloc(ni, sizeof(*r->in_n));
@@ -413,11 +415,11 @@ static bool encode_step(serial_engine *r, ir_diag *d) {
 /* Builds a frame from batch[from..): STEP instructions and STEPS runs, as many as fit. */
 static size_t build_frame(serial_engine *r, uint32_t from, uint32_t *nsteps) {
   size_t cap = rt_link_rx_capacity(r->link), n = 0;
-  uint32_t s = from;
-  while (s < r->nbatch && s - from < SERIAL_MAX_FRAME_STEPS) {
+  uint32_t s = from, max = r->window < SERIAL_MAX_FRAME_STEPS ? r->window : SERIAL_MAX_FRAME_STEPS;
+  while (s < r->nbatch && s - from < max) {
     if (r->batch[s].ncode == 0) {
       uint32_t e = s;
-      while (e < r->nbatch && r->batch[e].ncode == 0 && e - from < SERIAL_MAX_FRAME_STEPS)
+      while (e < r->nbatch && r->batch[e].ncode == 0 && e - from < max)
         e++;
       if (n + 11 > cap)
         break;
@@ -512,6 +514,12 @@ static bool flush_batch(serial_engine *r, ir_diag *d) {
     }
     /* Stopped early: the remaining steps (and the rest of a STEPS run) go again from batch[from + steps]. */
     r->info.truncated += status == 1;
+    /* Flow control: a frame stopped early sets the window just above what one answer held (so little is
+     * sent twice); a complete one doubles it. */
+    if (status == 1)
+      r->window = steps + 1;
+    else if (r->window < SERIAL_MAX_FRAME_STEPS / 2)
+      r->window *= 2;
     if (!decode(r, a, an, from, steps, d))
       return false;
     from += steps;
@@ -523,6 +531,8 @@ static bool flush_batch(serial_engine *r, ir_diag *d) {
 static bool serial_run(void *e, uint64_t nsteps, ir_diag *d) {
   serial_engine *r = e;
   double t0 = now_s();
+  const rt_link_stats *st = rt_link_get_stats(r->link);
+  uint64_t out0 = st->bytes_out, in0 = st->bytes_in;
   bool ok = true;
   for (uint64_t k = 0; ok && k < nsteps; k++) {
     ok = encode_step(r, d);
@@ -531,6 +541,8 @@ static bool serial_run(void *e, uint64_t nsteps, ir_diag *d) {
   }
   r->info.steps = r->step;
   r->info.run_s += now_s() - t0;
+  r->info.run_bytes_out += st->bytes_out - out0;
+  r->info.run_bytes_in += st->bytes_in - in0;
   return ok;
 }
 

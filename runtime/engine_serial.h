@@ -17,6 +17,7 @@ typedef struct rt_serial_info {
   uint64_t in_events;      /* input spikes sent */
   uint64_t out_events;     /* spikes received */
   uint64_t frames, retransmits, naks, bad_frames, timeouts, bytes_out, bytes_in;
+  uint64_t run_bytes_out, run_bytes_in; /* bytes of the run() calls only (not the load or state reads) */
   uint64_t truncated;      /* answers that stopped early for lack of buffer room (steps sent again) */
   double load_s, run_s;    /* wall time loading the image, and inside run() */
   unsigned caps_nw, caps_aw, caps_sw, caps_dw, caps_qw, caps_acc_w; /* the board's core */
