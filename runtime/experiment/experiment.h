@@ -89,11 +89,10 @@ typedef struct ex_graph {
   uint32_t *col;
 } ex_graph;
 
-/* Branching factor of a raster (spikes sorted by step; any order within a step):
- *   descendants = sum over spikes (i,t) of the spikes of i's targets at steps t+1 .. t+window
- *   ancestors   = sum over spikes (j,t) of the spikes of j's sources at steps t-window .. t-1
- *   sigma       = descendants / ancestors   (0 when there are no ancestors)
- * desc and anc (may be NULL) receive the two sums. false on OOM. */
+/* Branching factor of a raster (docs/experiments.md). For each spike (i, t):
+ *   d = spikes of i's targets at steps t+1 .. t+window,  a = spikes of i's sources at steps t-window .. t-1;
+ *   sigma = mean of d/a over the spikes with a > 0 (0 when there is none).
+ * desc and anc (may be NULL) receive the sums of d and a (always equal up to edge effects). false on OOM. */
 bool ex_branching_factor(const ex_graph *g, const ex_spike *sp, size_t n, uint32_t window, double *sigma,
                          double *desc, double *anc);
 
