@@ -602,9 +602,15 @@ int cmd_synth(int argc, char **argv) {
 
   if ((st = write_report(o.out, &b, &c, &u, mhz, how, div, baud_err, &o, t_yosys, t_pnr)) != EXIT_OK)
     return st;
-  if (u.fmax < mhz)
-    return fail(EXIT_INPUT, "timing: the design reaches %.2f MHz but runs at %.3f MHz; use --freq %g or lower",
-                u.fmax, mhz, floor(u.fmax));
+  if (u.fmax < mhz) {
+    /* the fastest clock make_clock can build that the design meets */
+    double ok = u.fmax >= 16 ? floor(u.fmax) : 0;
+    for (long k = 1; ok == 0 && k <= 64; k = k == 1 ? 2 : k + 2)
+      if (b.clock_mhz / (double)k <= u.fmax)
+        ok = b.clock_mhz / (double)k;
+    return fail(EXIT_INPUT, "timing: the design reaches %.2f MHz but runs at %.3f MHz, so %s/astro.bin is not reliable; "
+                "use --freq %g", u.fmax, mhz, o.out, ok);
+  }
   return EXIT_OK;
 }
 
