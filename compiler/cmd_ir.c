@@ -16,42 +16,12 @@ static bool ends_with(const char *s, const char *suffix) {
   return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Reads a whole file; NULL with errno set on failure. The caller frees. */
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n, f);
-    if (n < cap) break;
-    char *g = realloc(buf, cap * 2);
-    if (!g) {
-      free(buf);
-      buf = NULL;
-      errno = ENOMEM;
-      break;
-    }
-    buf = g;
-    cap *= 2;
-  }
-  int err = ferror(f) ? EIO : 0;
-  fclose(f);
-  if (buf && err) {
-    free(buf);
-    buf = NULL;
-    errno = err;
-  }
-  *len = n;
-  return buf;
-}
-
 /* A .ir file goes through ir_parse, anything else through the YAML frontend. */
 static ir_module *load(const char *path, ir_diag *d) {
   if (ends_with(path, ".net")) return lh_netx_read(path, d); /* lava-dl netx (HDF5), docs/loihi-format.md */
   if (!ends_with(path, ".ir")) return fe_yaml_load(path, d);
   size_t len;
-  char *text = read_file(path, &len);
+  char *text = ir_read_file(path, &len);
   if (!text) {
     ir_loc loc = {path, 0, 0};
     ir_error(d, loc, "cannot read: %s", strerror(errno));

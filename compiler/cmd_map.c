@@ -14,38 +14,12 @@
 
 /* ---------------------------------------------------------------- loading */
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t cap = 0, n = 0;
-  for (;;) {
-    if (n == cap) {
-      char *g = realloc(buf, cap ? cap * 2 : 65536);
-      if (!g) break;
-      buf = g;
-      cap = cap ? cap * 2 : 65536;
-    }
-    size_t k = fread(buf + n, 1, cap - n, f);
-    n += k;
-    if (k == 0) break;
-  }
-  bool bad = ferror(f) || n == cap;
-  fclose(f);
-  if (bad) {
-    free(buf);
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
-
 /* A .ir file goes through ir_parse, anything else through the YAML frontend. */
 static ir_module *load_model(const char *path, ir_diag *d) {
   size_t n = strlen(path);
   if (n < 3 || strcmp(path + n - 3, ".ir") != 0) return fe_yaml_load(path, d);
   size_t len;
-  char *text = slurp(path, &len);
+  char *text = ir_read_file(path, &len);
   if (!text) {
     ir_loc loc = {path, 0, 0};
     ir_error(d, loc, "cannot read: %s", strerror(errno ? errno : EIO));

@@ -39,6 +39,12 @@ void *ir_arena_alloc(ir_arena *a, size_t size);
 char *ir_arena_strdup(ir_arena *a, const char *s);
 char *ir_arena_strndup(ir_arena *a, const char *s, size_t n);
 
+/* ================================================================ files */
+
+/* Reads the whole file at `path` into a malloc'd buffer (NUL-terminated past the data); *len gets the
+ * byte count. NULL with errno set when it cannot be opened or read. The caller frees. */
+char *ir_read_file(const char *path, size_t *len);
+
 /* ================================================================ source locations, diagnostics */
 
 typedef struct ir_loc {

@@ -131,33 +131,9 @@ ir_module *fe_yaml_parse(const char *text, size_t len, const char *filename, con
   return m;
 }
 
-/* Reads a whole file; *len gets its size. NULL with errno set on failure. */
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n, f);
-    if (n < cap) break;
-    char *grown = realloc(buf, cap *= 2);
-    if (!grown) free(buf);
-    buf = grown;
-  }
-  int err = ferror(f) ? EIO : 0;
-  fclose(f);
-  if (err && buf) {
-    free(buf);
-    errno = err;
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
-
 ir_module *fe_yaml_load(const char *path, ir_diag *d) {
   size_t len = 0;
-  char *text = read_file(path, &len);
+  char *text = ir_read_file(path, &len);
   if (!text) {
     ir_error(d, fe_loc(path, 0, 0), "cannot read the model: %s", strerror(errno ? errno : ENOMEM));
     return NULL;

@@ -325,35 +325,9 @@ bool map_target_parse(const char *text, size_t len, const char *filename, map_ta
 
 /* ---------------------------------------------------------------- loading */
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t cap = 0, n = 0;
-  for (;;) {
-    if (n == cap) {
-      char *g = realloc(buf, cap ? cap * 2 : 4096);
-      if (!g) break;
-      buf = g;
-      cap = cap ? cap * 2 : 4096;
-    }
-    size_t k = fread(buf + n, 1, cap - n, f);
-    n += k;
-    if (k == 0) break;
-  }
-  bool bad = ferror(f) != 0 || n == cap;
-  fclose(f);
-  if (bad) {
-    free(buf);
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
-
 static bool load_path(const char *path, map_target *out, ir_diag *d) {
   size_t len = 0;
-  char *text = slurp(path, &len);
+  char *text = ir_read_file(path, &len);
   if (!text) {
     ir_loc l0 = {path, 0, 0};
     ir_error(d, l0, "cannot read the target description: %s", strerror(errno ? errno : EIO));
