@@ -1,6 +1,6 @@
 // astro_board_sim.cpp — the FPGA board without the board: the Verilated astro_fpga top (UART, host
 // link, accelerator core) behind a pseudo-terminal. Prints the PTY's slave name on stdout, then
-// bit-banges every byte the host writes onto the board's UART rx pin at DIV cycles per bit, and
+// bit-bangs every byte the host writes onto the board's UART rx pin at DIV cycles per bit, and
 // decodes the board's tx pin back into bytes for the host. `astroc run IMAGE --backend serial:/dev/pts/N`
 // therefore exercises the real frames, CRC, acknowledgements and the real UART RTL.
 //
