@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "be_verilog.h"
 #include "image.h"
@@ -32,23 +33,6 @@ static char *default_output(const char *model) {
   char *out = malloc(n + 6);
   if (out) snprintf(out, n + 6, "%.*s.aimg", (int)n, base);
   return out;
-}
-
-static bool parse_numerics(const char *s, int *out) {
-  if (strcmp(s, "float") == 0) *out = IR_NUMERICS_FLOAT;
-  else if (strcmp(s, "fixed") == 0) *out = IR_NUMERICS_FIXED;
-  else return false;
-  return true;
-}
-
-static bool parse_seed(const char *s, uint64_t *out) {
-  if (!*s || *s == '-') return false;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 0);
-  if (*end || errno) return false;
-  *out = v;
-  return true;
 }
 
 /* Returns EXIT_OK when `t` is available, else reports and returns the exit status. */
@@ -119,10 +103,10 @@ int cmd_compile(int argc, char **argv) {
     if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_val) out = argv[++i];
     else if (strcmp(a, "--target") == 0 && has_val) target = argv[++i];
     else if (strcmp(a, "--numerics") == 0 && has_val) {
-      if (!parse_numerics(argv[++i], &lo.numerics))
+      if (!cli_parse_numerics(argv[++i], &lo.numerics))
         return cmd_usage(&cmd_compile_desc, "--numerics must be 'float' or 'fixed', got '%s'", argv[i]);
     } else if (strcmp(a, "--seed") == 0 && has_val) {
-      if (!parse_seed(argv[++i], &lo.seed))
+      if (!cli_parse_uint(argv[++i], UINT64_MAX, &lo.seed))
         return cmd_usage(&cmd_compile_desc, "--seed needs an unsigned 64-bit integer, got '%s'", argv[i]);
       lo.seed_set = true;
     } else if (a[0] == '-' && a[1]) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "fe.h"
 #include "ir.h"
@@ -282,15 +283,6 @@ static void json_report(FILE *o, const ir_module *m, const map_target *t, const 
 
 /* ---------------------------------------------------------------- the command */
 
-static bool parse_u64(const char *s, uint64_t *out) {
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (!*s || *s == '-' || *end || errno) return false;
-  *out = v;
-  return true;
-}
-
 int cmd_map(int argc, char **argv) {
   const char *file = NULL, *target = NULL, *format = "text", *print_after = NULL;
   map_options opt = {.seed = 1, .default_rate = 0.01, .iterations = 0};
@@ -307,9 +299,9 @@ int cmd_map(int argc, char **argv) {
       if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return cmd_usage(&cmd_map_desc, "--format must be 'text' or 'json', not '%s'", format);
     } else if (strcmp(a, "--seed") == 0) {
-      if (!has || !parse_u64(argv[++i], &opt.seed)) return cmd_usage(&cmd_map_desc, "--seed needs an integer >= 0");
+      if (!has || !cli_parse_uint(argv[++i], UINT64_MAX, &opt.seed)) return cmd_usage(&cmd_map_desc, "--seed needs an integer >= 0");
     } else if (strcmp(a, "--iterations") == 0) {
-      if (!has || !parse_u64(argv[++i], &opt.iterations))
+      if (!has || !cli_parse_uint(argv[++i], UINT64_MAX, &opt.iterations))
         return cmd_usage(&cmd_map_desc, "--iterations needs an integer >= 0");
     } else if (strcmp(a, "--rate") == 0) {
       char *end;

@@ -3,22 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "plot.h"
 #include "spikes_io.h"
-
-/* "1ms", "0.1 ms", "1 s" -> ms. */
-static bool parse_time(const char *s, double *ms) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || !(v >= 0) || !isfinite(v)) return false;
-  while (*end == ' ') end++;
-  ir_dim dim;
-  double f;
-  if (!ir_unit_parse(end, &dim, &f) || !ir_dim_eq(dim, IR_DIM_TIME)) return false;
-  *ms = v * f;
-  return true;
-}
 
 int cmd_plot(int argc, char **argv) {
   const char *in = NULL, *out = NULL;
@@ -29,14 +17,14 @@ int cmd_plot(int argc, char **argv) {
     if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && v) out = argv[++i];
     else if (strcmp(a, "--title") == 0 && v) o.title = argv[++i];
     else if (strcmp(a, "--dt") == 0 && v) {
-      if (!parse_time(argv[++i], &o.dt_ms) || o.dt_ms <= 0)
+      if (!cli_parse_time_ms(argv[++i], &o.dt_ms) || o.dt_ms <= 0)
         return cmd_usage(&cmd_plot_desc, "--dt needs a positive time, e.g. '1 ms', got '%s'", argv[i]);
     } else if (strcmp(a, "--from") == 0 && v) {
-      if (!parse_time(argv[++i], &o.from_ms))
+      if (!cli_parse_time_ms(argv[++i], &o.from_ms))
         return cmd_usage(&cmd_plot_desc, "--from needs a time, e.g. '100 ms', got '%s'", argv[i]);
       o.from_set = true;
     } else if (strcmp(a, "--to") == 0 && v) {
-      if (!parse_time(argv[++i], &o.to_ms))
+      if (!cli_parse_time_ms(argv[++i], &o.to_ms))
         return cmd_usage(&cmd_plot_desc, "--to needs a time, e.g. '200 ms', got '%s'", argv[i]);
       o.to_set = true;
     } else if ((strcmp(a, "--width") == 0 || strcmp(a, "--height") == 0) && v) {

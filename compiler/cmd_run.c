@@ -12,6 +12,7 @@
 #include "engine_rtl.h"
 #include "engine_serial.h"
 #include "lh.h"
+#include "cli_args.h"
 #include "commands.h"
 #include "spikes_io.h"
 
@@ -172,29 +173,6 @@ static void on_step(void *ctx, rt_sim *sim, uint64_t step) {
 
 /* ================================================================ option parsing */
 
-static bool parse_u64(const char *s, uint64_t *out) {
-  if (!*s || *s == '-') return false;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 0);
-  if (*end || errno) return false;
-  *out = v;
-  return true;
-}
-
-/* "250 ms", "250ms", "1.5 s" -> ms. */
-static bool parse_time(const char *s, double *ms) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || !(v >= 0) || !isfinite(v)) return false;
-  while (*end == ' ') end++;
-  ir_dim dim;
-  double f;
-  if (!ir_unit_parse(end, &dim, &f) || !ir_dim_eq(dim, IR_DIM_TIME)) return false;
-  *ms = v * f;
-  return true;
-}
-
 /* "exc.v=exc_v.npy" */
 static bool parse_record(const char *spec, record *r) {
   const char *eq = strchr(spec, '=');
@@ -227,15 +205,15 @@ static int parse_args(int argc, char **argv, run_opts *o) {
       else if (strcmp(s, "fixed") == 0) o->load.numerics = IR_NUMERICS_FIXED;
       else return cmd_usage(&cmd_run_desc, "--numerics must be 'float' or 'fixed', got '%s'", s);
     } else if (strcmp(a, "--steps") == 0 && v) {
-      if (!parse_u64(argv[++i], &o->steps))
+      if (!cli_parse_uint(argv[++i], UINT64_MAX, &o->steps))
         return cmd_usage(&cmd_run_desc, "--steps needs a non-negative integer, got '%s'", argv[i]);
       o->steps_set = true;
     } else if (strcmp(a, "--time") == 0 && v) {
-      if (!parse_time(argv[++i], &o->time_ms))
+      if (!cli_parse_time_ms(argv[++i], &o->time_ms))
         return cmd_usage(&cmd_run_desc, "--time needs a time, e.g. '250 ms' or '1 s', got '%s'", argv[i]);
       o->time_set = true;
     } else if (strcmp(a, "--seed") == 0 && v) {
-      if (!parse_u64(argv[++i], &o->load.seed))
+      if (!cli_parse_uint(argv[++i], UINT64_MAX, &o->load.seed))
         return cmd_usage(&cmd_run_desc, "--seed needs an unsigned 64-bit integer, got '%s'", argv[i]);
       o->load.seed_set = true;
     } else if (strcmp(a, "--spikes") == 0 && v) o->spikes = argv[++i];
@@ -250,10 +228,10 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     else if (strcmp(a, "--data-dir") == 0 && v) o->data_dir = argv[++i];
     else if (strcmp(a, "--trace") == 0 && v) o->trace = argv[++i];
     else if (strcmp(a, "--threads") == 0 && v) {
-      if (!parse_u64(argv[++i], &o->threads) || o->threads == 0 || o->threads > 64)
+      if (!cli_parse_uint(argv[++i], UINT64_MAX, &o->threads) || o->threads == 0 || o->threads > 64)
         return cmd_usage(&cmd_run_desc, "--threads needs a thread count from 1 to 64, got '%s'", argv[i]);
     } else if (strcmp(a, "--baud") == 0 && v) {
-      if (!parse_u64(argv[++i], &o->baud) || o->baud == 0 || o->baud > 4000000)
+      if (!cli_parse_uint(argv[++i], UINT64_MAX, &o->baud) || o->baud == 0 || o->baud > 4000000)
         return cmd_usage(&cmd_run_desc, "--baud needs a baud rate such as 115200, got '%s'", argv[i]);
     }
     else if (strcmp(a, "--include-inputs") == 0) o->include_inputs = true;
