@@ -12,6 +12,9 @@
 //         exponent (docs/numerics.md, "Synaptic input"). A one-deep forward covers back-to-back hits.
 // With LEARN = 1 two more phases follow (docs/accelerator.md):
 //   LEARN  stdp / astro_stdp weight updates and traces (astro_learn.v), when NPLAST > 0;
+//   KERN   nalsm_lif kernel delivery into ACC[slot] (astro_kernel.v), when NKPROJ > 0;
+//   NEUR2  the integration half of nalsm_lif compartments (astro_nlif.v), when NLIF2 = 1 (sweep 1 = NEUR
+//          only decided their spikes and reset);
 //   ASTRO  for j = NNEUR..NNEUR+NASTRO-1, the `nalsm` astrocyte compartments: the same PARAM, STATE
 //          and ACC memories, A updated from the signed count of listened spikes that the listen
 //          synapses (delay 0, mantissa +-1, shift 0) put into slot (step + 1) mod NSLOT.
@@ -46,27 +49,31 @@ module astro_core #(
       OP_RD_MEM = 4'd14;
   localparam [3:0] REG_NNEUR = 4'd0, REG_NSLOT = 4'd1, REG_STEP = 4'd2, REG_SLOT = 4'd3, REG_NSPK = 4'd4,
       REG_NIN = 4'd5, REG_CYCLES = 4'd6, REG_SYNEV = 4'd7, REG_CAPS = 4'd8, REG_ID = 4'd9, REG_NASTRO = 4'd10,
-      REG_NPLAST = 4'd11, REG_LCYCLES = 4'd12, REG_LUPD = 4'd13;
+      REG_NPLAST = 4'd11, REG_LCYCLES = 4'd12, REG_LUPD = 4'd13, REG_NKPROJ = 4'd14, REG_NLIF2 = 4'd15;
   localparam [3:0] SP_SYN = 4'd5;  // RD_MEM / WR_MEM space of the SYN memory (0..4: astro_learn.v)
   localparam [31:0] CORE_ID = 32'h41535431;  // "AST1"
 
   // Word layouts (LSB first).
-  localparam PARAM_W = 63;  // du 12 | dv 12 | vth 17 | bias_mant 13 | bias_exp 3 | nref 6
-  localparam STATE_W = 54;  // u 24 | v 24 | ref 6
-  // target NW | mantissa 8 | delay 6 | shift 4 [| frac 8 | plastic 1 | projection PW  (LEARN)]
-  localparam SYN_W = LEARN != 0 ? NW + 27 + PW : NW + 18;
+  // lif: du 12 | dv 12 | vth 17 | bias_mant 13 | bias_exp 3 | nref 6 | kind 1 (0); nalsm_lif: astro_nlif.v
+  localparam PARAM_W = 64;
+  localparam STATE_W = 55;  // u 24 | v 24 | ref 6 | nalsm_lif spiked 1
+  // target NW | mantissa 8 | delay 6 | shift 4 [| frac 8 | plastic 1 | projection PW | kernel 1  (LEARN)]
+  // (a kernel synapse, into a nalsm_lif population, is not delivered by PROP: astro_kernel.v reads it)
+  localparam SYN_W = LEARN != 0 ? NW + 28 + PW : NW + 18;
   // start SW | count SW+1 [| plastic count SW+1  (LEARN: the first pcount synapses are plastic)]
   localparam AXON_W = LEARN != 0 ? 3 * SW + 2 : 2 * SW + 1;
   localparam EXT_W = INJ_W + 1;  // inj INJ_W | forced 1
 
   // ------------------------------------------------------------------ FSM
   localparam [3:0] S_IDLE = 4'd0, S_CLEAR = 4'd1, S_NEUR = 4'd2, S_NDRAIN = 4'd3, S_PROP = 4'd4,
-      S_PDRAIN = 4'd5, S_DONE = 4'd6, S_LEARN = 4'd7, S_ASTRO = 4'd8;
+      S_PDRAIN = 4'd5, S_DONE = 4'd6, S_LEARN = 4'd7, S_ASTRO = 4'd8, S_KERN = 4'd9, S_NEUR2 = 4'd10;
   reg [3:0] state_r, state_nx;
 
   reg [NW:0] nneur_r;
   reg [NW:0] nastro_r;
   reg [PW:0] nplast_r;
+  reg [PW:0] nkproj_r;
+  reg nlif2_r;
   wire [NW:0] ncomp = nneur_r + nastro_r;
   reg [DW:0] nslot_r;
   reg [31:0] step_r;
@@ -168,6 +175,15 @@ module astro_core #(
       .i_bias_exp(param_rd[56:54]), .i_nref(param_rd[62:57]), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]),
       .i_forced(ext_rd[INJ_W]), .o_u(lif_u), .o_v(lif_v), .o_ref(lif_ref), .o_spike(lif_spike));
 
+  // nalsm_lif compartments (LEARN): sweep 1 decides spikes, NEUR2 integrates
+  wire is_nl = LEARN != 0 && param_rd[PARAM_W-1];
+  wire nl_spike;
+  wire [STATE_W-1:0] nl_state1, nl_state2;
+  astro_nlif #(.ACC_W(ACC_W), .INJ_W(INJ_W)) u_nlif (
+      .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]), .i_forced(ext_rd[INJ_W]),
+      .o_spike(nl_spike), .o_state1(nl_state1), .o_state2(nl_state2));
+  wire pn_spike = is_nl ? nl_spike : lif_spike;
+
   // ------------------------------------------------------------------ PROP phase
   // fetcher: event index -> axon id -> (start, count), held in pend_* until the streamer takes it
   localparam [1:0] F_IDLE = 2'd0, F_EV = 2'd1, F_AX = 2'd2, F_HOLD = 2'd3;
@@ -216,6 +232,20 @@ module astro_core #(
   wire astro_done = a_idx_r >= ncomp && !a_wr_r;
   wire [31:0] astro_a;
 
+  // ------------------------------------------------------------------ NEUR2 sweep (LEARN)
+  reg [NW:0] b_idx_r;
+  reg b_wr_r;
+
+  // ------------------------------------------------------------------ KERN phase (LEARN)
+  reg k_start_r;
+  wire k_busy;
+  wire [AW-1:0] k_last_ra;
+  wire [31:0] l_last_rd;
+  wire [SW-1:0] k_syn_ra;
+  wire [DW+NW-1:0] k_acc_ra;
+  wire k_acc_we;
+  wire [ACC_W-1:0] k_acc_wd;
+
   // ------------------------------------------------------------------ LEARN phase (LEARN)
   reg l_start_r;
   wire l_busy;
@@ -233,10 +263,24 @@ module astro_core #(
           .i_mem_space(i_cmd_addr[31:28]), .i_mem_addr(i_cmd_addr[27:0]), .i_mem_data(i_cmd_data),
           .o_mem_rdata(l_mem_rd), .i_start(l_start_r), .o_busy(l_busy), .i_nplast(nplast_r), .i_nspk(nspk_r),
           .i_nin(nin_r), .i_stamp(step_r + 32'd1), .i_last_we(state_r == S_PROP && f_state_r == F_EV),
-          .i_last_wa(axon_ra), .o_spk_ra(l_spk_ra), .i_spk_rd(spk_rd), .o_inq_ra(l_inq_ra), .i_inq_rd(inq_rd),
+          .i_last_wa(axon_ra), .i_xlast_sel(state_r == S_KERN), .i_xlast_ra(k_last_ra), .o_last_rd(l_last_rd),
+          .o_spk_ra(l_spk_ra), .i_spk_rd(spk_rd), .o_inq_ra(l_inq_ra), .i_inq_rd(inq_rd),
           .o_axon_ra(l_axon_ra), .i_axon_rd(axon_rd), .o_syn_ra(l_syn_ra), .i_syn_rd(syn_rd), .o_syn_wa(l_syn_wa),
           .o_syn_we(l_syn_we), .o_syn_wd(l_syn_wd), .o_state_ra(l_state_ra), .i_state_rd(state_rd[31:0]));
+      astro_kernel #(.NW(NW), .AW(AW), .SW(SW), .DW(DW), .PW(PW), .KW(TW), .ACC_W(ACC_W), .SYN_W(SYN_W)) u_kernel (
+          .i_clk(i_clk), .i_rst(i_rst), .i_idle(idle), .i_mem_we(cmd && op == OP_WR_MEM),
+          .i_mem_space(i_cmd_addr[31:28]), .i_mem_addr(i_cmd_addr[27:0]), .i_mem_data(i_cmd_data),
+          .i_start(k_start_r), .o_busy(k_busy), .i_nkproj(nkproj_r), .i_stamp(step_r + 32'd1), .i_slot(slot_r),
+          .o_last_ra(k_last_ra), .i_last_rd(l_last_rd), .o_syn_ra(k_syn_ra), .i_syn_rd(syn_rd), .o_acc_ra(k_acc_ra),
+          .i_acc_rd(acc_rd), .o_acc_we(k_acc_we), .o_acc_wd(k_acc_wd));
     end else begin : g_no_learn
+      assign k_busy = 1'b0;
+      assign k_last_ra = {AW{1'b0}};
+      assign l_last_rd = 32'd0;
+      assign k_syn_ra = {SW{1'b0}};
+      assign k_acc_ra = {(DW + NW) {1'b0}};
+      assign k_acc_we = 1'b0;
+      assign k_acc_wd = {ACC_W{1'b0}};
       assign astro_a = state_rd[31:0];
       assign l_busy = 1'b0;
       assign l_mem_rd = 64'd0;
@@ -253,9 +297,9 @@ module astro_core #(
 
   // ------------------------------------------------------------------ memory port muxes
   always @(*) begin
-    neur_ra = state_r == S_ASTRO ? a_idx_r[NW-1:0] : n_idx_r[NW-1:0];
+    neur_ra = state_r == S_ASTRO ? a_idx_r[NW-1:0] : (state_r == S_NEUR2 ? b_idx_r[NW-1:0] : n_idx_r[NW-1:0]);
     st_ra = state_r == S_LEARN ? l_state_ra : neur_ra;
-    syn_ra = idle ? i_cmd_addr[SW-1:0] : (state_r == S_LEARN ? l_syn_ra : s_addr_r);
+    syn_ra = idle ? i_cmd_addr[SW-1:0] : (state_r == S_LEARN ? l_syn_ra : (state_r == S_KERN ? k_syn_ra : s_addr_r));
     state_we = 1'b0;
     state_wa = i_cmd_addr[NW-1:0];
     state_wd = i_cmd_data[STATE_W-1:0];
@@ -283,18 +327,35 @@ module astro_core #(
       S_NEUR, S_NDRAIN: begin
         state_we = pn_v_r;
         state_wa = pn_idx_r;
-        state_wd = {lif_ref, lif_v, lif_u};
-        ext_we = pn_v_r;
+        state_wd = is_nl ? nl_state1 : {1'b0, lif_ref, lif_v, lif_u};
+        ext_we = pn_v_r && !is_nl;  // a nalsm_lif compartment keeps its input for NEUR2
         ext_wa = pn_idx_r;
         ext_wd = {EXT_W{1'b0}};
-        acc_we = pn_v_r;
-        spk_we = pn_v_r && lif_spike;
+        acc_we = pn_v_r && !is_nl;
+        spk_we = pn_v_r && pn_spike;
       end
       S_PROP, S_PDRAIN: begin
         acc_ra = q1_addr;
         acc_we = q2_v_r;
         acc_wa = q2_addr_r;
         acc_wd = q2_sum;
+      end
+      S_KERN: begin
+        acc_ra = k_acc_ra;
+        acc_we = k_acc_we;
+        acc_wa = k_acc_ra;
+        acc_wd = k_acc_wd;
+      end
+      S_NEUR2: begin
+        acc_ra = {slot_r, b_idx_r[NW-1:0]};
+        acc_wa = {slot_r, b_idx_r[NW-1:0]};
+        acc_we = b_wr_r && is_nl;
+        ext_we = b_wr_r && is_nl;
+        ext_wa = b_idx_r[NW-1:0];
+        ext_wd = {EXT_W{1'b0}};
+        state_we = b_wr_r && is_nl;
+        state_wa = b_idx_r[NW-1:0];
+        state_wd = nl_state2;
       end
       S_ASTRO: begin
         acc_ra = {slot_nx, a_idx_r[NW-1:0]};
@@ -309,6 +370,10 @@ module astro_core #(
   end
 
   // ------------------------------------------------------------------ next state
+  // after PROP: KERN, NEUR2, LEARN, ASTRO, each only when the network has it
+  wire [3:0] after_learn = nastro_r != 0 ? S_ASTRO : S_DONE;
+  wire [3:0] after_n2 = nplast_r != 0 ? S_LEARN : after_learn;
+  wire [3:0] after_kern = nlif2_r ? S_NEUR2 : after_n2;
   always @(*) begin
     state_nx = state_r;
     case (state_r)
@@ -320,9 +385,10 @@ module astro_core #(
       S_NDRAIN: state_nx = S_PROP;
       S_PROP: if (prop_done) state_nx = S_PDRAIN;
       S_PDRAIN:
-      if (!q1_v_r && !q2_v_r)
-        state_nx = (LEARN != 0 && nplast_r != 0) ? S_LEARN : ((LEARN != 0 && nastro_r != 0) ? S_ASTRO : S_DONE);
-      S_LEARN: if (!l_start_r && !l_busy) state_nx = nastro_r != 0 ? S_ASTRO : S_DONE;
+      if (!q1_v_r && !q2_v_r) state_nx = LEARN == 0 ? S_DONE : (nkproj_r != 0 ? S_KERN : after_kern);
+      S_KERN: if (!k_start_r && !k_busy) state_nx = after_kern;
+      S_NEUR2: if (b_idx_r >= nneur_r && !b_wr_r) state_nx = after_n2;
+      S_LEARN: if (!l_start_r && !l_busy) state_nx = after_learn;
       S_ASTRO: if (astro_done) state_nx = S_DONE;
       S_DONE: state_nx = S_IDLE;
       default: state_nx = S_IDLE;
@@ -345,6 +411,11 @@ module astro_core #(
       nneur_r <= 0;
       nastro_r <= 0;
       nplast_r <= 0;
+      nkproj_r <= 0;
+      nlif2_r <= 1'b0;
+      b_idx_r <= 0;
+      b_wr_r <= 1'b0;
+      k_start_r <= 1'b0;
       a_idx_r <= 0;
       a_wr_r <= 1'b0;
       l_start_r <= 1'b0;
@@ -403,6 +474,8 @@ module astro_core #(
           REG_NIN: nin_r <= i_cmd_data[QW:0];
           REG_NASTRO: nastro_r <= i_cmd_data[NW:0];
           REG_NPLAST: nplast_r <= i_cmd_data[PW:0];
+          REG_NKPROJ: nkproj_r <= i_cmd_data[PW:0];
+          REG_NLIF2: nlif2_r <= i_cmd_data[0];
           default: ;
         endcase
       if (cmd && op == OP_IN_SPIKE) nin_r <= nin_r + 1'b1;
@@ -422,6 +495,8 @@ module astro_core #(
           REG_NPLAST: rd_reg_r <= {{(63 - PW) {1'b0}}, nplast_r};
           REG_LCYCLES: rd_reg_r <= {32'd0, lcycles_r};
           REG_LUPD: rd_reg_r <= {32'd0, lupd_r};
+          REG_NKPROJ: rd_reg_r <= {{(63 - PW) {1'b0}}, nkproj_r};
+          REG_NLIF2: rd_reg_r <= {63'd0, nlif2_r};
           default: rd_reg_r <= 64'd0;
         endcase
       if (cmd && op == OP_STEP) begin
@@ -449,7 +524,7 @@ module astro_core #(
       pn_v_r <= n_issue;
       pn_idx_r <= n_idx_r[NW-1:0];
       if (n_issue) n_idx_r <= n_idx_r + 1'b1;
-      if (pn_v_r && lif_spike) nspk_r <= nspk_r + 1'b1;
+      if (pn_v_r && pn_spike) nspk_r <= nspk_r + 1'b1;
       if (state_r == S_NDRAIN) begin
         a_idx_r <= nneur_r;
         a_wr_r <= 1'b0;
@@ -482,7 +557,7 @@ module astro_core #(
       end
       // accumulate pipeline
       q1_v_r <= state_r == S_PROP && syn_re;
-      q2_v_r <= q1_v_r;
+      q2_v_r <= q1_v_r && !(LEARN != 0 && syn_rd[SYN_W-1]);
       q2_addr_r <= q1_addr;
       q2_val_r <= q1_val;
       fw_v_r <= q2_v_r;
@@ -491,7 +566,18 @@ module astro_core #(
       if (q2_v_r) synev_cnt_r <= synev_cnt_r + 1;
 
       // LEARN: one start pulse; ASTRO: read, then write back, per astrocyte compartment
-      l_start_r <= state_r == S_PDRAIN && state_nx == S_LEARN;
+      l_start_r <= state_r != S_LEARN && state_nx == S_LEARN;
+      k_start_r <= state_r != S_KERN && state_nx == S_KERN;
+      if (state_r == S_NDRAIN) begin
+        b_idx_r <= 0;
+        b_wr_r <= 1'b0;
+      end
+      if (state_r == S_NEUR2) begin
+        if (b_wr_r) begin
+          b_idx_r <= b_idx_r + 1'b1;
+          b_wr_r <= 1'b0;
+        end else if (b_idx_r < nneur_r) b_wr_r <= 1'b1;
+      end
       if (state_r == S_ASTRO) begin
         if (a_wr_r) begin
           a_idx_r <= a_idx_r + 1'b1;
@@ -499,7 +585,8 @@ module astro_core #(
         end else if (a_idx_r < ncomp) a_wr_r <= 1'b1;
       end
 
-      if (state_r == S_LEARN || state_r == S_ASTRO) lcyc_cnt_r <= lcyc_cnt_r + 1;
+      if (state_r == S_LEARN || state_r == S_ASTRO || state_r == S_KERN || state_r == S_NEUR2)
+        lcyc_cnt_r <= lcyc_cnt_r + 1;
       if (l_syn_we) lupd_cnt_r <= lupd_cnt_r + 1;
 
       if (state_r == S_DONE) begin

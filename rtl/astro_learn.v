@@ -27,7 +27,7 @@ module astro_learn #(
     parameter QW = 13,
     parameter PW = 4,   // plastic projections: 2^PW
     parameter TW = 14,  // trace entries: 2^TW
-    parameter SYN_W = NW + 27 + PW
+    parameter SYN_W = NW + 28 + PW
 ) (
     input  wire             i_clk,
     input  wire             i_rst,
@@ -48,6 +48,10 @@ module astro_learn #(
     // LAST writes from the core's fetcher
     input  wire             i_last_we,
     input  wire [   AW-1:0] i_last_wa,
+    // a second reader of LAST (the kernel engine), selected while it runs
+    input  wire             i_xlast_sel,
+    input  wire [   AW-1:0] i_xlast_ra,
+    output wire [     31:0] o_last_rd,
     // core memories
     output reg  [   NW-1:0] o_spk_ra,
     input  wire [   NW-1:0] i_spk_rd,
@@ -100,7 +104,8 @@ module astro_learn #(
   astro_ram #(.AW(AW), .DW(32)) u_last (
       .i_clk(i_clk), .i_we(i_last_we || host_last), .i_waddr(host_last ? i_mem_addr[AW-1:0] : i_last_wa),
       .i_wdata(host_last ? i_mem_data[31:0] : i_stamp), .i_re(1'b1),
-      .i_raddr(i_idle ? i_mem_addr[AW-1:0] : last_ra), .o_rdata(last_rd));
+      .i_raddr(i_idle ? i_mem_addr[AW-1:0] : (i_xlast_sel ? i_xlast_ra : last_ra)), .o_rdata(last_rd));
+  assign o_last_rd = last_rd;
 
   reg [3:0] rd_space_r;
   always @(posedge i_clk) rd_space_r <= i_mem_space;
@@ -164,7 +169,8 @@ module astro_learn #(
   wire ev_is_spk = ev_r < nspk_w;
   wire [QW+1:0] ev_q = ev_r - nspk_w;
 
-  // fields of the latched synapse word: target NW | mant 8 | delay 6 | shift 4 | frac 8 | plastic 1 | pid PW
+  // fields of the latched synapse word: target NW | mant 8 | delay 6 | shift 4 | frac 8 | plastic 1 | pid PW |
+  // kernel 1
   wire [NW-1:0] w_tgt = word_r[NW-1:0];
   wire [15:0] w_w16 = {word_r[NW+7:NW], word_r[NW+25:NW+18]};
   wire [PW-1:0] rd_pid = i_syn_rd[NW+27+PW-1:NW+27];

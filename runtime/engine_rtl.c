@@ -300,6 +300,7 @@ static bool rtl_inject(void *e, ir_ref source, uint32_t idx) {
 /* ---------------------------------------------------------------- state */
 
 static const char *const pop_vars[] = {"v", "u", "ref"};
+static const char *const nalsm_vars[] = {"v", "ref"}; /* nalsm_lif has no u */
 static const char *const astro_vars[] = {"a"};
 static const char *const plast_vars[] = {"w", "x_pre", "x_post"};
 
@@ -307,8 +308,9 @@ static const char *const *rtl_state_vars(const void *e, ir_ref node, size_t *n) 
   const rtl_engine *r = e;
   *n = 0;
   if (node.kind == IR_NODE_POPULATION && node.index < r->m->npops) {
-    *n = 3;
-    return pop_vars;
+    bool nl = r->m->pops[node.index].model == IR_NEURON_NALSM_LIF;
+    *n = nl ? 2 : 3;
+    return nl ? nalsm_vars : pop_vars;
   }
   if (node.kind == IR_NODE_ASTROCYTE && node.index < r->m->nastros) {
     *n = 1;
@@ -397,7 +399,7 @@ static bool rtl_read_state(const void *e, ir_ref node, const char *var, double *
     return read_other(r, node, k, out);
   if (!read_all(r))
     return false;
-  const int32_t *src = k == 0 ? r->st_v : k == 1 ? r->st_u : r->st_ref;
+  const int32_t *src = strcmp(var, "v") == 0 ? r->st_v : strcmp(var, "u") == 0 ? r->st_u : r->st_ref;
   uint32_t base = r->img->pop_base[node.index];
   for (uint32_t i = 0; i < r->m->pops[node.index].size; i++)
     out[i] = src[base + i];

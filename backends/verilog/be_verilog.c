@@ -55,6 +55,7 @@ void be_vl_image_destroy(be_vl_image *img) {
   free(img->input_base);
   free(img->astro_base);
   free(img->plast_id);
+  free(img->kproj_id);
   free(img->xpre_base);
   free(img->xpost_base);
   if (img->syn_addr)
@@ -113,12 +114,24 @@ static bool check_supported(const ir_module *m, const be_vl_caps *cap, ir_diag *
     ir_error(d, m->loc, "the time step dt must be positive");
   if (!(m->v_unit > 0))
     ir_error(d, m->loc, "v_unit must be positive in fixed numerics");
-  for (uint32_t p = 0; p < m->npops; p++)
-    if (m->pops[p].model != IR_NEURON_LIF)
-      ir_error(d, m->pops[p].loc,
+  uint32_t nnl = 0;
+  for (uint32_t p = 0; p < m->npops; p++) {
+    const ir_population *ip = &m->pops[p];
+    if (ip->model == IR_NEURON_NALSM_LIF && cap->pw == 0)
+      ir_error(d, ip->loc, "nalsm_lif population '%s' needs a core with the kernel engine (LEARN = 1)", ip->name);
+    else if (ip->model == IR_NEURON_NALSM_LIF) {
+      if (++nnl > 4)
+        ir_error(d, ip->loc, "population '%s': the verilog accelerator holds 4 nalsm_lif kernel tables", ip->name);
+      if (ip->params[IR_P_NALSM_LIF_TAU_SYN].kind != IR_VAL_CONST ||
+          ip->params[IR_P_NALSM_LIF_KERNEL_CUTOFF].kind != IR_VAL_CONST)
+        ir_error(d, ip->loc, "population '%s': tau_syn and kernel_cutoff must be constants, not distributions",
+                 ip->name);
+    } else if (ip->model != IR_NEURON_LIF)
+      ir_error(d, ip->loc,
                "neuron model '%s' of population '%s' is not supported by the verilog accelerator yet "
-               "(supported: lif)",
-               ir_neuron_model_desc(m->pops[p].model)->name, m->pops[p].name);
+               "(supported: lif, nalsm_lif)",
+               ir_neuron_model_desc(ip->model)->name, ip->name);
+  }
   for (uint32_t a = 0; a < m->nastros; a++) {
     const ir_astrocyte *ia = &m->astros[a];
     if (cap->pw == 0)
@@ -160,16 +173,46 @@ static bool fits(ir_diag *d, ir_loc loc, const char *what, uint64_t n, unsigned 
   return false;
 }
 
-/* Compartments: parameters drawn as the interpreter draws them, derived with ir_fx_lif_derive. */
+/* nalsm_lif: PARAM = leak 12 | vth 20 | v_reset 20 | nref 6 | kind 1 (bit 63), STATE v = v_init. */
+static bool nalsm_compartment(be_vl_image *img, const ir_module *m, uint32_t p, uint32_t i, const double *prm,
+                              ir_diag *d) {
+  const ir_population *ip = &m->pops[p];
+  ir_fx_nalsm_lif q;
+  const char *why = NULL;
+  if (!ir_fx_nalsm_lif_derive(prm, m->dt, m->v_unit, &q, &why)) {
+    ir_error(d, ip->loc, "population '%s' (neuron %u): %s", ip->name, i, why);
+    return false;
+  }
+  const int32_t lim = 1 << 19;
+  if (q.vth <= -lim || q.vth >= lim || q.v_reset <= -lim || q.v_reset >= lim) {
+    ir_error(d, ip->loc, "population '%s': v_th and v_reset must lie within +-2^19 fine units (8192 v_unit) on the "
+             "verilog accelerator", ip->name);
+    return false;
+  }
+  uint32_t c = img->pop_base[p] + i;
+  uint64_t w = (uint64_t)q.leak | ((uint64_t)(uint32_t)q.vth & 0xfffffu) << 12 |
+               ((uint64_t)(uint32_t)q.v_reset & 0xfffffu) << 32 | (uint64_t)q.refractory << 52 | UINT64_C(1) << 63;
+  return emit(img, BE_VL_OP_WR_PARAM, c, w) &&
+         emit(img, BE_VL_OP_WR_STATE, c, be_vl_pack_state(0, (int32_t)ir_fx_sat24(q.v_init), 0)) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_KACC, c), 0);
+}
+
+/* Compartments: parameters drawn as the interpreter draws them, derived with ir_fx_lif_derive or
+ * ir_fx_nalsm_lif_derive. */
 static bool load_neurons(be_vl_image *img, const ir_module *m, uint64_t seed, ir_diag *d) {
-  const ir_model_desc *desc = ir_neuron_model_desc(IR_NEURON_LIF);
   for (uint32_t p = 0; p < m->npops; p++) {
     const ir_population *ip = &m->pops[p];
+    const ir_model_desc *desc = ir_neuron_model_desc(ip->model);
     uint64_t stream = RNG_STREAM(RNG_KIND_NEURON_PARAM, p);
     for (uint32_t i = 0; i < ip->size; i++) {
       double prm[IR_MAX_PARAMS];
       for (uint32_t k = 0; k < desc->nparams; k++)
         prm[k] = pass_sample_value(&ip->params[k], seed, stream, k, i);
+      if (ip->model == IR_NEURON_NALSM_LIF) {
+        if (!nalsm_compartment(img, m, p, i, prm, d))
+          return false;
+        continue;
+      }
       ir_fx_lif q;
       const char *why = NULL;
       if (!ir_fx_lif_derive(prm, m->dt, m->v_unit, &q, &why)) {
@@ -285,6 +328,7 @@ static bool place_projection(syn_build *b, const ir_module *m, uint32_t k, uint6
   if (!weight_exp(m, ip, &e, d))
     return false;
   bool plastic = img->plast_id[k] >= 0;
+  uint64_t kernel = img->kproj_id[k] >= 0;
   uint64_t shift = (uint64_t)(6 + e), pid = plastic ? (uint64_t)img->plast_id[k] : 0;
   uint32_t post_base = img->pop_base[ip->post.index];
   for (uint32_t i = 0; i < c->npre; i++) {
@@ -300,7 +344,7 @@ static bool place_projection(syn_build *b, const ir_module *m, uint32_t k, uint6
       img->syn_addr[k][s] = (uint32_t)at;
       b->words[at] = (uint64_t)tgt | ((uint64_t)(uint32_t)mant & 0xffu) << nw | (uint64_t)c->delay[s] << (nw + 8) |
                      shift << (nw + 14) | ((uint64_t)(uint32_t)w16 & 0xffu) << (nw + 18) |
-                     (uint64_t)plastic << (nw + 26) | pid << (nw + 27);
+                     (uint64_t)plastic << (nw + 26) | pid << (nw + 27) | kernel << (nw + 27 + b->cap->pw);
     }
   }
   return true;
@@ -439,10 +483,16 @@ static bool load_learning(be_vl_image *img, const ir_module *m, const be_vl_caps
   }
   for (uint32_t t = 0; ok && t < ntrace; t++)
     ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_TRACE, t), 0);
-  for (uint32_t a = 0; ok && a < img->naxon; a++)
-    ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_LAST, a), 0);
   free(rstart);
   free(rfill);
+  return ok;
+}
+
+/* LAST (step + 1 of each axon's last spike), read by the learning and kernel engines, starts at 0. */
+static bool zero_last(be_vl_image *img) {
+  bool ok = true;
+  for (uint32_t a = 0; ok && (img->nplast || img->nkproj) && a < img->naxon; a++)
+    ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_LAST, a), 0);
   return ok;
 }
 
@@ -469,6 +519,7 @@ static bool layout(be_vl_image *img, const ir_module *m, uint64_t *ntrace, uint6
     for (uint64_t s = 0; s < c->nsyn; s++)
       *maxdelay = c->delay[s] > *maxdelay ? c->delay[s] : *maxdelay;
     img->plast_id[k] = -1;
+    img->kproj_id[k] = m->pops[m->projs[k].post.index].model == IR_NEURON_NALSM_LIF ? (int32_t)img->nkproj++ : -1;
     if (m->projs[k].plasticity != IR_PLAST_NONE) {
       img->plast_id[k] = (int32_t)img->nplast++;
       img->xpre_base[k] = (uint32_t)*ntrace;
@@ -491,6 +542,69 @@ static bool layout(be_vl_image *img, const ir_module *m, uint64_t *ntrace, uint6
   return true;
 }
 
+static uint64_t nkrow(const be_vl_image *img, const ir_module *m) {
+  uint64_t n = 0;
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    n += img->kproj_id[k] >= 0 ? m->projs[k].csr->npre : 0;
+  return n;
+}
+
+/* The kernel engine's tables (rtl/astro_kernel.v): per kernel projection KPROJ W0 = pre_base aw | npre
+ * aw+1 | post_base nw | npost nw+1, W1 = kbase tw | shift 4 | table 2 | kcut 6 | reach 7; KAX (start,
+ * count) of each row in SYN; KTAB[table * 64 + s] = kq[s] of each nalsm_lif population. */
+static bool load_kernels(be_vl_image *img, const ir_module *m, const be_vl_caps *cap, ir_diag *d) {
+  int32_t table[IR_FX_KERNEL_MAX * 4 + 1] = {0}, kcut[4] = {0}, ntab = 0, tab_of_pop[64];
+  bool ok = true;
+  for (uint32_t p = 0; p < m->npops && p < 64; p++) {
+    tab_of_pop[p] = -1;
+    const ir_population *ip = &m->pops[p];
+    if (ip->model != IR_NEURON_NALSM_LIF || ntab >= 4)
+      continue;
+    kcut[ntab] = ir_fx_kernel(ip->params[IR_P_NALSM_LIF_TAU_SYN].a, ip->params[IR_P_NALSM_LIF_KERNEL_CUTOFF].a, m->dt,
+                              table + ntab * IR_FX_KERNEL_MAX);
+    if (kcut[ntab] < 0) {
+      ir_error(d, ip->loc, "population '%s': kernel_cutoff must be at most %d steps", ip->name, IR_FX_KERNEL_MAX - 1);
+      return false;
+    }
+    for (int32_t s = 0; ok && s <= kcut[ntab]; s++)
+      ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_KTAB, ntab * 64 + s), (uint32_t)table[ntab * IR_FX_KERNEL_MAX + s]);
+    tab_of_pop[p] = ntab++;
+  }
+  uint64_t kbase = 0;
+  for (uint32_t k = 0; ok && k < m->nprojs; k++) {
+    const ir_projection *ip = &m->projs[k];
+    if (img->kproj_id[k] < 0)
+      continue;
+    const ir_csr *c = ip->csr;
+    int32_t e, t = ip->post.index < 64 ? tab_of_pop[ip->post.index] : -1;
+    if (t < 0) {
+      ir_error(d, ip->loc, "projection '%s': its nalsm_lif population is beyond the accelerator's kernel tables",
+               ip->name);
+      return false;
+    }
+    if (!weight_exp(m, ip, &e, d))
+      return false;
+    uint64_t maxd = 0;
+    for (uint64_t s = 0; s < c->nsyn; s++)
+      maxd = c->delay[s] > maxd ? c->delay[s] : maxd;
+    uint32_t pre_base = axon_of(img, ip->pre, 0), post_base = img->pop_base[ip->post.index];
+    uint64_t w0 = (uint64_t)pre_base | (uint64_t)c->npre << cap->aw | (uint64_t)post_base << (2 * cap->aw + 1) |
+                  (uint64_t)c->npost << (2 * cap->aw + 1 + cap->nw);
+    uint64_t w1 = kbase | (uint64_t)(6 + e) << cap->tw | (uint64_t)t << (cap->tw + 4) |
+                  (uint64_t)kcut[t] << (cap->tw + 6) | (uint64_t)(kcut[t] + maxd) << (cap->tw + 12);
+    uint32_t id = (uint32_t)img->kproj_id[k];
+    ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_KPROJ, 2 * id), w0) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_KPROJ, 2 * id + 1), w1);
+    for (uint32_t i = 0; ok && i < c->npre; i++) {
+      uint64_t n = c->row_ptr[i + 1] - c->row_ptr[i];
+      uint64_t start = n ? img->syn_addr[k][c->row_ptr[i]] : 0;
+      ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_KAX, kbase + i), start | n << cap->sw);
+    }
+    kbase += c->npre;
+  }
+  return ok;
+}
+
 static bool fits_all(const be_vl_image *img, const ir_module *m, const be_vl_caps *cap, uint64_t ntrace,
                      uint64_t maxdelay, uint64_t nin, ir_diag *d) {
   if (maxdelay > BE_VL_DELAY_MAX) {
@@ -502,7 +616,9 @@ static bool fits_all(const be_vl_image *img, const ir_module *m, const be_vl_cap
          fits(d, m->loc, "axons", img->naxon, cap->aw) && fits(d, m->loc, "synapses", img->nsyn, cap->sw) &&
          fits(d, m->loc, "ring slots", maxdelay + 1, cap->dw) && fits(d, m->loc, "input-queue entries", nin, cap->qw) &&
          (img->nplast == 0 || (fits(d, m->loc, "plastic projections", img->nplast, cap->pw) &&
-                               fits(d, m->loc, "trace entries", ntrace, cap->tw)));
+                               fits(d, m->loc, "trace entries", ntrace, cap->tw))) &&
+         (img->nkproj == 0 || (fits(d, m->loc, "kernel projections", img->nkproj, cap->pw) &&
+                               fits(d, m->loc, "kernel rows", nkrow(img, m), cap->tw)));
 }
 
 be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *cap, ir_diag *d) {
@@ -518,10 +634,11 @@ be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *ca
   img->input_base = calloc(m->ninputs + 1, sizeof(uint32_t));
   img->astro_base = calloc(m->nastros + 1, sizeof(uint32_t));
   img->plast_id = calloc(m->nprojs + 1, sizeof(int32_t));
+  img->kproj_id = calloc(m->nprojs + 1, sizeof(int32_t));
   img->xpre_base = calloc(m->nprojs + 1, sizeof(uint32_t));
   img->xpost_base = calloc(m->nprojs + 1, sizeof(uint32_t));
   img->syn_addr = calloc(m->nprojs + 1, sizeof(uint32_t *));
-  if (!img->pop_base || !img->input_base || !img->astro_base || !img->plast_id || !img->xpre_base ||
+  if (!img->pop_base || !img->input_base || !img->astro_base || !img->plast_id || !img->kproj_id || !img->xpre_base ||
       !img->xpost_base || !img->syn_addr)
     goto oom;
   uint64_t ntrace = 0, maxdelay = 0, nin = 0;
@@ -541,14 +658,21 @@ be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *ca
       !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_SLOT, 0) || !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NIN, 0))
     goto oom;
   /* only images that use them write the new registers, so lif images load on a LEARN = 0 core */
-  if ((img->nastro || img->nplast) && (!emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NASTRO, img->nastro) ||
-                                       !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NPLAST, img->nplast)))
+  bool nlif = false;
+  for (uint32_t p = 0; p < m->npops; p++)
+    nlif = nlif || m->pops[p].model == IR_NEURON_NALSM_LIF;
+  if ((img->nastro || img->nplast || nlif) &&
+      (!emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NASTRO, img->nastro) ||
+       !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NPLAST, img->nplast) ||
+       !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NKPROJ, img->nkproj) ||
+       !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NLIF2, nlif)))
     goto oom;
   if (!emit(img, BE_VL_OP_CLEAR, 0, 0))
     goto oom;
   unsigned before = ir_diag_error_count(d);
   if (!load_neurons(img, m, seed, d) || !load_astrocytes(img, m, seed, d) || !load_synapses(img, m, cap, d) ||
-      (img->nplast && !load_learning(img, m, cap, (uint32_t)ntrace, d))) {
+      (img->nplast && !load_learning(img, m, cap, (uint32_t)ntrace, d)) ||
+      (img->nkproj && !load_kernels(img, m, cap, d)) || !zero_last(img)) {
     if (ir_diag_error_count(d) == before)
       goto oom;
     goto fail;

@@ -28,11 +28,12 @@ const char *be_vl_op_name(unsigned op); /* "WR_PARAM"; "?" when unknown */
 enum {
   BE_VL_REG_NNEUR = 0, BE_VL_REG_NSLOT = 1, BE_VL_REG_STEP = 2, BE_VL_REG_SLOT = 3, BE_VL_REG_NSPK = 4,
   BE_VL_REG_NIN = 5, BE_VL_REG_CYCLES = 6, BE_VL_REG_SYNEV = 7, BE_VL_REG_CAPS = 8, BE_VL_REG_ID = 9,
-  BE_VL_REG_NASTRO = 10, BE_VL_REG_NPLAST = 11, BE_VL_REG_LCYCLES = 12, BE_VL_REG_LUPD = 13
+  BE_VL_REG_NASTRO = 10, BE_VL_REG_NPLAST = 11, BE_VL_REG_LCYCLES = 12, BE_VL_REG_LUPD = 13,
+  BE_VL_REG_NKPROJ = 14, BE_VL_REG_NLIF2 = 15
 };
 /* Memory spaces of WR_MEM / RD_MEM: address = space << 28 | index (rtl/astro_learn.v, astro_core.v). */
 enum { BE_VL_SP_PLAST = 0, BE_VL_SP_RAXON = 1, BE_VL_SP_RSYN = 2, BE_VL_SP_TRACE = 3, BE_VL_SP_LAST = 4,
-       BE_VL_SP_SYN = 5 };
+       BE_VL_SP_SYN = 5, BE_VL_SP_KPROJ = 6, BE_VL_SP_KAX = 7, BE_VL_SP_KTAB = 8, BE_VL_SP_KACC = 9 };
 #define BE_VL_MEM(space, index) ((uint32_t)(space) << 28 | (uint32_t)(index))
 #define BE_VL_CORE_ID 0x41535431u /* "AST1", read from BE_VL_REG_ID */
 
@@ -44,7 +45,7 @@ uint64_t be_vl_pack_state(int32_t u, int32_t v, int32_t ref);
 uint64_t be_vl_pack_ext(bool forced, int64_t inj); /* inj must fit INJ_W = 32 bits */
 /* Astrocyte compartment: STATE = A (Q16) in the low 32 bits. */
 #define BE_VL_STATE_A(w) ((int32_t)(uint32_t)((w) & 0xffffffffu))
-/* Synapse word: target nw | mantissa 8 | delay 6 | shift 4 | frac 8 | plastic 1 | projection pw.
+/* Synapse word: target nw | mantissa 8 | delay 6 | shift 4 | frac 8 | plastic 1 | projection pw | kernel 1.
  * The weight word w16 = mantissa << 8 | frac (docs/numerics.md). */
 #define BE_VL_SYN_W16(w, nw) \
   ((int32_t)(int16_t)(uint16_t)((((w) >> (nw)) & 0xffu) << 8 | (((w) >> ((nw) + 18)) & 0xffu)))
@@ -79,9 +80,11 @@ typedef struct be_vl_image {
   uint32_t naxon;       /* nneur + nastro + every input neuron */
   uint64_t nsyn;        /* synapses of projections plus listen synapses of astrocytes */
   uint32_t nplast;      /* plastic projections */
+  uint32_t nkproj;      /* kernel projections (into nalsm_lif populations) */
   uint32_t nprojs;      /* the module's projections (length of the arrays below) */
   uint32_t *astro_base; /* [nastros] first compartment of each astrocyte population */
   int32_t *plast_id;    /* [nprojs] learning-engine id of a plastic projection, else -1 */
+  int32_t *kproj_id;    /* [nprojs] kernel-engine id of a projection into a nalsm_lif population, else -1 */
   uint32_t **syn_addr;  /* [nprojs][nsyn] SYN address of each synapse (CSR order) */
   uint32_t *xpre_base, *xpost_base; /* [nprojs] TRACE addresses of a plastic projection's traces */
   uint32_t nslot;       /* max delay + 1 */

@@ -119,7 +119,8 @@ static diff_stats compare(const ir_module *m, uint64_t steps, uint64_t seed) {
   static const char *const pvars[] = {"v", "u", "ref"};
   for (uint32_t p = 0; p < m->npops; p++)
     for (int v = 0; v < 3; v++)
-      same_state(s, (ir_ref){IR_NODE_POPULATION, p}, pvars[v], NULL, seed);
+      if (v != 1 || m->pops[p].model != IR_NEURON_NALSM_LIF) /* nalsm_lif has no u */
+        same_state(s, (ir_ref){IR_NODE_POPULATION, p}, pvars[v], NULL, seed);
   for (uint32_t a = 0; a < m->nastros; a++)
     same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, "a", NULL, seed);
   diff_stats st = {.spikes = r[0].n};
@@ -238,6 +239,49 @@ static void test_stdp_hand(void **state) {
   assert_true(stdp_hand(true, false, &xpost) == 7612);
 }
 
+/* docs/numerics.md, test_nalsm_fixed_kernel / _refractory: an input -> one nalsm_lif neuron (tau_v 64 ms,
+ * v_th 20 mV, refractory 2 ms, tau_syn 1 ms: kq = 4096, 1507, 554, 204, ...), one synapse, input spike at
+ * step 0. 10 mV (e = -3, m = 80, x8): V = 640, 865, 938. 25 mV (e = -2, m = 100, x16) with the neuron
+ * forced at step 0: V = 1600, 2164, 2346 (refractory although V >= 1280), then a spike at step 3: 80. */
+static void nalsm_hand(float w, bool force, const int *v, int n) {
+  ir_module *m = ir_module_create("nalsm");
+  m->numerics = IR_NUMERICS_FIXED;
+  int32_t in = silent_input(m, "in", 1);
+  int32_t p = ir_add_population(m, "n", IR_NEURON_NALSM_LIF, 1, LOC);
+  int32_t k = ir_add_projection(m, "w", (ir_ref){IR_NODE_INPUT, (uint32_t)in}, (ir_ref){IR_NODE_POPULATION, (uint32_t)p},
+                                LOC);
+  ir_csr *c = ir_csr_create(1, 1, 1);
+  assert_non_null(c);
+  c->row_ptr[1] = 1;
+  c->col[0] = 0;
+  c->delay[0] = 0;
+  c->weight[0] = w;
+  m->projs[k].csr = c;
+  rt_sim *s = create(m, "rtl");
+  raster r = {0};
+  rt_sim_on_spikes(s, on_spikes, &r);
+  assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in}, 0));
+  if (force)
+    assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)p}, 0));
+  for (int t = 0; t < n; t++) {
+    run(s, 1);
+    assert_int_equal((int)read1(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)p}, "v", 0), v[t]);
+  }
+  size_t own = 0;
+  for (size_t q = 0; q < r.n; q++)
+    own += (r.e[q] >> 28 & 0xf) == IR_NODE_POPULATION;
+  assert_int_equal(own, force ? 2 : 0); /* forced at 0, then fired at 3 */
+  free(r.e);
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+}
+
+static void test_nalsm_lif_hand(void **state) {
+  (void)state;
+  nalsm_hand(10.0f, false, (const int[]){640, 865, 938}, 3);
+  nalsm_hand(25.0f, true, (const int[]){1600, 2164, 2346, 80}, 4);
+}
+
 /* ---------------------------------------------------------------- random networks */
 
 static uint64_t rnd(uint64_t *s) { /* splitmix64 */
@@ -279,8 +323,8 @@ static void random_plasticity(ir_module *m, ir_projection *q, int32_t astro, uin
 /* 1-3 lif populations, 1-2 inputs, 1-5 projections (about half plastic: stdp or astro_stdp, hebbian or
  * anti-hebbian, random rates, traces, bounds), and usually a nalsm astrocyte listening with random
  * signs to populations, inputs and projections (size 1 when it modulates, else 1-3). */
-static ir_module *random_network(uint64_t seed) {
-  uint64_t r = seed * 104729 + 7;
+static ir_module *random_network(uint64_t seed, bool nalsm) {
+  uint64_t r = seed * 104729 + 7 + (nalsm ? 3 : 0);
   ir_module *m = ir_module_create("random");
   m->numerics = IR_NUMERICS_FIXED;
   m->seed = seed;
@@ -289,6 +333,18 @@ static ir_module *random_network(uint64_t seed) {
   for (uint32_t p = 0; p < npop; p++) {
     char name[16];
     snprintf(name, sizeof name, "p%u", p);
+    if (nalsm && below(&r, 2)) {
+      int32_t k = ir_add_population(m, name, IR_NEURON_NALSM_LIF, 1 + below(&r, 30), LOC);
+      ir_value *q = m->pops[k].params;
+      q[IR_P_NALSM_LIF_TAU_V] = uniform(2, 80, IR_DIM_TIME);
+      q[IR_P_NALSM_LIF_V_TH] = uniform(2, 20, IR_DIM_VOLTAGE);
+      q[IR_P_NALSM_LIF_V_RESET] = uniform(-3, 1, IR_DIM_VOLTAGE);
+      q[IR_P_NALSM_LIF_REFRACTORY] = ir_value_const(below(&r, 4), IR_DIM_TIME);
+      q[IR_P_NALSM_LIF_TAU_SYN] = ir_value_const(unif(&r, 0, 4), IR_DIM_TIME);
+      q[IR_P_NALSM_LIF_KERNEL_CUTOFF] = ir_value_const(below(&r, 12), IR_DIM_TIME);
+      q[IR_P_NALSM_LIF_V_INIT] = uniform(-5, 15, IR_DIM_VOLTAGE);
+      continue;
+    }
     int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + below(&r, 30), LOC);
     ir_value *q = m->pops[k].params;
     q[IR_P_LIF_DU] = ir_value_const(below(&r, 4096), IR_DIM_NONE);
@@ -359,8 +415,11 @@ static void test_random_learning(void **state) {
   (void)state;
   diff_stats tot = {0};
   unsigned nplastic = 0, nastro = 0;
+  unsigned nkernel = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
-    ir_module *m = random_network(seed);
+    ir_module *m = random_network(seed, seed % 2 == 0); /* even seeds: nalsm_lif populations too */
+    for (uint32_t p = 0; p < m->npops; p++)
+      nkernel += m->pops[p].model == IR_NEURON_NALSM_LIF;
     for (uint32_t k = 0; k < m->nprojs; k++)
       nplastic += m->projs[k].plasticity != IR_PLAST_NONE;
     nastro += m->nastros;
@@ -373,8 +432,10 @@ static void test_random_learning(void **state) {
   assert_true(tot.spikes > 10000);
   assert_true(tot.w_changed > 10000);
   assert_true(nplastic > 150 && nastro > 100);
-  print_message("200 random networks (%u plastic projections, %u astrocytes): %zu spikes, %llu weights changed, "
-                "identical on interp and rtl\n", nplastic, nastro, tot.spikes, (unsigned long long)tot.w_changed);
+  assert_true(nkernel > 50);
+  print_message("200 random networks (%u plastic projections, %u astrocytes, %u nalsm_lif populations): %zu spikes, "
+                "%llu weights changed, identical on interp and rtl\n", nplastic, nastro, nkernel, tot.spikes,
+                (unsigned long long)tot.w_changed);
 }
 
 /* ---------------------------------------------------------------- a small NALSM-like liquid */
@@ -382,13 +443,16 @@ static void test_random_learning(void **state) {
 /* 64 lif neurons (51 E, 13 I), 16 Bernoulli inputs; every projection astro_stdp with NALSM's rates and
  * bounds (E->* [0, 3] mV hebbian, I->* [-3, 0] anti-hebbian, input [-3, 3]); the nalsm astrocyte listens
  * to the liquid (+1) and the input (-1) and scales a_minus. 300 steps. */
-static ir_module *nalsm_liquid(void) {
+static ir_module *nalsm_liquid(bool nalsm_lif) {
   ir_module *m = ir_module_create("nalsm64");
   m->numerics = IR_NUMERICS_FIXED;
   m->seed = 2024;
-  int32_t e = ir_add_population(m, "E", IR_NEURON_LIF, 51, LOC);
-  int32_t i = ir_add_population(m, "I", IR_NEURON_LIF, 13, LOC);
-  for (int32_t p = e; p <= i; p++) {
+  ir_neuron_model model = nalsm_lif ? IR_NEURON_NALSM_LIF : IR_NEURON_LIF;
+  int32_t e = ir_add_population(m, "E", model, 51, LOC);
+  int32_t i = ir_add_population(m, "I", model, 13, LOC);
+  for (int32_t p = e; p <= i && nalsm_lif; p++) /* NALSM's neuron: the model defaults (DESIGN.md) */
+    m->pops[p].params[IR_P_NALSM_LIF_V_INIT] = uniform(0, 15, IR_DIM_VOLTAGE);
+  for (int32_t p = e; p <= i && !nalsm_lif; p++) {
     ir_value *q = m->pops[p].params;
     q[IR_P_LIF_TAU_U] = ir_value_const(1, IR_DIM_TIME);
     q[IR_P_LIF_TAU_V] = ir_value_const(64, IR_DIM_TIME);
@@ -436,13 +500,15 @@ static ir_module *nalsm_liquid(void) {
 
 static void test_nalsm_liquid(void **state) {
   (void)state;
-  ir_module *m = nalsm_liquid();
-  diff_stats st = compare(m, 300, 7);
-  assert_true(st.spikes > 2000);
-  assert_true(st.w_changed > 200);
-  print_message("NALSM-like liquid, 300 steps: %zu spikes, %llu weights changed, identical on interp and rtl\n",
-                st.spikes, (unsigned long long)st.w_changed);
-  ir_module_destroy(m);
+  for (int nl = 0; nl < 2; nl++) {
+    ir_module *m = nalsm_liquid(nl);
+    diff_stats st = compare(m, 300, 7);
+    assert_true(st.spikes > 2000);
+    assert_true(st.w_changed > 200);
+    print_message("NALSM-like liquid (%s), 300 steps: %zu spikes, %llu weights changed, identical on interp and rtl\n",
+                  nl ? "nalsm_lif" : "lif", st.spikes, (unsigned long long)st.w_changed);
+    ir_module_destroy(m);
+  }
 }
 
 /* ---------------------------------------------------------------- rejections */
@@ -458,7 +524,7 @@ static void expect_error(const ir_module *m, const char *what) {
 
 static void test_learn_rejections(void **state) {
   (void)state;
-  ir_module *m = nalsm_liquid();
+  ir_module *m = nalsm_liquid(false);
   for (uint32_t k = 0; k < m->nprojs; k++)
     m->projs[k].plasticity = IR_PLAST_STDP;
   m->astros[0].model = IR_ASTRO_TRIPARTITE;
@@ -483,6 +549,7 @@ int main(int argc, char **argv) {
     return 3;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_astro_hand),       cmocka_unit_test(test_stdp_hand),
+      cmocka_unit_test(test_nalsm_lif_hand),
       cmocka_unit_test(test_random_learning),  cmocka_unit_test(test_nalsm_liquid),
       cmocka_unit_test(test_learn_rejections),
   };
