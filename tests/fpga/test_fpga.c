@@ -44,6 +44,11 @@ static void board_start(board *b, const char *const *args) {
   if (b->pid == 0) {
     char *argv[16] = {(char *)exe, "--max-seconds", "300"};
     int n = 3;
+    const char *rr = getenv("ASTRO_BOARD_SIM_RAND_RESET"); /* random initial state of every bit */
+    if (rr) {
+      argv[n++] = "--rand-reset";
+      argv[n++] = (char *)rr;
+    }
     for (int k = 0; args && args[k] && n < 15; k++)
       argv[n++] = (char *)args[k];
     argv[n] = NULL;

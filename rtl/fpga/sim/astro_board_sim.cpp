@@ -7,6 +7,8 @@
 // Noise (to test the protocol's recovery): --flip-in LIST / --drop-in LIST corrupt (XOR 0x5A) or drop
 // the bytes with those 0-based indices on the host -> board direction; --flip-out / --drop-out on
 // board -> host. LIST is comma-separated. ASTRO_BOARD_SIM_NOISE="flip-in=3,90 drop-out=40" does the same.
+// --rand-reset SEED starts every register and memory bit at a random value (a model built with
+// --x-initial unique), so a missing reset in the link shows up as a wrong answer.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -131,7 +133,7 @@ struct UartOut {
 
 int usage() {
   fputs("usage: astro_board_sim [--flip-in LIST] [--drop-in LIST] [--flip-out LIST] [--drop-out LIST]\n"
-        "                       [--max-seconds S]\n", stderr);
+        "                       [--max-seconds S] [--rand-reset SEED]\n", stderr);
   return 2;
 }
 
@@ -140,6 +142,7 @@ int usage() {
 int main(int argc, char **argv) {
   Noise noise;
   double max_seconds = 600;
+  long rand_seed = -1;
   const char *env = getenv("ASTRO_BOARD_SIM_NOISE");
   if (env && !parse_env_noise(env, &noise)) {
     fprintf(stderr, "astro_board_sim: bad ASTRO_BOARD_SIM_NOISE '%s'\n", env);
@@ -147,6 +150,7 @@ int main(int argc, char **argv) {
   }
   for (int i = 1; i < argc; i++) {
     if (i + 1 < argc && strcmp(argv[i], "--max-seconds") == 0) max_seconds = atof(argv[++i]);
+    else if (i + 1 < argc && strcmp(argv[i], "--rand-reset") == 0) rand_seed = atol(argv[++i]);
     else if (i + 1 < argc && strncmp(argv[i], "--", 2) == 0 && parse_noise(argv[i] + 2, argv[i + 1], &noise)) i++;
     else return usage();
   }
@@ -175,6 +179,10 @@ int main(int argc, char **argv) {
   fflush(stdout);
 
   VerilatedContext ctx;
+  if (rand_seed >= 0) {
+    ctx.randReset(2);
+    ctx.randSeed((int)rand_seed);
+  }
   Vastro_fpga top(&ctx);
   top.i_uart_rx = 1;
   top.i_rst = 1;
