@@ -555,12 +555,8 @@ static bool step_once(jit_engine *e, ir_diag *d) {
   const ir_module *m = s->m;
   uint64_t t = s->step;
   clear_step(e);
-  for (uint32_t k = 0; k < m->ninputs; k++) /* (1) inputs */
-    if (!rt_input_step(s, &s->inputs[k], d))
-      return false;
-  for (uint32_t k = 0; k < m->ninputs; k++)
-    compact(s->inputs[k].src, t);
-  rt_astro_outputs(s);                     /* (1b) astrocyte outputs */
+  if (!rt_interp_step_inputs(s, d)) /* (1) inputs, (1b) astrocyte outputs */
+    return false;
   for (uint32_t k = 0; k < m->nprojs; k++) /* (2) delivery into populations not generated */
     if (s->projs[k].nring && !e->pops[s->projs[k].post->index].gen)
       rt_syn_deliver_proj(s, &s->projs[k]);
@@ -596,19 +592,7 @@ static bool step_once(jit_engine *e, ir_diag *d) {
   }
   if (any)
     run_phase(e, PHASE_PUSH);
-  for (uint32_t k = 0; k < m->nprojs; k++) /* (4) plasticity */
-    if (s->projs[k].stdp)
-      rt_stdp_step(s, &s->projs[k]);
-  for (uint32_t k = 0; k < m->nastros; k++) /* (5) astrocytes */
-    s->astros[k].model->update(s, &s->astros[k]);
-  for (uint32_t k = 0; k < m->npops + m->ninputs; k++) { /* (6) callbacks */
-    rt_src *c = &s->srcs[k];
-    memset(c->forced, 0, c->n);
-    if (c->nspk)
-      rt_sim_emit_spikes(s->sim, t, c->ref, c->idx, c->nspk);
-  }
-  s->step = t + 1;
-  rt_sim_emit_step(s->sim, t);
+  rt_interp_step_finish(s); /* (4) plasticity, (5) astrocytes, (6) callbacks */
   return true;
 }
 

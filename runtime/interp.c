@@ -275,16 +275,40 @@ void rt_astro_outputs(rt_interp *s) {
       s->astros[k].model->output(s, &s->astros[k]);
 }
 
+bool rt_interp_step_inputs(rt_interp *s, ir_diag *d) {
+  for (uint32_t k = 0; k < s->m->ninputs; k++) /* (1) inputs */
+    if (!rt_input_step(s, &s->inputs[k], d))
+      return false;
+  for (uint32_t k = 0; k < s->m->ninputs; k++)
+    compact(s->inputs[k].src, s->step);
+  rt_astro_outputs(s); /* (1b) astrocyte outputs from the state left by step t-1 */
+  return true;
+}
+
+void rt_interp_step_finish(rt_interp *s) {
+  const ir_module *m = s->m;
+  uint64_t t = s->step;
+  for (uint32_t k = 0; k < m->nprojs; k++) /* (4) plasticity */
+    if (s->projs[k].stdp)
+      rt_stdp_step(s, &s->projs[k]);
+  for (uint32_t k = 0; k < m->nastros; k++) /* (5) astrocytes */
+    s->astros[k].model->update(s, &s->astros[k]);
+  for (uint32_t k = 0; k < m->npops + m->ninputs; k++) { /* (6) callbacks */
+    rt_src *c = &s->srcs[k];
+    memset(c->forced, 0, c->n);
+    if (c->nspk)
+      rt_sim_emit_spikes(s->sim, t, c->ref, c->idx, c->nspk);
+  }
+  s->step = t + 1;
+  rt_sim_emit_step(s->sim, t);
+}
+
 static bool step_once(rt_interp *s, ir_diag *d) {
   const ir_module *m = s->m;
   uint64_t t = s->step;
   clear_step(s);
-  for (uint32_t k = 0; k < m->ninputs; k++) /* (1) inputs */
-    if (!rt_input_step(s, &s->inputs[k], d))
-      return false;
-  for (uint32_t k = 0; k < m->ninputs; k++)
-    compact(s->inputs[k].src, t);
-  rt_astro_outputs(s); /* (1b) astrocyte outputs from the state left by step t-1 */
+  if (!rt_interp_step_inputs(s, d)) /* (1), (1b) */
+    return false;
   rt_syn_deliver_events(s); /* (2) synaptic input arriving at t */
   for (uint32_t k = 0; k < m->npops; k++) /* (3a) fire-first models */
     if (s->pops[k].model->fire)
@@ -300,19 +324,7 @@ static bool step_once(rt_interp *s, ir_diag *d) {
       s->pops[k].model->update(s, &s->pops[k]);
     }
   rt_syn_push(s);
-  for (uint32_t k = 0; k < m->nprojs; k++) /* (4) plasticity */
-    if (s->projs[k].stdp)
-      rt_stdp_step(s, &s->projs[k]);
-  for (uint32_t k = 0; k < m->nastros; k++) /* (5) astrocytes */
-    s->astros[k].model->update(s, &s->astros[k]);
-  for (uint32_t k = 0; k < m->npops + m->ninputs; k++) { /* (6) callbacks */
-    rt_src *c = &s->srcs[k];
-    memset(c->forced, 0, c->n);
-    if (c->nspk)
-      rt_sim_emit_spikes(s->sim, t, c->ref, c->idx, c->nspk);
-  }
-  s->step = t + 1;
-  rt_sim_emit_step(s->sim, t);
+  rt_interp_step_finish(s); /* (4) plasticity, (5) astrocytes, (6) callbacks */
   return true;
 }
 

@@ -151,6 +151,11 @@ bool rt_interp_read_state(const void *e, ir_ref node, const char *var, double *o
 bool rt_interp_save(const void *e, FILE *f, ir_diag *d);
 bool rt_interp_restore(void *e, FILE *f, ir_diag *d);
 
+/* The parts of a step every engine built on the interp shares (interp.c; docs/numerics.md, "Step order"):
+ * (1) inputs and (1b) astrocyte outputs; and (4) plasticity, (5) astrocytes, (6) callbacks, step + 1. */
+bool rt_interp_step_inputs(rt_interp *s, ir_diag *d);
+void rt_interp_step_finish(rt_interp *s);
+
 /* synapses.c */
 bool rt_proj_create(rt_interp *s, rt_proj *p, ir_diag *d);
 void rt_proj_free(rt_proj *p);
