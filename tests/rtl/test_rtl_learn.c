@@ -13,6 +13,7 @@
 
 #include "astroc_rt.h"
 #include "engine_rtl.h"
+#include "fe.h"
 #include "passes.h"
 
 #define LOC ((ir_loc){"test_rtl_learn.c", 1, 1})
@@ -511,6 +512,35 @@ static void test_nalsm_liquid(void **state) {
   }
 }
 
+/* examples/nalsm/nalsm_tiny.yaml in fixed numerics: 784 nalsm_lif input neurons driven by Fashion-MNIST
+ * pixels (dataset input with current injection), a 125-neuron nalsm_lif liquid on a 5x5x5 grid
+ * (distance connectivity), six astro_stdp projections and the nalsm astrocyte: 80 steps, rasters and all
+ * state identical on interp and rtl. Skipped when the data set is not installed. */
+static void test_nalsm_tiny_example(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = fe_yaml_load(RT_TEST_SRCDIR "/examples/nalsm/nalsm_tiny.yaml", d);
+  assert_non_null(m);
+  size_t n;
+  const ir_pass *passes = pass_pipeline(&n);
+  ir_pipeline_options po = {0};
+  assert_true(ir_run_pipeline(m, passes, n, &po, d));
+  m->numerics = IR_NUMERICS_FIXED;
+  rt_options o = {.engine = "interp", .numerics = IR_NUMERICS_FIXED};
+  rt_sim *probe = rt_sim_create(m, &o, d);
+  ir_diag_destroy(d);
+  if (!probe) {
+    ir_module_destroy(m);
+    skip(); /* no Fashion-MNIST on this machine */
+  }
+  rt_sim_destroy(probe);
+  diff_stats st = compare(m, 80, 11);
+  assert_true(st.spikes > 1000 && st.w_changed > 100);
+  print_message("nalsm_tiny.yaml (fixed), 80 steps: %zu spikes, %llu weights changed, identical on interp and rtl\n",
+                st.spikes, (unsigned long long)st.w_changed);
+  ir_module_destroy(m);
+}
+
 /* ---------------------------------------------------------------- rejections */
 
 static void expect_error(const ir_module *m, const char *what) {
@@ -551,6 +581,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_astro_hand),       cmocka_unit_test(test_stdp_hand),
       cmocka_unit_test(test_nalsm_lif_hand),
       cmocka_unit_test(test_random_learning),  cmocka_unit_test(test_nalsm_liquid),
+      cmocka_unit_test(test_nalsm_tiny_example),
       cmocka_unit_test(test_learn_rejections),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
