@@ -177,11 +177,8 @@ module astro_core #(
 
   // nalsm_lif compartments (LEARN): sweep 1 decides spikes, NEUR2 integrates
   wire is_nl = LEARN != 0 && param_rd[PARAM_W-1];
-  wire nl_spike;
+  wire nl_spike;  // astro_nlif, in g_learn below
   wire [STATE_W-1:0] nl_state1, nl_state2;
-  astro_nlif #(.ACC_W(ACC_W), .INJ_W(INJ_W)) u_nlif (
-      .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]), .i_forced(ext_rd[INJ_W]),
-      .o_spike(nl_spike), .o_state1(nl_state1), .o_state2(nl_state2));
   wire pn_spike = is_nl ? nl_spike : lif_spike;
 
   // ------------------------------------------------------------------ PROP phase
@@ -255,6 +252,9 @@ module astro_core #(
   wire [AW-1:0] l_axon_ra;
   generate
     if (LEARN != 0) begin : g_learn
+      astro_nlif #(.ACC_W(ACC_W), .INJ_W(INJ_W)) u_nlif (
+          .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]),
+          .i_forced(ext_rd[INJ_W]), .o_spike(nl_spike), .o_state1(nl_state1), .o_state2(nl_state2));
       astro_nalsm #(.ACC_W(ACC_W)) u_nalsm (
           .i_count(acc_rd), .i_a(state_rd[31:0]), .i_w_a(param_rd[22:0]), .i_b_a(param_rd[45:23]),
           .i_k(param_rd[62:46]), .o_a(astro_a));
@@ -274,6 +274,9 @@ module astro_core #(
           .o_last_ra(k_last_ra), .i_last_rd(l_last_rd), .o_syn_ra(k_syn_ra), .i_syn_rd(syn_rd), .o_acc_ra(k_acc_ra),
           .i_acc_rd(acc_rd), .o_acc_we(k_acc_we), .o_acc_wd(k_acc_wd));
     end else begin : g_no_learn
+      assign nl_spike = 1'b0;
+      assign nl_state1 = {STATE_W{1'b0}};
+      assign nl_state2 = {STATE_W{1'b0}};
       assign k_busy = 1'b0;
       assign k_last_ra = {AW{1'b0}};
       assign l_last_rd = 32'd0;
