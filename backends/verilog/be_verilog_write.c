@@ -60,11 +60,12 @@ static bool write_map(const be_vl_image *img, const ir_module *m, const char *di
     return false;
   const be_vl_caps *c = &img->caps;
   fprintf(f, "# memory map of network '%s' on one astroc accelerator core (docs/accelerator.md)\n", m->name);
-  fprintf(f, "registers: NNEUR=%u NSLOT=%u NASTRO=%u NPLAST=%u\n\n", img->nneur, img->nslot, img->nastro, img->nplast);
+  fprintf(f, "registers: NNEUR=%u NSLOT=%u NASTRO=%u NPLAST=%u NKPROJ=%u\n\n", img->nneur, img->nslot, img->nastro,
+          img->nplast, img->nkproj);
   fprintf(f, "compartments (PARAM, STATE, EXT memories; axon = compartment)\n");
   for (uint32_t p = 0; p < m->npops; p++)
-    fprintf(f, "  %-20s %6u .. %6u  lif\n", m->pops[p].name, img->pop_base[p],
-            img->pop_base[p] + m->pops[p].size - 1);
+    fprintf(f, "  %-20s %6u .. %6u  %s\n", m->pops[p].name, img->pop_base[p],
+            img->pop_base[p] + m->pops[p].size - 1, ir_neuron_model_desc(m->pops[p].model)->name);
   for (uint32_t a = 0; a < m->nastros; a++)
     fprintf(f, "  %-20s %6u .. %6u  nalsm astrocyte\n", m->astros[a].name, img->astro_base[a],
             img->astro_base[a] + m->astros[a].size - 1);

@@ -11,14 +11,15 @@ BUILD=${1:-build-rtl}
 OUT=$BUILD/rtl-coverage
 mkdir -p "$OUT"
 "$BUILD/compiler/astroc" compile examples/lif_small.yaml --target astro-sim -o "$OUT/lif_small" >/dev/null
-# A learning network for the LEARN = 1 model: stdp and astro_stdp (hebbian and anti-hebbian) and a nalsm
-# astrocyte listening to a population, an input and a projection.
+# A learning network for the LEARN = 1 model: stdp and astro_stdp (hebbian and anti-hebbian), a nalsm
+# astrocyte listening to a population, an input and a projection, and a nalsm_lif population.
 cat >"$OUT/learn.yaml" <<'YAML'
 astroc: 1
 network: {name: learn_cov, dt: 1 ms, seed: 3, numerics: fixed}
 neurons:
   e: {model: lif, size: 12, params: {tau_u: 2 ms, tau_v: 10 ms, v_th: 8 mV, refractory: 1 ms}}
   i: {model: lif, size: 4, params: {tau_u: 2 ms, tau_v: 10 ms, v_th: 8 mV}}
+  k: {model: nalsm_lif, size: 5, params: {tau_v: 20 ms, v_th: 6 mV, refractory: 2 ms, tau_syn: 2 ms}}
 inputs:
   x: {kind: bernoulli, size: 6, p: 0.2}
 astrocytes:
@@ -48,6 +49,18 @@ synapses:
     post: i
     connectivity: {rule: all_to_all}
     weight: 2 mV
+  xk:
+    pre: x
+    post: k
+    connectivity: {rule: fixed_probability, p: 0.5}
+    weight: 5 mV
+    delay: 1 ms
+  ek:
+    pre: e
+    post: k
+    connectivity: {rule: fixed_probability, p: 0.4}
+    weight: 4 mV
+    plasticity: {rule: stdp, form: hebbian, params: {w_min: 0 mV, w_max: 6 mV}}
   ie:
     pre: i
     post: e
@@ -63,9 +76,9 @@ for learn in 0 1; do
     rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v \
     "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build$learn.log" 2>&1
 done
-# lif_small: 7 compartments, input axons 7..10; learn: 16 neurons + 1 astrocyte, input axons 17..22
+# lif_small: 7 compartments, input axons 7..10; learn: 21 neurons + 1 astrocyte, input axons 22..27
 ASTRO_HW_COVERAGE="$OUT/coverage0.dat" "$OUT/obj0/astro_replay" "$OUT/lif_small/load.cmd" 400 7 10
-ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load.cmd" 400 17 22
+ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load.cmd" 400 22 27
 verilator_coverage --write "$OUT/coverage.dat" "$OUT/coverage0.dat" "$OUT/coverage1.dat"
 rm -rf "$OUT/annotated"
 verilator_coverage --annotate "$OUT/annotated" --annotate-min 1 "$OUT/coverage.dat" | tail -3
