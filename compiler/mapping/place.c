@@ -28,9 +28,13 @@ typedef struct mesh {
   int32_t *x, *y;
 } mesh;
 
-static inline uint32_t hops(const mesh *ms, uint32_t a, uint32_t b) {
+/* Hops between cores, an inter-chip hop counting MAP_INTERCHIP_WEIGHT (the greedy start's cost). */
+static inline double hops(const mesh *ms, uint32_t a, uint32_t b) {
   int32_t dx = ms->x[a] - ms->x[b], dy = ms->y[a] - ms->y[b];
-  return (uint32_t)((dx < 0 ? -dx : dx) + (dy < 0 ? -dy : dy));
+  int32_t cw = (int32_t)ms->t->cores[0], ch = (int32_t)ms->t->cores[1];
+  int32_t kx = ms->x[a] / cw - ms->x[b] / cw, ky = ms->y[a] / ch - ms->y[b] / ch;
+  int32_t chip = (kx < 0 ? -kx : kx) + (ky < 0 ? -ky : ky);
+  return (double)((dx < 0 ? -dx : dx) + (dy < 0 ? -dy : dy)) + (MAP_INTERCHIP_WEIGHT - 1) * chip;
 }
 
 static void graph_free(graph *g) {
@@ -83,13 +87,6 @@ static double piece_cost(const graph *g, const mesh *ms, const int32_t *core_of,
     int32_t o = core_of[g->nbr[k]];
     if (o >= 0) s += g->w[k] * hops(ms, c, (uint32_t)o);
   }
-  return s;
-}
-
-static double weight_between(const graph *g, uint32_t p, uint32_t q) {
-  double s = 0;
-  for (uint64_t k = g->ptr[p]; k < g->ptr[p + 1]; k++)
-    if (g->nbr[k] == q) s += g->w[k];
   return s;
 }
 
@@ -175,18 +172,11 @@ static void greedy(const graph *g, const mesh *ms, int32_t *core_of, int32_t *ow
 
 /* ---------------------------------------------------------------- annealing */
 
-/* Change of the total cost if piece p moves to core c (swapping with its occupant, if any). */
-static double move_delta(const graph *g, const mesh *ms, const int32_t *core_of, const int32_t *owner, uint32_t p,
-                         uint32_t c) {
-  uint32_t a = (uint32_t)core_of[p];
-  double d = piece_cost(g, ms, core_of, p, c) - piece_cost(g, ms, core_of, p, a);
-  int32_t q = owner[c];
-  if (q >= 0) {
-    d += piece_cost(g, ms, core_of, (uint32_t)q, a) - piece_cost(g, ms, core_of, (uint32_t)q, c);
-    d += 2 * weight_between(g, p, (uint32_t)q) * hops(ms, a, c); /* their mutual distance does not change */
-  }
-  return d;
-}
+#define MOVES_PER_PIECE 4000   /* default refinement budget per piece ... */
+#define MAX_MOVES 2000000      /* ... and in all */
+#define WORK_BUDGET 1.2e8      /* ... and in link visits of the objective (about 1 s) */
+#define QUAD_SHARE 0.5         /* lambda: the load^2 term is this share of the linear term at start */
+#define T_END_RATIO 1e-4       /* geometric cooling from T0 to T0 * T_END_RATIO */
 
 static void apply_move(int32_t *core_of, int32_t *owner, uint32_t p, uint32_t c) {
   int32_t a = core_of[p], q = owner[c];
@@ -196,67 +186,96 @@ static void apply_move(int32_t *core_of, int32_t *owner, uint32_t p, uint32_t c)
   if (q >= 0) core_of[q] = a;
 }
 
-/* A candidate core for p: half the time anywhere, else within 2 hops of a random neighbour. */
-static uint32_t propose(const graph *g, const mesh *ms, const int32_t *core_of, uint32_t p, uint64_t bits) {
-  uint64_t deg = g->ptr[p + 1] - g->ptr[p];
-  if ((bits & 1) || deg == 0) return (uint32_t)rng_below(rng_next(bits), ms->ncores);
-  uint32_t nb = g->nbr[g->ptr[p] + rng_below(rng_next(bits), deg)];
-  uint64_t b2 = rng_next(rng_next(bits));
+static uint32_t clamp_core(const mesh *ms, int32_t x, int32_t y) {
   int32_t W = (int32_t)(ms->t->chips[0] * ms->t->cores[0]), H = (int32_t)(ms->t->chips[1] * ms->t->cores[1]);
-  int32_t x = ms->x[core_of[nb]] + (int32_t)rng_below(b2, 5) - 2;
-  int32_t y = ms->y[core_of[nb]] + (int32_t)rng_below(rng_next(b2), 5) - 2;
   x = x < 0 ? 0 : x >= W ? W - 1 : x;
   y = y < 0 ? 0 : y >= H ? H - 1 : y;
   return map_core_id(ms->t, (uint32_t)x, (uint32_t)y);
 }
 
+/* A candidate core for p: a third of the time within 3 hops of its core, a third within 2 hops of a
+ * random neighbour's core, a third the core of a random other piece (a swap). */
+static uint32_t propose(const graph *g, const mesh *ms, const int32_t *core_of, uint32_t p, uint64_t bits) {
+  uint64_t deg = g->ptr[p + 1] - g->ptr[p];
+  uint64_t kind = rng_below(bits, 3), b1 = rng_next(bits), b2 = rng_next(b1), b3 = rng_next(b2);
+  if (kind == 2 && g->n > 1) {
+    uint32_t q = (uint32_t)rng_below(b1, g->n - 1);
+    return (uint32_t)core_of[q >= p ? q + 1 : q];
+  }
+  uint32_t at = (uint32_t)core_of[p];
+  int32_t r = 3;
+  if (kind == 1 && deg > 0) {
+    at = (uint32_t)core_of[g->nbr[g->ptr[p] + rng_below(b1, deg)]];
+    r = 2;
+  }
+  return clamp_core(ms, ms->x[at] + (int32_t)rng_below(b2, 2 * (uint64_t)r + 1) - r,
+                    ms->y[at] + (int32_t)rng_below(b3, 2 * (uint64_t)r + 1) - r);
+}
+
+/* Simulated annealing on the routed objective (objective.c) with geometric cooling; keeps the best. */
 static void anneal(const graph *g, const mesh *ms, int32_t *core_of, int32_t *owner, const map_options *o,
                    map_plan *pl) {
   uint32_t n = g->n;
-  if (n < 2 && ms->ncores < 2) return;
-  uint64_t budget = o->iterations;
-  if (budget == 0) {
-    uint64_t work = 0; /* cap the default so dense graphs stay within about 2e8 neighbour visits */
-    for (uint32_t p = 0; p < n; p++) work += g->ptr[p + 1] - g->ptr[p];
-    double avg = n ? (double)work / n + 1 : 1;
-    budget = 200u * n;
-    if (budget > 200000) budget = 200000;
-    if ((double)budget * 2 * avg > 2e8) budget = (uint64_t)(2e8 / (2 * avg));
-  }
+  if (n == 0 || ms->ncores < 2) return;
+  map_obj ob;
+  map_obj_init(&ob, ms->t, pl, ms->x, ms->y);
+  map_obj_full(&ob, core_of);
+  ob.lambda = ob.quad > 0 ? QUAD_SHARE * ob.lin / ob.quad : 0;
+  double cur = map_obj_full(&ob, core_of), best_cost = cur;
   uint64_t stream = (uint64_t)RNG_KIND_PLACE << 32;
-  /* initial temperature: the mean |delta| of 64 proposals */
+  /* initial temperature: the mean |delta| of 128 proposals; their work sizes the default budget */
   double t0 = 0;
-  for (uint32_t k = 0; k < 64; k++) {
+  uint32_t nt = 0;
+  uint64_t w0 = ob.work;
+  for (uint32_t k = 0; k < 128; k++) {
     uint64_t bits = rng_hash4(o->seed, stream, k, 1);
     uint32_t p = (uint32_t)rng_below(bits, n);
-    t0 += fabs(move_delta(g, ms, core_of, owner, p, propose(g, ms, core_of, p, rng_next(bits))));
+    uint32_t c = propose(g, ms, core_of, p, rng_next(bits));
+    if ((int32_t)c == core_of[p]) continue;
+    t0 += fabs(map_obj_move_delta(&ob, core_of, owner, p, c));
+    map_obj_discard(&ob);
+    nt++;
   }
-  t0 /= 64;
-  int32_t *best = malloc(sizeof *best * (n ? n : 1));
+  t0 = nt ? t0 / nt : 0;
+  double per_move = (double)(ob.work - w0) / 128 + 1;
+  uint64_t budget = o->iterations;
+  if (budget == 0) {
+    budget = (uint64_t)MOVES_PER_PIECE * n;
+    if (budget > MAX_MOVES) budget = MAX_MOVES;
+    if ((double)budget * per_move > WORK_BUDGET) budget = (uint64_t)(WORK_BUDGET / per_move);
+    if (budget < 1000) budget = 1000;
+  }
+  int32_t *best = malloc(sizeof *best * n);
   IR_ASSERT(best != NULL);
   memcpy(best, core_of, sizeof *best * n);
-  double cur = 0, best_cost = 0;
+  double lt = log(T_END_RATIO);
   for (uint64_t it = 0; it < budget; it++) {
     uint64_t bits = rng_hash4(o->seed, stream, it, 0);
     uint32_t p = (uint32_t)rng_below(bits, n);
     uint32_t c = propose(g, ms, core_of, p, rng_next(bits));
     if ((int32_t)c == core_of[p]) continue;
-    double d = move_delta(g, ms, core_of, owner, p, c);
-    double temp = t0 * (1.0 - (double)it / (double)budget);
-    double u = rng_u01(rng_next(rng_next(rng_next(bits))));
+    double d = map_obj_move_delta(&ob, core_of, owner, p, c);
+    double temp = t0 * exp(lt * (double)it / (double)budget);
+    double u = rng_u01(rng_next(rng_next(rng_next(rng_next(bits)))));
     if (d <= 0 || (temp > 0 && u < exp(-d / temp))) {
       apply_move(core_of, owner, p, c);
+      map_obj_commit(&ob);
       cur += d;
       pl->accepted++;
-      if (cur < best_cost - 1e-12) {
+      if (cur < best_cost - 1e-9 * (1 + fabs(best_cost))) {
         best_cost = cur;
         memcpy(best, core_of, sizeof *best * n);
       }
+    } else {
+      map_obj_discard(&ob);
     }
   }
   pl->iterations = budget;
+  for (uint32_t c = 0; c < ms->ncores; c++) owner[c] = -1;
   memcpy(core_of, best, sizeof *best * n);
+  for (uint32_t q = 0; q < n; q++) owner[core_of[q]] = (int32_t)q;
   free(best);
+  map_obj_free(&ob);
 }
 
 /* ---------------------------------------------------------------- fit check and attributes */
