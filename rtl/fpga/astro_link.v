@@ -35,7 +35,7 @@ module astro_link #(
     output wire        o_cmd_valid,
     output reg  [ 3:0] o_cmd_op,
     output reg  [31:0] o_cmd_addr,
-    output reg  [63:0] o_cmd_data,
+    output wire [63:0] o_cmd_data,
     input  wire        i_cmd_ready,
     input  wire        i_rvalid,
     input  wire [63:0] i_rdata
@@ -87,8 +87,7 @@ module astro_link #(
   // ------------------------------------------------------------------ executor registers
   reg [69:0] val_r;   // varint being read: ten 7-bit groups
   reg [3:0] vk_r;
-  reg [63:0] em_r;    // value being emitted
-  reg [63:0] rd_r;    // last read result
+  reg [63:0] em_r;    // value being emitted; also receives a read result
   reg [31:0] cnt_r, axon_r;
   reg [15:0] nspk_r, q_r, prev_r, empties_r, steps_r;
   reg [1:0] status_r;
@@ -99,6 +98,7 @@ module astro_link #(
   wire em_more = em_r[63:7] != 57'd0;
 
   assign o_cmd_valid = state_r == X_CMD;
+  assign o_cmd_data = val_r[63:0];  // the data operand just read (WR_*, IN_SPIKE); reads ignore it
 
   always @(*) begin
     tx_we = 1'b0;
@@ -130,7 +130,6 @@ module astro_link #(
       val_r <= 70'd0;
       vk_r <= 4'd0;
       em_r <= 64'd0;
-      rd_r <= 64'd0;
       cnt_r <= 32'd0;
       axon_r <= 32'd0;
       nspk_r <= 16'd0;
@@ -142,7 +141,6 @@ module astro_link #(
       hdr_r <= 2'd0;
       o_cmd_op <= 4'd0;
       o_cmd_addr <= 32'd0;
-      o_cmd_data <= 64'd0;
     end else begin
       rp_r <= rp_nx;
       case (state_r)
@@ -206,7 +204,7 @@ module astro_link #(
         if (i_cmd_ready) state_r <= is_read ? X_RWAIT : ret_c_r;
         X_RWAIT:
         if (i_rvalid) begin
-          rd_r <= i_rdata;
+          em_r <= i_rdata;
           state_r <= ret_c_r;
         end
         // ---------------------------------------------------------- instructions
@@ -241,7 +239,6 @@ module astro_link #(
           state_r <= X_VAR;
         end
         X_GD: begin
-          o_cmd_data <= val_r[63:0];
           ret_c_r <= X_GR;
           if (is_read && !room_read) begin
             status_r <= 2'd2;
@@ -249,8 +246,7 @@ module astro_link #(
           end else state_r <= X_CMD;
         end
         X_GR:
-        if (is_read) begin
-          em_r <= rd_r;
+        if (is_read) begin  // em_r holds the result
           ret_e_r <= X_INS;
           state_r <= X_EM;
         end else state_r <= X_INS;
@@ -295,7 +291,6 @@ module astro_link #(
         end
         X_ED: begin
           o_cmd_op <= OP_WR_EXT;
-          o_cmd_data <= val_r[63:0];
           ret_c_r <= X_EDEC;
           state_r <= X_CMD;
         end
@@ -323,8 +318,8 @@ module astro_link #(
         end
         X_IA: begin
           axon_r <= axon_r + val_r[31:0];
+          val_r <= {38'd0, axon_r + val_r[31:0]};  // the command's data
           o_cmd_op <= OP_IN_SPIKE;
-          o_cmd_data <= {32'd0, axon_r + val_r[31:0]};
           cnt_r <= cnt_r - 1'b1;
           ret_c_r <= X_ILOOP;
           state_r <= X_CMD;
@@ -341,10 +336,10 @@ module astro_link #(
           state_r <= X_CMD;
         end
         X_R1: begin
-          nspk_r <= rd_r[15:0];
+          nspk_r <= em_r[15:0];
           q_r <= 16'd0;
           prev_r <= 16'd0;
-          if (rd_r[15:0] == 16'd0) begin
+          if (em_r[15:0] == 16'd0) begin
             empties_r <= empties_r + 1'b1;
             state_r <= ret_s_r;
           end else if (empties_r != 16'd0) begin
@@ -373,8 +368,8 @@ module astro_link #(
           state_r <= X_CMD;
         end
         X_R5: begin
-          em_r <= {48'd0, rd_r[15:0] - prev_r};
-          prev_r <= rd_r[15:0];
+          em_r <= {48'd0, em_r[15:0] - prev_r};
+          prev_r <= em_r[15:0];
           q_r <= q_r + 1'b1;
           ret_e_r <= X_R4;
           state_r <= X_EM;
