@@ -371,7 +371,7 @@ const command cmd_map_desc = {
     "  --seed S            seed of the placement's refinement (default 1); same seed, same mapping\n"
     "  --rate HZ           firing rate assumed for neurons whose rate is unknown (default 10 Hz);\n"
     "                      poisson and bernoulli inputs use their own rates\n"
-    "  --iterations N      refinement budget (default: 200 per piece, at most 200,000)\n"
+    "  --iterations N      annealing moves (default: 4,000 per piece, at most 2,000,000, bounded by work)\n"
     "  --print-after PASS  also print the IR (with its quant.*, map.*, route.* attributes) after PASS\n"
     "                      or after 'all' passes, before the report\n"
     "\n"

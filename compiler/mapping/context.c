@@ -16,6 +16,8 @@ static map_plan ctx_plan;
 
 static void plan_free(map_plan *p) {
   free(p->pieces);
+  for (uint32_t k = 0; k < p->norder; k++) free(p->order[k]);
+  free(p->order);
   free(p->edges);
   free(p->hosts);
   free(p->host_astro);

@@ -99,8 +99,10 @@ typedef struct map_usage {
   uint64_t r[MAP_RES_COUNT];
 } map_usage;
 
-/* A piece: a contiguous range of one population's neurons (or of an astrocyte population's
- * elements when no neuron core had room for them), destined for one core. */
+/* A piece: a contiguous range [first, first+count) of one population's neuron ORDER (map_plan.order:
+ * for a population on a grid, its neurons sorted by the Morton (z-order) key of their sites, so a
+ * piece is a compact block of the grid; otherwise the index order), or of an astrocyte population's
+ * elements when no neuron core had room for them; destined for one core. */
 typedef struct map_piece {
   ir_ref node;        /* POPULATION or ASTROCYTE */
   uint32_t index;     /* piece number within its node */
@@ -140,6 +142,8 @@ typedef struct map_traffic_summary {
 typedef struct map_plan {
   map_piece *pieces;
   uint32_t npieces;
+  uint32_t **order;       /* per population: neuron at each position, or NULL for the index order */
+  uint32_t norder;
   map_edge *edges;
   uint64_t nedges;
   map_astro_host *hosts;  /* all astrocyte populations' hostings */
@@ -177,6 +181,11 @@ bool pass_route(ir_module *m, ir_diag *d);
 /* {layout, expand, quantise, partition, place, route}; installs t (with default options unless
  * map_context_set was called with the same target since) as the passes' target. Static storage. */
 const ir_pass *map_pipeline(const map_target *t, size_t *n);
+
+/* Neuron of population pop at position j of its order (mapping.h, map_piece). */
+static inline uint32_t map_neuron_at(const map_plan *p, uint32_t pop, uint32_t j) {
+  return pop < p->norder && p->order[pop] ? p->order[pop][j] : j;
+}
 
 /* Sequential naive fill: piece k on core k. Used as the baseline of the report. */
 void map_naive_cores(const map_plan *p, int32_t *core_of_piece);

@@ -209,16 +209,16 @@ static map_piece *push_piece(pieces_buf *b) {
 }
 
 /* Splits population `pop` into pieces of at most `cap` neurons within the growth limits. */
-static bool split_population(const ir_module *m, const map_target *t, uint32_t pop, popin *pi, uint64_t cap,
-                             pieces_buf *out) {
+static bool split_population(const ir_module *m, const map_target *t, const map_plan *pl, uint32_t pop, popin *pi,
+                             uint64_t cap, pieces_buf *out) {
   uint32_t chunk = t->fmt.chunk_synapses, size = m->pops[pop].size, idx = 0;
   map_usage u = {{0}};
   uint32_t first = 0;
   for (uint32_t j = 0; j < size; j++) {
-    add_neuron(pi, j, &u, chunk);
+    add_neuron(pi, map_neuron_at(pl, pop, j), &u, chunk);
     set_profiles(pi, &u);
     if (j > first && over(t, &u, cap)) {
-      remove_neuron(pi, j, &u, chunk);
+      remove_neuron(pi, map_neuron_at(pl, pop, j), &u, chunk);
       set_profiles(pi, &u);
       map_piece *p = push_piece(out);
       if (!p) return false;
@@ -226,7 +226,7 @@ static bool split_population(const ir_module *m, const map_target *t, uint32_t p
       close_piece(pi);
       memset(&u, 0, sizeof u);
       first = j;
-      add_neuron(pi, j, &u, chunk);
+      add_neuron(pi, map_neuron_at(pl, pop, j), &u, chunk);
       set_profiles(pi, &u);
     }
   }
@@ -274,7 +274,10 @@ static void astro_scores(const ir_module *m, const map_plan *pl, const popin *pi
       uint32_t slot = 0;
       for (uint32_t j = 0; j < r.index; j++) slot += m->projs[j].post.index == p->node.index;
       const inproj *ip = &pins[p->node.index].v[slot];
-      score[q] += (double)(ip->cptr[p->first + p->count] - ip->cptr[p->first]);
+      for (uint32_t j = p->first; j < p->first + p->count; j++) {
+        uint32_t nj = map_neuron_at(pl, p->node.index, j);
+        score[q] += (double)(ip->cptr[nj + 1] - ip->cptr[nj]);
+      }
     }
     any |= score[q] > 0;
   }
@@ -500,7 +503,7 @@ static bool build_flows(flow *f, const map_options *o) {
     double rate = map_source_rate(m, p->node, o);
     for (uint32_t i = p->first; i < p->first + p->count; i++) {
       uint64_t before = f->clock;
-      uint64_t n = one_neuron(f, p->node, i, rate, q);
+      uint64_t n = one_neuron(f, p->node, map_neuron_at(pl, p->node.index, i), rate, q);
       p->use.r[MAP_RES_OUT_AXONS] += n;
       /* leaves the core iff it reached a piece other than its own */
       if (n > 1 || (n == 1 && f->stamp[q] != before + 1)) p->out_rate += rate;
@@ -570,13 +573,66 @@ static bool record(ir_module *m, const map_plan *pl) {
   return ok;
 }
 
+/* ---------------------------------------------------------------- neuron order */
+
+/* Spreads the low 21 bits of v three apart (bit i -> bit 3i). */
+static uint64_t spread3(uint64_t v) {
+  v &= 0x1fffff;
+  v = (v | v << 32) & 0x1f00000000ffffull;
+  v = (v | v << 16) & 0x1f0000ff0000ffull;
+  v = (v | v << 8) & 0x100f00f00f00f00full;
+  v = (v | v << 4) & 0x10c30c30c30c30c3ull;
+  v = (v | v << 2) & 0x1249249249249249ull;
+  return v;
+}
+
+typedef struct keyed {
+  uint64_t key;
+  uint32_t neuron;
+} keyed;
+
+static int by_key(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return x->neuron < y->neuron ? -1 : x->neuron > y->neuron;
+}
+
+/* Populations on a grid: neurons ordered by the Morton key of their site (x, y, z), so the ranges
+ * the partition cuts are compact blocks of the grid and distance-based connectivity stays mostly
+ * inside a piece or between neighbouring pieces. Other populations keep the index order. */
+static bool build_orders(const ir_module *m, map_plan *pl) {
+  pl->order = calloc(m->npops ? m->npops : 1, sizeof *pl->order);
+  if (!pl->order) return false;
+  pl->norder = m->npops;
+  for (uint32_t pop = 0; pop < m->npops; pop++) {
+    const ir_population *P = &m->pops[pop];
+    if (P->grid < 0 || !P->sites || P->size < 2) continue;
+    const ir_grid *g = &m->grids[P->grid];
+    keyed *k = malloc(sizeof *k * P->size);
+    pl->order[pop] = malloc(sizeof(uint32_t) * P->size);
+    if (!k || !pl->order[pop]) {
+      free(k);
+      return false;
+    }
+    uint64_t nx = g->shape[0], ny = g->shape[1];
+    for (uint32_t i = 0; i < P->size; i++) {
+      uint64_t s = P->sites[i];
+      k[i] = (keyed){spread3(s % nx) | spread3((s / nx) % ny) << 1 | spread3(s / (nx * ny)) << 2, i};
+    }
+    qsort(k, P->size, sizeof *k, by_key);
+    for (uint32_t i = 0; i < P->size; i++) pl->order[pop][i] = k[i].neuron;
+    free(k);
+  }
+  return true;
+}
+
 /* ---------------------------------------------------------------- the pass */
 
-static bool partition_all(const ir_module *m, const map_target *t, popin *pins, const uint64_t *cap,
-                          pieces_buf *pb) {
+static bool partition_all(const ir_module *m, const map_target *t, const map_plan *pl, popin *pins,
+                          const uint64_t *cap, pieces_buf *pb) {
   pb->n = 0;
   for (uint32_t pop = 0; pop < m->npops; pop++)
-    if (!split_population(m, t, pop, &pins[pop], cap[pop], pb)) return false;
+    if (!split_population(m, t, pl, pop, &pins[pop], cap[pop], pb)) return false;
   return true;
 }
 
@@ -585,6 +641,7 @@ static bool run(ir_module *m, const map_target *t, const map_options *o, map_pla
   pieces_buf pb = {0};
   hosts_buf hb = {0};
   bool ok = false;
+  if (!build_orders(m, pl)) goto out;
   for (uint32_t pop = 0; pop < m->npops; pop++) {
     cap[pop] = t->limit[MAP_RES_COMPARTMENTS];
     f->pof[pop] = malloc(sizeof(uint32_t) * (m->pops[pop].size ? m->pops[pop].size : 1));
@@ -594,14 +651,14 @@ static bool run(ir_module *m, const map_target *t, const map_options *o, map_pla
     free(pl->edges);
     pl->edges = NULL;
     hb.n = 0;
-    if (!partition_all(m, t, pins, cap, &pb) || !host_astrocytes(m, t, pl, &pb, pins, &hb)) goto out;
+    if (!partition_all(m, t, pl, pins, cap, &pb) || !host_astrocytes(m, t, pl, &pb, pins, &hb)) goto out;
     pl->hosts = hb.v;
     pl->host_astro = hb.astro;
     pl->nhosts = hb.n;
     for (uint32_t q = 0; q < pl->npieces; q++) {
       const map_piece *p = &pl->pieces[q];
       if (p->node.kind == IR_NODE_POPULATION)
-        for (uint32_t i = 0; i < p->count; i++) f->pof[p->node.index][p->first + i] = q;
+        for (uint32_t i = 0; i < p->count; i++) f->pof[p->node.index][map_neuron_at(pl, p->node.index, p->first + i)] = q;
     }
     free(f->stamp);
     free(f->acc);
