@@ -1,5 +1,6 @@
-/* test_nalsm_map.c — NALSM 1000 onto loihi1 and loihi2 (and NALSM 8000 onto loihi1): fits, every
- * core within its limits, the placement beats the naive fill, and a seed gives one mapping. */
+/* test_nalsm_map.c — NALSM 1000 and NALSM 8000 onto loihi1 and loihi2: fits, every core within its
+ * limits, every neuron placed once, every route reaches its targets, the placement strictly beats
+ * the naive fill on spike-hops and on the busiest link, and a seed gives one mapping. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +41,13 @@ static int32_t *map_cores(const char *model, const char *target, uint64_t seed, 
   const ir_attr *r = ir_attr_get(&m->astros[0].attrs, "map.remote_cores");
   assert_non_null(h);
   assert_non_null(r);
+  uint32_t **pof = test_check_each_neuron_once(m, pl);
+  test_check_routes(m, &t, pl, pof);
+  test_free_pof(m, pof);
+  /* strictly better than the naive fill on both the spike-hops and the busiest link */
   assert_true(pl->placed.spike_hops < pl->naive.spike_hops);
+  assert_true(pl->placed.max_link < pl->naive.max_link);
+  assert_true(pl->placed.inter_chip <= pl->naive.inter_chip);
   printf("%s on %s (seed %llu): %u cores, %llu synapse bits; spike-hops placed %.4g, naive %.4g (ratio %.3f); max "
          "link %.4g vs %.4g\n",
          model, target, (unsigned long long)seed, pl->npieces, (unsigned long long)syn, pl->placed.spike_hops,
@@ -69,7 +76,14 @@ static void test_nalsm1000_loihi2(void **state) {
 static void test_nalsm8000_loihi1(void **state) {
   (void)state;
   uint32_t n;
-  free(map_cores("nalsm8000", "loihi1", 1, &n));
+  free(map_cores("nalsm8000_fashion", "loihi1", 1, &n));
+  assert_true(n > 8);
+}
+
+static void test_nalsm8000_loihi2(void **state) {
+  (void)state;
+  uint32_t n;
+  free(map_cores("nalsm8000_fashion", "loihi2", 1, &n));
   assert_true(n > 8);
 }
 
@@ -78,6 +92,7 @@ int main(void) {
       cmocka_unit_test(test_nalsm1000_loihi1),
       cmocka_unit_test(test_nalsm1000_loihi2),
       cmocka_unit_test(test_nalsm8000_loihi1),
+      cmocka_unit_test(test_nalsm8000_loihi2),
   };
   int r = cmocka_run_group_tests(tests, NULL, NULL);
   map_context_clear();

@@ -1,6 +1,7 @@
 /* test_partition.c — property test: 100 random networks on a small target; every core within every
  * limit, and each piece's usage recounted independently from the CSR (row scans, not the
- * partitioner's transposed index). Also reports placement against the naive fill. */
+ * partitioner's transposed index); every neuron in exactly one piece; every spike route reaches
+ * all its targets. Also reports placement against the naive fill. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -133,22 +134,16 @@ static void test_random_networks(void **state) {
     }
     free(buf);
     mapped++;
-    uint32_t **pof = calloc(m->npops, sizeof *pof);
-    for (uint32_t i = 0; i < m->npops; i++) pof[i] = calloc(m->pops[i].size, sizeof **pof);
+    uint32_t **pof = test_check_each_neuron_once(m, pl);
     uint8_t *used = calloc(map_target_ncores(&t), 1);
     for (uint32_t q = 0; q < pl->npieces; q++) {
       const map_piece *p = &pl->pieces[q];
       assert_int_equal(p->node.kind, IR_NODE_POPULATION);
-      for (uint32_t i = 0; i < p->count; i++) pof[p->node.index][p->first + i] = q + 1;
       assert_true(p->core >= 0 && p->core < 64);
       assert_false(used[p->core]); /* one piece per core */
       used[p->core] = 1;
     }
-    for (uint32_t i = 0; i < m->npops; i++)
-      for (uint32_t j = 0; j < m->pops[i].size; j++) {
-        assert_true(pof[i][j] > 0); /* every neuron in exactly one piece (ranges are disjoint by construction) */
-        pof[i][j]--;
-      }
+    test_check_routes(m, &t, pl, pof);
     for (uint32_t q = 0; q < pl->npieces; q++) {
       map_usage u;
       recount(m, &t, pl, q, &u, (const uint32_t *const *)pof);
@@ -164,8 +159,7 @@ static void test_random_networks(void **state) {
     double ratio = pl->placed.spike_hops > 0 ? pl->naive.spike_hops / pl->placed.spike_hops : 1;
     ratio_sum += ratio;
     if (mapped == 1 || ratio < worst) worst = ratio;
-    for (uint32_t i = 0; i < m->npops; i++) free(pof[i]);
-    free(pof);
+    test_free_pof(m, pof);
     free(used);
     ir_module_destroy(m);
   }
