@@ -73,6 +73,8 @@ int main(int argc, char **argv) {
   printf("synapses %llu, cores used %u, spike-hops placed %.4g naive %.4g (ratio %.3f), max link %.4g vs %.4g\n",
          (unsigned long long)syn, pl->npieces, pl->placed.spike_hops, pl->naive.spike_hops,
          pl->naive.spike_hops / pl->placed.spike_hops, pl->placed.max_link, pl->naive.max_link);
+  printf("annealing: %llu moves, %llu accepted; link load total %.4g vs %.4g\n", (unsigned long long)pl->iterations,
+         (unsigned long long)pl->accepted, pl->placed.link_total, pl->naive.link_total);
   map_context_clear();
   ir_module_destroy(m);
   ir_diag_destroy(d);

@@ -177,6 +177,8 @@ static void greedy(const graph *g, const mesh *ms, int32_t *core_of, int32_t *ow
 #define WORK_BUDGET 1.2e8      /* ... and in link visits of the objective (about 1 s) */
 #define QUAD_SHARE 0.5         /* lambda: the load^2 term is this share of the linear term at start */
 #define T_END_RATIO 1e-4       /* geometric cooling from T0 to T0 * T_END_RATIO */
+#define T0_SHARE 0.1           /* T0 = this share of the median |delta| of random proposals: the greedy
+                                  start is good, a hotter start wastes the budget undoing it */
 
 static void apply_move(int32_t *core_of, int32_t *owner, uint32_t p, uint32_t c) {
   int32_t a = core_of[p], q = owner[c];
@@ -212,6 +214,11 @@ static uint32_t propose(const graph *g, const mesh *ms, const int32_t *core_of, 
                     ms->y[at] + (int32_t)rng_below(b3, 2 * (uint64_t)r + 1) - r);
 }
 
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
 /* Simulated annealing on the routed objective (objective.c) with geometric cooling; keeps the best. */
 static void anneal(const graph *g, const mesh *ms, int32_t *core_of, int32_t *owner, const map_options *o,
                    map_plan *pl) {
@@ -224,7 +231,7 @@ static void anneal(const graph *g, const mesh *ms, int32_t *core_of, int32_t *ow
   double cur = map_obj_full(&ob, core_of), best_cost = cur;
   uint64_t stream = (uint64_t)RNG_KIND_PLACE << 32;
   /* initial temperature: the mean |delta| of 128 proposals; their work sizes the default budget */
-  double t0 = 0;
+  double t0 = 0, sample[128];
   uint32_t nt = 0;
   uint64_t w0 = ob.work;
   for (uint32_t k = 0; k < 128; k++) {
@@ -232,11 +239,11 @@ static void anneal(const graph *g, const mesh *ms, int32_t *core_of, int32_t *ow
     uint32_t p = (uint32_t)rng_below(bits, n);
     uint32_t c = propose(g, ms, core_of, p, rng_next(bits));
     if ((int32_t)c == core_of[p]) continue;
-    t0 += fabs(map_obj_move_delta(&ob, core_of, owner, p, c));
+    sample[nt++] = fabs(map_obj_move_delta(&ob, core_of, owner, p, c));
     map_obj_discard(&ob);
-    nt++;
   }
-  t0 = nt ? t0 / nt : 0;
+  qsort(sample, nt, sizeof *sample, by_value);
+  t0 = nt ? T0_SHARE * sample[nt / 2] : 0;
   double per_move = (double)(ob.work - w0) / 128 + 1;
   uint64_t budget = o->iterations;
   if (budget == 0) {
