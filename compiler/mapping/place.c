@@ -177,8 +177,8 @@ static void greedy(const graph *g, const mesh *ms, int32_t *core_of, int32_t *ow
 #define WORK_BUDGET 1.2e8      /* ... and in link visits of the objective (about 1 s) */
 #define QUAD_SHARE 0.5         /* lambda: the load^2 term is this share of the linear term at start */
 #define T_END_RATIO 1e-4       /* geometric cooling from T0 to T0 * T_END_RATIO */
-#define T0_SHARE 0.1           /* T0 = this share of the median |delta| of random proposals: the greedy
-                                  start is good, a hotter start wastes the budget undoing it */
+#define T0_SHARE 0.03          /* T0 = this share of the median |delta| of random proposals: the greedy
+                                  start is good, a hotter start wastes a small budget undoing it */
 
 static void apply_move(int32_t *core_of, int32_t *owner, uint32_t p, uint32_t c) {
   int32_t a = core_of[p], q = owner[c];
