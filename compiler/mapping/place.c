@@ -1,7 +1,8 @@
-/* place.c — pass `place`: pieces onto mesh cores, minimising sum(rate * hops) over the traffic
- * graph (docs/mapping.md): a constructive greedy start (pieces in order of their traffic to the
- * pieces already placed, each on the best of the free cores nearest its neighbours' centroid),
- * then simulated annealing over moves and swaps with a fixed iteration budget, keyed by the seed.
+/* place.c — pass `place`: pieces onto mesh cores (docs/mapping.md): a constructive greedy start
+ * (pieces in order of their traffic to the pieces already placed, each on the best of the free cores
+ * nearest its neighbours' centroid, inter-chip hops weighted), then simulated annealing over moves
+ * and swaps on the routed objective of objective.c, geometric cooling, a work-bounded move budget,
+ * keyed by the seed.
  * Ends with the fit check: every core within every limit, or an error naming piece, core and excess. */
 #include <math.h>
 #include <stdlib.h>
