@@ -15,7 +15,6 @@
 
 /* Targets: `cpu` now; the others are named so users get "not available yet", not "unknown". */
 static const char *const available_targets[] = {"cpu", "astro-sim", "loihi1", "loihi2", "netx"};
-static const char *const later_targets[] = {"astro-ice40"};
 
 static double now_s(void) {
   struct timespec t;
@@ -39,13 +38,12 @@ static char *default_output(const char *model) {
 static int check_target(const char *t) {
   for (size_t i = 0; i < sizeof available_targets / sizeof *available_targets; i++)
     if (strcmp(t, available_targets[i]) == 0) return EXIT_OK;
-  for (size_t i = 0; i < sizeof later_targets / sizeof *later_targets; i++)
-    if (strcmp(t, later_targets[i]) == 0) {
-      fprintf(stderr, "astroc: error: target '%s' is not available yet; available targets: cpu, astro-sim, loihi1, loihi2, netx\n", t);
-      return EXIT_INPUT;
-    }
-  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu, astro-sim, loihi1, loihi2, netx "
-                                      "(later: astro-ice40)", t);
+  if (strcmp(t, "astro-ice40") == 0) { /* a bitstream, not an image: another command makes it */
+    fprintf(stderr, "astroc: error: target 'astro-ice40' is an FPGA bitstream, which 'astroc synth --target astro-ice40 "
+                    "--board icebreaker -o DIR' builds; images for it come from --target astro-sim (docs/fpga.md)\n");
+    return EXIT_INPUT;
+  }
+  return cmd_usage(&cmd_compile_desc, "unknown target '%s'; available targets: cpu, astro-sim, loihi1, loihi2, netx", t);
 }
 
 /* --target astro-sim: `dir` (created if missing) receives the accelerator image of backends/verilog
@@ -187,7 +185,7 @@ const command cmd_compile_desc = {
     "                       memory_map.txt and network.aimg; docs/accelerator.md), loihi1, loihi2 (-o names\n"
     "                       a folder: loihi.json, loihi.bin, network.aimg; prints the per-core resources;\n"
     "                       docs/loihi-format.md), netx (-o FILE.net: a lava-dl netx HDF5 network of a\n"
-    "                       feed-forward lif chain). astro-ice40: not available yet\n"
+    "                       feed-forward lif chain). astro-ice40: use astroc synth\n"
     "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"
     "  --numerics MODE      float | fixed: override network.numerics\n"
     "  --seed S             override network.seed (changes the random connectivity)\n"
