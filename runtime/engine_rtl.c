@@ -8,6 +8,7 @@
 #include "astro_hw.h"
 #include "be_verilog.h"
 #include "engine.h"
+#include "host_inputs.h"
 #include "engine_rtl.h"
 #include "fixed.h"
 #include "passes.h"
@@ -19,11 +20,7 @@ typedef struct rtl_engine {
   uint64_t step;
   be_vl_image *img;
   astro_hw *hw;
-  ir_module *inm; /* the inputs alone, simulated by an interp */
-  rt_sim *insim;
-  uint32_t **in_idx; /* [ninputs] spikes of the current step */
-  uint32_t *in_n;
-  int64_t **cur;    /* [ninputs] injected current per input neuron (fine units), or NULL */
+  rt_host_inputs in; /* input spikes and currents, computed on the host */
   int64_t *inj;     /* [nneur] injected current of the current step */
   uint8_t *forced;  /* [nneur] rt_sim_inject requests for the current step */
   uint32_t *spk;    /* [nneur] compartments that spiked in the current step */
@@ -53,17 +50,8 @@ static void rtl_destroy(void *e) {
   if (!r)
     return;
   astro_hw_destroy(r->hw);
-  rt_sim_destroy(r->insim);
-  ir_module_destroy(r->inm);
+  rt_host_inputs_destroy(&r->in);
   be_vl_image_destroy(r->img);
-  if (r->m)
-    for (uint32_t k = 0; k < r->m->ninputs; k++) {
-      free(r->in_idx ? r->in_idx[k] : NULL);
-      free(r->cur ? r->cur[k] : NULL);
-    }
-  free(r->in_idx);
-  free(r->in_n);
-  free(r->cur);
   free(r->inj);
   free(r->forced);
   free(r->spk);
@@ -74,64 +62,6 @@ static void rtl_destroy(void *e) {
 }
 
 /* ---------------------------------------------------------------- inputs on the host */
-
-static void on_input_spikes(void *ctx, uint64_t step, ir_ref source, const uint32_t *idx, uint32_t n) {
-  rtl_engine *r = ctx;
-  (void)step;
-  if (source.kind != IR_NODE_INPUT || source.index >= r->m->ninputs)
-    return;
-  memcpy(r->in_idx[source.index], idx, n * sizeof(uint32_t));
-  r->in_n[source.index] = n;
-}
-
-/* A module holding copies of the inputs only (same indices, so the same RNG streams), without
- * current injection, which this engine applies itself through the EXT memory. */
-static bool create_input_sim(rtl_engine *r, uint64_t seed, const rt_options *opt, ir_diag *d) {
-  const ir_module *m = r->m;
-  if (!(r->inm = ir_module_create(m->name ? m->name : "inputs")))
-    return false;
-  r->inm->dt = m->dt;
-  r->inm->seed = seed;
-  r->inm->numerics = IR_NUMERICS_FIXED;
-  r->inm->v_unit = m->v_unit;
-  for (uint32_t k = 0; k < m->ninputs; k++) {
-    const ir_input *src = &m->inputs[k];
-    if (ir_add_input(r->inm, src->name, src->kind, src->size, src->loc) < 0)
-      return false;
-    ir_input *dst = &r->inm->inputs[k];
-    const char *name = dst->name;
-    *dst = *src; /* strings stay owned by m, which outlives this engine */
-    dst->name = name;
-    dst->inject_into = -1;
-    dst->attrs = (ir_attrs){0};
-  }
-  rt_options io = {.engine = "interp", .numerics = IR_NUMERICS_FIXED, .seed_set = true, .seed = seed,
-                   .data_dir = opt ? opt->data_dir : NULL};
-  if (!(r->insim = rt_sim_create(r->inm, &io, d)))
-    return false;
-  rt_sim_on_spikes(r->insim, on_input_spikes, r);
-  return true;
-}
-
-/* inputs.c's injection currents: drawn per input neuron, fine units, saturated. */
-static bool create_currents(rtl_engine *r, uint64_t seed) {
-  const ir_module *m = r->m;
-  for (uint32_t k = 0; k < m->ninputs; k++) {
-    const ir_input *ii = &m->inputs[k];
-    if (!(r->in_idx[k] = calloc(ii->size ? ii->size : 1, sizeof(uint32_t))))
-      return false;
-    if (ii->inject_into < 0)
-      continue;
-    if (!(r->cur[k] = calloc(ii->size ? ii->size : 1, sizeof(int64_t))))
-      return false;
-    uint64_t stream = RNG_STREAM(RNG_KIND_RUNTIME, k);
-    for (uint32_t i = 0; i < ii->size; i++) {
-      double c = pass_sample_value(&ii->inject_current, seed, stream, 1, i);
-      r->cur[k][i] = isnan(c) ? 0 : ir_fx_sat24(ir_fx_fine(c, m->v_unit));
-    }
-  }
-  return true;
-}
 
 /* ---------------------------------------------------------------- create */
 
@@ -175,20 +105,16 @@ static void *rtl_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
   r->st_step = UINT64_MAX;
   if (!(r->img = be_vl_build(m, seed, &be_vl_sim_caps, d)))
     goto fail;
-  uint32_t n = r->img->nneur ? r->img->nneur : 1, ni = m->ninputs ? m->ninputs : 1;
-  r->in_idx = calloc(ni, sizeof(*r->in_idx));
-  r->in_n = calloc(ni, sizeof(*r->in_n));
-  r->cur = calloc(ni, sizeof(*r->cur));
+  uint32_t n = r->img->nneur ? r->img->nneur : 1;
   r->inj = calloc(n, sizeof(*r->inj));
   r->forced = calloc(n, 1);
   r->spk = calloc(n, sizeof(*r->spk));
   r->st_u = calloc(n, sizeof(int32_t));
   r->st_v = calloc(n, sizeof(int32_t));
   r->st_ref = calloc(n, sizeof(int32_t));
-  if (!r->in_idx || !r->in_n || !r->cur || !r->inj || !r->forced || !r->spk || !r->st_u || !r->st_v || !r->st_ref ||
-      !create_currents(r, seed))
+  if (!r->inj || !r->forced || !r->spk || !r->st_u || !r->st_v || !r->st_ref)
     goto oom;
-  if (!create_input_sim(r, seed, opt, d))
+  if (!rt_host_inputs_create(&r->in, m, seed, opt, d))
     goto fail;
   astro_hw_options ho = {.fst_path = g_opt.fst, .rand_reset = g_opt.rand_reset, .rand_seed = g_opt.seed};
   if (!(r->hw = astro_hw_create(&ho))) {
@@ -215,10 +141,10 @@ static bool stream_inputs(rtl_engine *r, ir_diag *d) {
   const ir_module *m = r->m;
   for (uint32_t k = 0; k < m->ninputs; k++) {
     int32_t p = m->inputs[k].inject_into;
-    if (r->cur[k] && p >= 0)
-      for (uint32_t q = 0; q < r->in_n[k]; q++) {
-        uint32_t i = r->in_idx[k][q];
-        r->inj[r->img->pop_base[p] + i] += r->cur[k][i];
+    if (r->in.cur[k] && p >= 0)
+      for (uint32_t q = 0; q < r->in.n[k]; q++) {
+        uint32_t i = r->in.idx[k][q];
+        r->inj[r->img->pop_base[p] + i] += r->in.cur[k][i];
       }
   }
   for (uint32_t c = 0; c < r->img->nneur; c++) {
@@ -235,8 +161,8 @@ static bool stream_inputs(rtl_engine *r, ir_diag *d) {
     r->inj[c] = 0;
   }
   for (uint32_t k = 0; k < m->ninputs; k++)
-    for (uint32_t q = 0; q < r->in_n[k]; q++)
-      if (!hw(r, BE_VL_OP_IN_SPIKE, 0, r->img->input_base[k] + r->in_idx[k][q], NULL, d))
+    for (uint32_t q = 0; q < r->in.n[k]; q++)
+      if (!hw(r, BE_VL_OP_IN_SPIKE, 0, r->img->input_base[k] + r->in.idx[k][q], NULL, d))
         return false;
   return true;
 }
@@ -262,8 +188,8 @@ static bool report_spikes(rtl_engine *r, uint64_t t, ir_diag *d) {
       rt_sim_emit_spikes(r->sim, t, (ir_ref){IR_NODE_POPULATION, p}, r->spk + first, q - first);
   }
   for (uint32_t k = 0; k < m->ninputs; k++)
-    if (r->in_n[k])
-      rt_sim_emit_spikes(r->sim, t, (ir_ref){IR_NODE_INPUT, k}, r->in_idx[k], r->in_n[k]);
+    if (r->in.n[k])
+      rt_sim_emit_spikes(r->sim, t, (ir_ref){IR_NODE_INPUT, k}, r->in.idx[k], r->in.n[k]);
   return true;
 }
 
@@ -271,8 +197,7 @@ static bool rtl_run(void *e, uint64_t nsteps, ir_diag *d) {
   rtl_engine *r = e;
   for (uint64_t k = 0; k < nsteps; k++) {
     uint64_t t = r->step, cyc = 0, ev = 0;
-    memset(r->in_n, 0, (r->m->ninputs ? r->m->ninputs : 1) * sizeof(*r->in_n));
-    if (!rt_sim_run(r->insim, 1, d) || !stream_inputs(r, d) || !hw(r, BE_VL_OP_STEP, 0, 0, NULL, d) ||
+    if (!rt_host_inputs_step(&r->in, d) || !stream_inputs(r, d) || !hw(r, BE_VL_OP_STEP, 0, 0, NULL, d) ||
         !hw(r, BE_VL_OP_RD_REG, BE_VL_REG_CYCLES, 0, &cyc, d) || !hw(r, BE_VL_OP_RD_REG, BE_VL_REG_SYNEV, 0, &ev, d))
       return false;
     r->step_cycles += cyc;
@@ -290,7 +215,7 @@ static uint64_t rtl_steps(const void *e) { return ((const rtl_engine *)e)->step;
 static bool rtl_inject(void *e, ir_ref source, uint32_t idx) {
   rtl_engine *r = e;
   if (source.kind == IR_NODE_INPUT)
-    return rt_sim_inject(r->insim, source, idx);
+    return rt_host_inputs_inject(&r->in, source, idx);
   if (source.kind != IR_NODE_POPULATION || source.index >= r->m->npops || idx >= r->m->pops[source.index].size)
     return false;
   r->forced[r->img->pop_base[source.index] + idx] = 1;

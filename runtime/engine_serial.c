@@ -13,6 +13,7 @@
 
 #include "be_verilog.h"
 #include "engine.h"
+#include "host_inputs.h"
 #include "fixed.h"
 #include "passes.h"
 #include "rng.h"
@@ -33,11 +34,7 @@ typedef struct serial_engine {
   uint64_t step;
   be_vl_image *img;
   rt_link *link;
-  ir_module *inm;
-  rt_sim *insim;
-  uint32_t **in_idx;
-  uint32_t *in_n;
-  int64_t **cur;
+  rt_host_inputs in; /* input spikes and currents, computed on the host */
   int64_t *inj;
   uint8_t *forced;
   uint32_t *spk;
@@ -88,19 +85,10 @@ static void serial_destroy(void *e) {
   if (!r)
     return;
   rt_link_close(r->link);
-  rt_sim_destroy(r->insim);
-  ir_module_destroy(r->inm);
+  rt_host_inputs_destroy(&r->in);
   be_vl_image_destroy(r->img);
-  if (r->m)
-    for (uint32_t k = 0; k < r->m->ninputs; k++) {
-      free(r->in_idx ? r->in_idx[k] : NULL);
-      free(r->cur ? r->cur[k] : NULL);
-    }
   if (r->batch)
     free_batch(r);
-  free(r->in_idx);
-  free(r->in_n);
-  free(r->cur);
   free(r->inj);
   free(r->forced);
   free(r->spk);
@@ -112,61 +100,6 @@ static void serial_destroy(void *e) {
 }
 
 /* ---------------------------------------------------------------- inputs on the host (as engine_rtl.c) */
-
-static void on_input_spikes(void *ctx, uint64_t step, ir_ref source, const uint32_t *idx, uint32_t n) {
-  serial_engine *r = ctx;
-  (void)step;
-  if (source.kind != IR_NODE_INPUT || source.index >= r->m->ninputs)
-    return;
-  memcpy(r->in_idx[source.index], idx, n * sizeof(uint32_t));
-  r->in_n[source.index] = n;
-}
-
-static bool create_input_sim(serial_engine *r, uint64_t seed, const rt_options *opt, ir_diag *d) {
-  const ir_module *m = r->m;
-  if (!(r->inm = ir_module_create(m->name ? m->name : "inputs")))
-    return false;
-  r->inm->dt = m->dt;
-  r->inm->seed = seed;
-  r->inm->numerics = IR_NUMERICS_FIXED;
-  r->inm->v_unit = m->v_unit;
-  for (uint32_t k = 0; k < m->ninputs; k++) {
-    const ir_input *src = &m->inputs[k];
-    if (ir_add_input(r->inm, src->name, src->kind, src->size, src->loc) < 0)
-      return false;
-    ir_input *dst = &r->inm->inputs[k];
-    const char *name = dst->name;
-    *dst = *src; /* strings stay owned by m, which outlives this engine */
-    dst->name = name;
-    dst->inject_into = -1;
-    dst->attrs = (ir_attrs){0};
-  }
-  rt_options io = {.engine = "interp", .numerics = IR_NUMERICS_FIXED, .seed_set = true, .seed = seed,
-                   .data_dir = opt ? opt->data_dir : NULL};
-  if (!(r->insim = rt_sim_create(r->inm, &io, d)))
-    return false;
-  rt_sim_on_spikes(r->insim, on_input_spikes, r);
-  return true;
-}
-
-static bool create_currents(serial_engine *r, uint64_t seed) {
-  const ir_module *m = r->m;
-  for (uint32_t k = 0; k < m->ninputs; k++) {
-    const ir_input *ii = &m->inputs[k];
-    if (!(r->in_idx[k] = calloc(ii->size ? ii->size : 1, sizeof(uint32_t))))
-      return false;
-    if (ii->inject_into < 0)
-      continue;
-    if (!(r->cur[k] = calloc(ii->size ? ii->size : 1, sizeof(int64_t))))
-      return false;
-    uint64_t stream = RNG_STREAM(RNG_KIND_RUNTIME, k);
-    for (uint32_t i = 0; i < ii->size; i++) {
-      double c = pass_sample_value(&ii->inject_current, seed, stream, 1, i);
-      r->cur[k][i] = isnan(c) ? 0 : ir_fx_sat24(ir_fx_fine(c, m->v_unit));
-    }
-  }
-  return true;
-}
 
 /* ---------------------------------------------------------------- link helpers */
 
@@ -264,13 +197,7 @@ static void *serial_create(rt_sim *sim, const ir_module *m, ir_numerics numerics
   r->m = m;
   r->st_step = UINT64_MAX;
   r->window = 64;
-  uint32_t ni = m->ninputs ? m->ninputs : 1;
-  r->in_idx = calloc(ni, sizeof(*r->in_idx));
-  r->in_n = calloc(ni, sizeof(*r->in_n));
-  r->cur = calloc(ni, sizeof(*r->cur));
-  if (!r->in_idx || !r->in_n || !r->cur || !create_currents(r, seed))
-    goto oom;
-  if (!create_input_sim(r, seed, opt, d))
+  if (!rt_host_inputs_create(&r->in, m, seed, opt, d))
     goto fail;
   char err[512];
   double t0 = now_s();
@@ -335,8 +262,7 @@ static step_buf *batch_slot(serial_engine *r) {
  * batch. An empty step gets ncode 0 (sent as part of a STEPS run). */
 static bool encode_step(serial_engine *r, ir_diag *d) {
   const ir_module *m = r->m;
-  memset(r->in_n, 0, (m->ninputs ? m->ninputs : 1) * sizeof(*r->in_n));
-  if (!rt_sim_run(r->insim, 1, d))
+  if (!rt_host_inputs_step(&r->in, d))
     return false;
   step_buf *b = batch_slot(r);
   if (!b) {
@@ -346,13 +272,13 @@ static bool encode_step(serial_engine *r, ir_diag *d) {
   uint64_t t = r->step + r->nbatch;
   uint32_t nin = 0, next = 0;
   for (uint32_t k = 0; k < m->ninputs; k++) {
-    b->in_n[k] = r->in_n[k];
-    memcpy(b->in_idx[k], r->in_idx[k], r->in_n[k] * sizeof(uint32_t));
-    nin += r->in_n[k];
+    b->in_n[k] = r->in.n[k];
+    memcpy(b->in_idx[k], r->in.idx[k], r->in.n[k] * sizeof(uint32_t));
+    nin += r->in.n[k];
     int32_t p = m->inputs[k].inject_into;
-    if (r->cur[k] && p >= 0)
-      for (uint32_t q = 0; q < r->in_n[k]; q++)
-        r->inj[r->img->pop_base[p] + r->in_idx[k][q]] += r->cur[k][r->in_idx[k][q]];
+    if (r->in.cur[k] && p >= 0)
+      for (uint32_t q = 0; q < r->in.n[k]; q++)
+        r->inj[r->img->pop_base[p] + r->in.idx[k][q]] += r->in.cur[k][r->in.idx[k][q]];
   }
   if (nin > r->nin_max) {
     ir_error(d, m->loc, "step %llu has %u input events; the board's input queue holds %u per step",
@@ -394,8 +320,8 @@ static bool encode_step(serial_engine *r, ir_diag *d) {
       return false;
     }
     for (uint32_t k = 0; k < m->ninputs; k++)
-      for (uint32_t q = 0; q < r->in_n[k]; q++)
-        tmp[na++] = r->img->input_base[k] + r->in_idx[k][q];
+      for (uint32_t q = 0; q < r->in.n[k]; q++)
+        tmp[na++] = r->img->input_base[k] + r->in.idx[k][q];
     qsort(tmp, na, sizeof *tmp, cmp_u32);
     for (uint32_t q = 0, prev = 0; q < na; prev = tmp[q], q++)
       n += rt_link_put_varint(p + n, tmp[q] - prev);
@@ -551,7 +477,7 @@ static uint64_t serial_steps(const void *e) { return ((const serial_engine *)e)-
 static bool serial_inject(void *e, ir_ref source, uint32_t idx) {
   serial_engine *r = e;
   if (source.kind == IR_NODE_INPUT)
-    return rt_sim_inject(r->insim, source, idx);
+    return rt_host_inputs_inject(&r->in, source, idx);
   if (source.kind != IR_NODE_POPULATION || source.index >= r->m->npops || idx >= r->m->pops[source.index].size)
     return false;
   r->forced[r->img->pop_base[source.index] + idx] = 1;
