@@ -355,7 +355,7 @@ const command cmd_map_desc = {
     "map",
     "astroc map MODEL.yaml|FILE.ir --target T [--format text|json] [--seed S] [--rate HZ] [--iterations N] "
     "[--print-after PASS|all]",
-    "Map a model onto a target's cores: quantise, partition, place, route; report utilisation and traffic.",
+    "map a model onto a target's cores (quantise, partition, place, route); report load and traffic",
     "Runs the mapping pipeline (layout, expand, quantise, partition, place, route; docs/mapping.md)\n"
     "and prints: the weight exponent and quantisation error of every projection; the cores used and\n"
     "each core's use of every per-core resource (compartments, astrocyte slots, synapse memory bits,\n"
