@@ -11,8 +11,7 @@ cp "$root"/tests/ir/golden/*.ir "$work/corpus/"
 clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root/ir" \
-  "$root"/ir/arena.c "$root"/ir/diag.c "$root"/ir/models.c "$root"/ir/module.c "$root"/ir/units.c \
-  "$root"/ir/parse.c "$root"/ir/print.c "$root"/ir/verify.c \
+  "$root"/ir/*.c \
   "$root/tests/ir/fuzz_ir_parse.c" -lm -o "$work/fuzz_ir_parse"
 cd "$work"
 exec ./fuzz_ir_parse -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 \
