@@ -118,6 +118,10 @@ static bool value_uniform(fe_ctx *c, const fe_node *n, const char *what, ir_dim 
     ir_error(c->d, n->loc, "'uniform' of %s: the low bound exceeds the high bound", what);
     return false;
   }
+  if (a == b) { /* the IR's uniform is [a, b) with a < b (ir_verify); one value is a constant */
+    ir_error(c->d, n->loc, "'uniform' of %s: the bounds are equal; write the value itself instead", what);
+    return false;
+  }
   out->kind = IR_VAL_UNIFORM;
   out->a = a;
   out->b = b;
