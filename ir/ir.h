@@ -136,6 +136,10 @@ typedef struct ir_value {
 } ir_value;
 
 ir_value ir_value_const(double a, ir_dim dim);
+/* Element (a, b) of value v: a constant, or a draw from the counter RNG (rng.h) keyed by
+ * (seed, stream, a, b), so every layer that draws the same key gets the same number (docs/passes.md).
+ * NAN for IR_VAL_UNSET. */
+double ir_value_sample(const ir_value *v, uint64_t seed, uint64_t stream, uint64_t a, uint64_t b);
 
 /* ================================================================ generic attributes */
 

@@ -11,7 +11,6 @@
 #include "host_inputs.h"
 #include "engine_rtl.h"
 #include "fixed.h"
-#include "passes.h"
 #include "rng.h"
 
 typedef struct rtl_engine {

@@ -15,7 +15,6 @@
 #include "engine.h"
 #include "host_inputs.h"
 #include "fixed.h"
-#include "passes.h"
 #include "rng.h"
 #include "serial_link.h"
 

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "fixed.h"
-#include "passes.h"
 #include "rng.h"
 
 static void on_input_spikes(void *ctx, uint64_t step, ir_ref source, const uint32_t *idx, uint32_t n) {
@@ -59,7 +58,7 @@ static bool create_currents(rt_host_inputs *h, uint64_t seed) {
       return false;
     uint64_t stream = RNG_STREAM(RNG_KIND_RUNTIME, k);
     for (uint32_t i = 0; i < ii->size; i++) {
-      double c = pass_sample_value(&ii->inject_current, seed, stream, 1, i);
+      double c = ir_value_sample(&ii->inject_current, seed, stream, 1, i);
       h->cur[k][i] = isnan(c) ? 0 : ir_fx_sat24(ir_fx_fine(c, m->v_unit));
     }
   }

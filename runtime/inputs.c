@@ -6,7 +6,6 @@
 
 #include "models.h"
 #include "rng.h"
-#include "passes.h"
 
 /* ---------------------------------------------------------------- spike files */
 
@@ -135,7 +134,7 @@ static bool create_probs(rt_interp *s, rt_input *in, const ir_value *v, bool rat
     return false;
   uint64_t stream = RNG_STREAM(RNG_KIND_RUNTIME, in->index);
   for (uint32_t i = 0; i < in->src->n; i++) {
-    double x = pass_sample_value(v, s->seed, stream, DRAW_PROB, i);
+    double x = ir_value_sample(v, s->seed, stream, DRAW_PROB, i);
     in->p_q[i] = ir_fx_prob(rate ? x * s->m->dt : x);
   }
   return true;
@@ -158,7 +157,7 @@ static bool create_inject(rt_interp *s, rt_input *in, ir_diag *d) {
   if (!(s->fixed ? (void *)in->cur_i : (void *)in->cur_f))
     return false;
   for (uint32_t i = 0; i < ii->size; i++) {
-    double c = pass_sample_value(&ii->inject_current, s->seed, stream, DRAW_CURRENT, i);
+    double c = ir_value_sample(&ii->inject_current, s->seed, stream, DRAW_CURRENT, i);
     if (isnan(c))
       c = 0;
     if (s->fixed)

@@ -6,7 +6,6 @@
 
 #include "models.h"
 #include "rng.h"
-#include "passes.h"
 
 /* ---------------------------------------------------------------- model tables */
 
@@ -66,7 +65,7 @@ double *rt_sample_params(const rt_interp *s, const ir_value *params, const ir_mo
   uint64_t stream = RNG_STREAM(rng_kind, index);
   for (uint32_t i = 0; i < n; i++)
     for (uint32_t k = 0; k < np; k++)
-      out[(size_t)i * np + k] = pass_sample_value(&params[k], s->seed, stream, k, i);
+      out[(size_t)i * np + k] = ir_value_sample(&params[k], s->seed, stream, k, i);
   return out;
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lh_internal.h"
-#include "passes.h"
+#include "rng.h"
 
 /* ---------------------------------------------------------------- checks */
 
@@ -77,7 +77,7 @@ static bool derive_neurons(lh_ctx *x) {
     double q[IR_MAX_PARAMS];
     for (uint32_t i = 0; i < pop->size; i++) {
       for (uint32_t k = 0; k < desc->nparams; k++)
-        q[k] = pass_sample_value(&pop->params[k], m->seed, stream, k, i);
+        q[k] = ir_value_sample(&pop->params[k], m->seed, stream, k, i);
       const char *why = NULL;
       if (!ir_fx_lif_derive(q, m->dt, m->v_unit, &x->prm[p][i], &why)) {
         ir_error(x->d, pop->loc, "population '%s' (neuron %u): %s", pop->name, i, why);

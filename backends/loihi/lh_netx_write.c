@@ -6,7 +6,6 @@
 
 #include "fixed.h"
 #include "lh.h"
-#include "passes.h"
 
 static bool w_i64(hid_t g, const char *name, int64_t v) {
   hid_t sp = H5Screate(H5S_SCALAR);
@@ -100,7 +99,7 @@ static bool derive(const ir_module *m, uint32_t p, ir_fx_lif *q, ir_diag *d) {
                ir_neuron_model_desc(IR_NEURON_LIF)->params[k].name, pop->name);
       return false;
     }
-    v[k] = pass_sample_value(&pop->params[k], m->seed, 0, k, 0);
+    v[k] = ir_value_sample(&pop->params[k], m->seed, 0, k, 0);
   }
   const char *why = NULL;
   if (!ir_fx_lif_derive(v, m->dt, m->v_unit, q, &why)) {

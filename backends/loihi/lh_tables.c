@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lh_internal.h"
-#include "passes.h"
+#include "rng.h"
 
 /* ---------------------------------------------------------------- compartments and profiles */
 
@@ -346,7 +346,7 @@ static bool build_inputs(lh_ctx *x) {
     bool rate = ii->kind == IR_INPUT_POISSON;
     uint64_t stream = RNG_STREAM(RNG_KIND_RUNTIME, k);
     for (uint32_t i = 0; i < ii->size; i++) {
-      double v = pass_sample_value(rate ? &ii->rate : &ii->p, m->seed, stream, 0, i);
+      double v = ir_value_sample(rate ? &ii->rate : &ii->p, m->seed, stream, 0, i);
       in->p_q[i] = ir_fx_prob(rate ? v * m->dt : v);
     }
   }
@@ -410,7 +410,7 @@ static bool build_rules(lh_ctx *x) {
     memcpy(h->name, a->name, nl);
     double q[IR_MAX_PARAMS];
     for (uint32_t i = 0; i < IR_P_NALSM_ASTRO_COUNT; i++)
-      q[i] = pass_sample_value(&a->params[i], m->seed, RNG_STREAM(RNG_KIND_ASTRO_PARAM, k), i, 0);
+      q[i] = ir_value_sample(&a->params[i], m->seed, RNG_STREAM(RNG_KIND_ASTRO_PARAM, k), i, 0);
     ir_fx_nalsm_astro s;
     const char *why = NULL;
     if (!ir_fx_nalsm_astro_derive(q, m->dt, &s, &why)) {

@@ -8,7 +8,6 @@
 
 #include "be_verilog.h"
 #include "fixed.h"
-#include "passes.h"
 #include "rng.h"
 
 const be_vl_caps be_vl_sim_caps = {.nw = 12, .aw = 13, .sw = 18, .dw = 6, .qw = 13, .acc_w = 40, .pw = 4, .tw = 14};
@@ -207,7 +206,7 @@ static bool load_neurons(be_vl_image *img, const ir_module *m, uint64_t seed, ir
     for (uint32_t i = 0; i < ip->size; i++) {
       double prm[IR_MAX_PARAMS];
       for (uint32_t k = 0; k < desc->nparams; k++)
-        prm[k] = pass_sample_value(&ip->params[k], seed, stream, k, i);
+        prm[k] = ir_value_sample(&ip->params[k], seed, stream, k, i);
       if (ip->model == IR_NEURON_NALSM_LIF) {
         if (!nalsm_compartment(img, m, p, i, prm, d))
           return false;
@@ -239,7 +238,7 @@ static bool load_astrocytes(be_vl_image *img, const ir_module *m, uint64_t seed,
     for (uint32_t i = 0; i < ia->size; i++) {
       double prm[IR_MAX_PARAMS];
       for (uint32_t k = 0; k < desc->nparams; k++)
-        prm[k] = pass_sample_value(&ia->params[k], seed, stream, k, i);
+        prm[k] = ir_value_sample(&ia->params[k], seed, stream, k, i);
       ir_fx_nalsm_astro q;
       const char *why = NULL;
       if (!ir_fx_nalsm_astro_derive(prm, m->dt, &q, &why)) {

@@ -169,10 +169,10 @@ static void syn_chunk(void *arg, unsigned thread, uint64_t lo, uint64_t hi) {
   for (uint64_t i = lo; i < hi; i++)
     for (uint64_t k = job->csr->row_ptr[i]; k < job->csr->row_ptr[i + 1]; k++) {
       uint32_t j = job->csr->col[k];
-      job->csr->weight[k] = const_w ? w0 : (float)pass_sample_value(&pr->weight, c->seed, ws, i, j);
+      job->csr->weight[k] = const_w ? w0 : (float)ir_value_sample(&pr->weight, c->seed, ws, i, j);
       if (job->const_delay) {
         job->csr->delay[k] = job->delay0;
-      } else if (!conn_delay_steps(pass_sample_value(&pr->delay, c->seed, ds, i, j), c->m->dt,
+      } else if (!conn_delay_steps(ir_value_sample(&pr->delay, c->seed, ds, i, j), c->m->dt,
                                    &job->csr->delay[k])) {
         job->csr->delay[k] = 0;
         atomic_store(&job->bad_delay, k + 1);

@@ -9,10 +9,6 @@
 #include "ir.h"
 #include "rng.h"
 
-/* Draws one element of a value: IR_VAL_CONST returns a; UNIFORM a + (b-a)*u; NORMAL
- * a + b*z clamped to [lo, hi]; CHOICE choice[rng_below(..)]; UNSET returns NAN. Pure function of
- * (v, seed, stream, a, b); the random word is rng_hash4(seed, stream, a, b). */
-double pass_sample_value(const ir_value *v, uint64_t seed, uint64_t stream, uint64_t a, uint64_t b);
 
 /* Layout: for every grid, a random permutation of its sites keyed by (seed, grid); the grid's
  * populations take consecutive slices of it in model order. Fills ir_population.sites (malloc'd,

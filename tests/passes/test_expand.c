@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "rng.h"
 
 /* Expands everything with `threads` threads; the module must be valid. */
 static void expand_ok(ir_module *m, unsigned threads) {

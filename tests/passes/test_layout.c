@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "rng.h"
 
 static void test_layout_coverage(void **state) {
   (void)state;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "rng.h"
 
 #define CONN(p) ((UINT64_C(2) << 32) | (p))
 

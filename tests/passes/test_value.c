@@ -1,4 +1,4 @@
-/* test_value.c — pass_sample_value for every ir_value kind. */
+/* test_value.c — ir_value_sample for every ir_value kind. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,9 +12,9 @@ enum { N = 200000 };
 static void test_const_unset(void **state) {
   (void)state;
   ir_value c = ir_value_const(-3.5, IR_DIM_VOLTAGE);
-  assert_true(pass_sample_value(&c, 1, 2, 3, 4) == -3.5);
+  assert_true(ir_value_sample(&c, 1, 2, 3, 4) == -3.5);
   ir_value u = {.kind = IR_VAL_UNSET};
-  assert_true(isnan(pass_sample_value(&u, 1, 2, 3, 4)));
+  assert_true(isnan(ir_value_sample(&u, 1, 2, 3, 4)));
 }
 
 static void test_uniform(void **state) {
@@ -22,7 +22,7 @@ static void test_uniform(void **state) {
   ir_value v = {.kind = IR_VAL_UNIFORM, .a = -2.0, .b = 6.0};
   double s = 0, lo = 1e9, hi = -1e9;
   for (uint32_t i = 0; i < N; i++) {
-    double x = pass_sample_value(&v, 9, 1, 0, i);
+    double x = ir_value_sample(&v, 9, 1, 0, i);
     assert_true(x >= -2.0 && x < 6.0);
     s += x;
     lo = x < lo ? x : lo;
@@ -31,8 +31,8 @@ static void test_uniform(void **state) {
   assert_true(fabs(s / N - 2.0) < 5 * sqrt(64.0 / 12 / N));
   assert_true(lo < -1.99 && hi > 5.99);
   /* Pure function of the key. */
-  assert_true(pass_sample_value(&v, 9, 1, 0, 17) == pass_sample_value(&v, 9, 1, 0, 17));
-  assert_true(pass_sample_value(&v, 9, 1, 0, 17) != pass_sample_value(&v, 10, 1, 0, 17));
+  assert_true(ir_value_sample(&v, 9, 1, 0, 17) == ir_value_sample(&v, 9, 1, 0, 17));
+  assert_true(ir_value_sample(&v, 9, 1, 0, 17) != ir_value_sample(&v, 10, 1, 0, 17));
 }
 
 static void test_normal(void **state) {
@@ -40,7 +40,7 @@ static void test_normal(void **state) {
   ir_value v = {.kind = IR_VAL_NORMAL, .a = 1.0, .b = 0.5, .lo = -INFINITY, .hi = INFINITY};
   double s = 0, s2 = 0;
   for (uint32_t i = 0; i < N; i++) {
-    double x = pass_sample_value(&v, 4, 5, i, 0);
+    double x = ir_value_sample(&v, 4, 5, i, 0);
     s += x;
     s2 += x * x;
   }
@@ -52,7 +52,7 @@ static void test_normal(void **state) {
   v.hi = 1.5;
   uint32_t at_hi = 0, at_lo = 0;
   for (uint32_t i = 0; i < N; i++) {
-    double x = pass_sample_value(&v, 4, 5, i, 0);
+    double x = ir_value_sample(&v, 4, 5, i, 0);
     assert_true(x >= 0.0 && x <= 1.5);
     at_hi += x == 1.5;
     at_lo += x == 0.0;
@@ -67,7 +67,7 @@ static void test_choice(void **state) {
   ir_value v = {.kind = IR_VAL_CHOICE, .nchoice = 3, .choice = opts};
   uint32_t count[3] = {0};
   for (uint32_t i = 0; i < N; i++) {
-    double x = pass_sample_value(&v, 1, 1, 1, i);
+    double x = ir_value_sample(&v, 1, 1, 1, i);
     count[x == -3.0 ? 0 : x == 0.5 ? 1 : 2]++;
     assert_true(x == -3.0 || x == 0.5 || x == 3.0);
   }

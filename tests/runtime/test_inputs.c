@@ -173,7 +173,7 @@ static void test_param_distribution(void **state) {
   rt_sim *s = t_create(m);
   double distinct = 0;
   for (uint32_t i = 0; i < 50; i++) {
-    double want = (float)pass_sample_value(&v, 99, RNG_STREAM(RNG_KIND_NEURON_PARAM, p), IR_P_LIF_V_INIT, i);
+    double want = (float)ir_value_sample(&v, 99, RNG_STREAM(RNG_KIND_NEURON_PARAM, p), IR_P_LIF_V_INIT, i);
     assert_true(t_read(s, t_pop(p), "v", i) == want);
     assert_true(want >= -5 && want < 5);
     distinct += i > 0 && want != t_read(s, t_pop(p), "v", i - 1);

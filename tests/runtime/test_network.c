@@ -106,7 +106,7 @@ static void dense_init(dense *D, const ir_module *m) {
       D->last[k][i] = -1000000;
   }
   for (int i = 0; i < 784; i++) /* the per-neuron p of the input, as docs/numerics.md keys it */
-    D->p_pix[i] = pass_sample_value(&m->inputs[0].p, m->seed, RNG_STREAM(RNG_KIND_RUNTIME, 0), 0, (uint64_t)i);
+    D->p_pix[i] = ir_value_sample(&m->inputs[0].p, m->seed, RNG_STREAM(RNG_KIND_RUNTIME, 0), 0, (uint64_t)i);
   for (int k = 0; k < 6; k++) {
     const ir_projection *q = &m->projs[k];
     dense_proj *P = &D->pj[k];
@@ -321,7 +321,7 @@ static void fdense_init(fdense *D, const ir_module *m) {
   }
   for (int i = 0; i < 784; i++)
     D->pq[i] = (uint64_t)llround(
-        pass_sample_value(&m->inputs[0].p, m->seed, RNG_STREAM(RNG_KIND_RUNTIME, 0), 0, (uint64_t)i) * 4294967296.0);
+        ir_value_sample(&m->inputs[0].p, m->seed, RNG_STREAM(RNG_KIND_RUNTIME, 0), 0, (uint64_t)i) * 4294967296.0);
   for (int k = 0; k < 6; k++) {
     const ir_projection *q = &m->projs[k];
     fproj *P = &D->pj[k];

@@ -5,7 +5,7 @@
  * where seed is the network seed, stream names what is being drawn and for which node
  * (RNG_STREAM below), and a, b are element indices (pre/post neuron, neuron/step, draw counter).
  * There is no generator state, so results do not depend on thread count, partitioning, backend
- * or evaluation order. The runtime includes this file by path (compiler/passes/rng.h); it depends
+ * or evaluation order. It lives in ir/ because the passes, the backends and the runtime all draw from it; it depends
  * on <stdint.h> and <math.h> only. Algorithm and stream table: docs/passes.md.
  *
  * rng_hash4 absorbs the four words one at a time into a 64-bit state, each through the

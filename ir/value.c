@@ -1,7 +1,9 @@
-/* value.c — drawing one element of an ir_value (constant or distribution) from the counter RNG. */
-#include "passes.h"
+/* value.c — drawing one element of an ir_value (constant or distribution) from the counter RNG.
+ * Lives in ir/ because the passes, every backend and the runtime draw the same values (docs/passes.md). */
+#include "ir.h"
+#include "rng.h"
 
-double pass_sample_value(const ir_value *v, uint64_t seed, uint64_t stream, uint64_t a, uint64_t b) {
+double ir_value_sample(const ir_value *v, uint64_t seed, uint64_t stream, uint64_t a, uint64_t b) {
   switch (v->kind) {
   case IR_VAL_UNSET:
     return NAN;
