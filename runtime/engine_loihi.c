@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "engine.h"
 #include "fixed.h"
 #include "lh.h"
@@ -16,7 +17,12 @@
 
 typedef struct lh_core_state {
   int32_t *v, *u, *ref;
-  int64_t *ring; /* LH_RING slots x ncx dendritic sums, fine units */
+  int64_t *ring;   /* LH_RING slots x ncx dendritic sums, fine units */
+  int64_t *inj;    /* ncx: injected current of this step, fine units */
+  int64_t *kacc;   /* nfmt x ncx: kernel accumulators (mantissa x Q12) of NALSM compartments */
+  int64_t *axlast; /* naxin: step of the last spike routed to the axon */
+  int32_t *axreach; /* naxin: kernel axons: kcut + largest delay (steps a spike keeps acting), else -1 */
+  bool nalsm;      /* the core hosts NALSM compartments */
 } lh_core_state;
 
 typedef struct lh_src { /* a population or an input, as the user sees it */
@@ -37,6 +43,8 @@ typedef struct lh_engine {
   uint32_t **pcore, **pcx; /* per population neuron: its core and compartment */
   int32_t **xpre, **xpost; /* per learning rule: Q16 traces */
   int32_t *astro_a;        /* per astrocyte: Q16 state */
+  uint64_t **ds_p;         /* per dataset input: count x size Q32 probabilities (host-side encoding) */
+  uint32_t *ds_count;      /* per dataset input: samples */
 } lh_engine;
 
 static void loihi_destroy(void *e) {
@@ -48,7 +56,15 @@ static void loihi_destroy(void *e) {
     free(x->cs[k].u);
     free(x->cs[k].ref);
     free(x->cs[k].ring);
+    free(x->cs[k].inj);
+    free(x->cs[k].kacc);
+    free(x->cs[k].axlast);
+    free(x->cs[k].axreach);
   }
+  for (uint32_t k = 0; x->ds_p && k < x->m->ninputs; k++)
+    free(x->ds_p[k]);
+  free(x->ds_p);
+  free(x->ds_count);
   for (uint32_t k = 0; x->src && k < x->m->npops + x->m->ninputs; k++) {
     free(x->src[k].spk);
     free(x->src[k].forced);
@@ -163,8 +179,16 @@ static bool create_state(lh_engine *x) {
     cs->u = calloc(n, sizeof(int32_t));
     cs->ref = calloc(n, sizeof(int32_t));
     cs->ring = calloc(n * LH_RING, sizeof(int64_t));
-    if (!cs->v || !cs->u || !cs->ref || !cs->ring)
+    cs->inj = calloc(n, sizeof(int64_t));
+    cs->kacc = calloc(n * (core->nfmt + 1), sizeof(int64_t));
+    cs->axlast = malloc(((size_t)core->naxin + 1) * sizeof(int64_t));
+    cs->axreach = malloc(((size_t)core->naxin + 1) * sizeof(int32_t));
+    if (!cs->v || !cs->u || !cs->ref || !cs->ring || !cs->inj || !cs->kacc || !cs->axlast || !cs->axreach)
       return false;
+    for (uint32_t a = 0; a < core->naxin; a++)
+      cs->axlast[a] = INT64_MIN / 2;
+    for (uint32_t i = 0; i < core->ncx; i++)
+      cs->nalsm |= core->cxp[core->cx[i].cxp].kind == LH_CX_NALSM;
     for (uint32_t i = 0; i < core->ncx; i++) {
       cs->v[i] = core->cx[i].v_init;
       cs->u[i] = core->cx[i].u_init;
@@ -193,9 +217,83 @@ static bool create_learning(lh_engine *x) {
   return true;
 }
 
+typedef struct reach_ctx {
+  const lh_config *c;
+  int32_t reach;
+} reach_ctx;
+
+static void reach_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
+  reach_ctx *rc = ctx;
+  if (fmt->kernel < 0)
+    return;
+  int32_t r = rc->c->kernels[fmt->kernel].kcut + (int32_t)s->delay;
+  rc->reach = r > rc->reach ? r : rc->reach;
+}
+
+/* How long a spike on each input axon keeps acting through a kernel (-1: event axon). */
+static bool create_reach(lh_engine *x, ir_diag *d) {
+  for (uint32_t k = 0; k < x->c->ncores; k++)
+    for (uint32_t a = 0; a < x->c->cores[k].naxin; a++) {
+      reach_ctx rc = {x->c, -1};
+      if (!lh_decode_axon(x->c, &x->c->cores[k], a, reach_syn, &rc)) {
+        ir_error(d, x->m->loc, "loihi configuration: the synapse memory of core %u, axon %u is malformed", k, a);
+        return false;
+      }
+      x->cs[k].axreach[a] = rc.reach;
+    }
+  return true;
+}
+
+/* Dataset inputs: the host loads and encodes the images as the interpreter does (docs/numerics.md,
+ * "Datasets"); the chip sees only the resulting spikes. */
+static bool load_dataset(lh_engine *x, uint32_t k, const char *data_dir, ir_diag *d) {
+  const lh_input *in = &x->c->inputs[k];
+  const ir_input *ii = &x->m->inputs[k];
+  uint32_t pool = in->size == 784 ? 1 : in->size == 196 ? 2 : in->size == 49 ? 4 : 0;
+  if (!pool) {
+    ir_error(d, ii->loc, "input '%s': a dataset input needs size 784, 196 or 49, got %u", in->name, in->size);
+    return false;
+  }
+  rt_dataset *ds = rt_dataset_load_pooled(in->dataset, in->split, data_dir, pool, d);
+  if (!ds)
+    return false;
+  size_t total = (size_t)ds->count * ds->rows * ds->cols;
+  bool ok = ds->count > 0 && (uint64_t)ds->rows * ds->cols == in->size;
+  if (!ok)
+    ir_error(d, ii->loc, "input '%s': the dataset split is empty or its images do not have %u pixels", in->name,
+             in->size);
+  float *p = ok && in->encoding == IR_ENC_NALSM ? malloc(total * sizeof(float)) : NULL;
+  x->ds_p[k] = ok ? malloc((total ? total : 1) * sizeof(uint64_t)) : NULL;
+  if (ok && (!x->ds_p[k] || (in->encoding == IR_ENC_NALSM && !p))) {
+    ir_error(d, ii->loc, "input '%s': out of memory encoding the dataset", in->name);
+    ok = false;
+  }
+  if (ok && in->encoding == IR_ENC_NALSM) {
+    rt_dataset_nalsm_encode(ds, p);
+    for (size_t i = 0; i < total; i++)
+      x->ds_p[k][i] = ir_fx_prob(p[i]);
+  } else if (ok)
+    for (size_t i = 0; i < total; i++)
+      x->ds_p[k][i] = ir_fx_prob((double)ds->pixels[i] * in->scale);
+  x->ds_count[k] = ds->count;
+  free(p);
+  rt_dataset_free(ds);
+  return ok;
+}
+
+static bool create_inputs(lh_engine *x, const rt_options *opt, ir_diag *d) {
+  x->ds_p = calloc((size_t)x->m->ninputs + 1, sizeof *x->ds_p);
+  x->ds_count = calloc((size_t)x->m->ninputs + 1, sizeof *x->ds_count);
+  if (!x->ds_p || !x->ds_count)
+    return false;
+  for (uint32_t k = 0; k < x->m->ninputs; k++)
+    if (x->c->inputs[k].kind == LH_IN_DATASET && !load_dataset(x, k, opt ? opt->data_dir : NULL, d))
+      return false;
+  return true;
+}
+
 static void *loihi_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, uint64_t seed,
                           const rt_options *opt, ir_diag *d) {
-  (void)opt;
   if (numerics != IR_NUMERICS_FIXED) {
     ir_error(d, m->loc, "the loihi engine runs fixed numerics only");
     return NULL;
@@ -209,7 +307,7 @@ static void *loihi_create(rt_sim *sim, const ir_module *m, ir_numerics numerics,
   unsigned before = ir_diag_error_count(d);
   x->c = load_config(m, d);
   bool ok = x->c && matches(x->c, m, d);
-  ok = ok && create_state(x) && create_learning(x);
+  ok = ok && create_state(x) && create_learning(x) && create_reach(x, d) && create_inputs(x, opt, d);
   for (uint32_t p = 0; ok && p < m->npops; p++)
     for (uint32_t j = 0; ok && j < m->pops[p].size; j++)
       if (x->pcore[p][j] == UINT32_MAX) {
@@ -238,6 +336,8 @@ typedef struct deliver_ctx {
  * format's exponent into fine units (6 + wexp >= 0: exact). */
 static void deliver_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
   deliver_ctx *dc = ctx;
+  if (fmt->kernel >= 0) /* kernel formats act through the axon's last spike (integrate_nalsm) */
+    return;
   size_t slot = (size_t)((dc->t + 1 + s->delay) % LH_RING);
   dc->ring[slot * dc->ncx + s->index] += (int64_t)s->weight * (INT64_C(1) << (6 + fmt->wexp));
 }
@@ -246,6 +346,9 @@ static bool route(lh_engine *x, const lh_axout *out, uint32_t from, uint32_t to,
   for (uint32_t o = from; o < to; o++) {
     const lh_core *core = &x->c->cores[out[o].core];
     deliver_ctx dc = {x->cs[out[o].core].ring, core->ncx, x->step};
+    x->cs[out[o].core].axlast[out[o].axon] = (int64_t)x->step;
+    if (x->cs[out[o].core].axreach[out[o].axon] >= 0)
+      continue;
     if (!lh_decode_axon(x->c, core, out[o].axon, deliver_syn, &dc)) {
       ir_error(d, x->m->loc, "loihi configuration: the synapse memory of core %u, axon %u is malformed",
                out[o].core, out[o].axon);
@@ -260,10 +363,13 @@ static void step_inputs(lh_engine *x) {
   for (uint32_t k = 0; k < m->ninputs; k++) {
     const lh_input *in = &x->c->inputs[k];
     lh_src *s = &x->src[m->npops + k];
-    if (in->kind == LH_IN_PROB) {
+    if (in->kind == LH_IN_PROB || in->kind == LH_IN_DATASET) {
+      const uint64_t *p = in->p_q;
+      if (in->kind == LH_IN_DATASET)
+        p = x->ds_p[k] + ((x->step / in->sample_steps) % x->ds_count[k]) * in->size;
       uint64_t stream = RNG_STREAM(RNG_KIND_INPUT, in->stream);
       for (uint32_t i = 0; i < in->size; i++)
-        s->spk[i] = in->p_q[i] && ir_fx_draw(rng_hash4(x->seed, stream, i, x->step), in->p_q[i]);
+        s->spk[i] = p[i] && ir_fx_draw(rng_hash4(x->seed, stream, i, x->step), p[i]);
     } else {
       while (x->cursor[k] < in->nev && in->ev_step[x->cursor[k]] < x->step)
         x->cursor[k]++;
@@ -272,10 +378,89 @@ static void step_inputs(lh_engine *x) {
     }
     for (uint32_t i = 0; i < in->size; i++)
       s->spk[i] |= s->forced[i];
+    for (uint32_t i = 0; in->inject_pop >= 0 && i < in->size; i++)
+      if (s->spk[i]) {
+        uint32_t p = (uint32_t)in->inject_pop;
+        x->cs[x->pcore[p][i]].inj[x->pcx[p][i]] += in->inject[i];
+      }
   }
 }
 
-/* One compartment (docs/numerics.md, "lif", fixed): u, then v unless refractory, strict threshold. */
+/* NALSM compartments decide before integrating (docs/numerics.md, "nalsm_lif"): V >= vth (fine units)
+ * and not refractory, or forced; a spike resets V to v_reset. */
+static void fire_nalsm(lh_engine *x, uint32_t k) {
+  const lh_core *core = &x->c->cores[k];
+  lh_core_state *cs = &x->cs[k];
+  for (uint32_t i = 0; i < core->ncx; i++) {
+    const lh_cx *cx = &core->cx[i];
+    const lh_cx_profile *pr = &core->cxp[cx->cxp];
+    if (pr->kind != LH_CX_NALSM)
+      continue;
+    lh_src *s = &x->src[cx->pop];
+    if ((cs->v[i] >= core->vthp[cx->vthp] && cs->ref[i] == 0) || s->forced[cx->neuron]) {
+      s->spk[cx->neuron] = 1;
+      cs->v[i] = pr->v_reset;
+    }
+  }
+}
+
+typedef struct kernel_ctx {
+  const lh_config *c;
+  const lh_core *core;
+  int64_t *kacc;
+  int64_t s0; /* steps since the axon's last spike */
+} kernel_ctx;
+
+static void kernel_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
+  kernel_ctx *kc = ctx;
+  if (fmt->kernel < 0)
+    return;
+  const lh_kernel *kn = &kc->c->kernels[fmt->kernel];
+  int64_t sd = kc->s0 - s->delay;
+  if (sd < 0 || sd > kn->kcut)
+    return;
+  size_t f = (size_t)(fmt - kc->core->fmt);
+  kc->kacc[f * kc->core->ncx + s->index] += (int64_t)s->weight * kn->kq[sd];
+}
+
+/* NALSM compartments integrate after every source of step t has spiked: each kernel format's
+ * accumulator is rounded once (rr(acc << (6 + wexp), 12)), then V = sat24(decay(V, dv, 0) + syn + inj)
+ * and the refractory counter updates. */
+static bool integrate_nalsm(lh_engine *x, uint32_t k, ir_diag *d) {
+  const lh_core *core = &x->c->cores[k];
+  lh_core_state *cs = &x->cs[k];
+  int64_t t = (int64_t)x->step;
+  memset(cs->kacc, 0, (size_t)core->nfmt * core->ncx * sizeof(int64_t));
+  for (uint32_t a = 0; a < core->naxin; a++) {
+    kernel_ctx kc = {x->c, core, cs->kacc, t - cs->axlast[a]};
+    if (cs->axreach[a] < 0 || kc.s0 > cs->axreach[a])
+      continue;
+    if (!lh_decode_axon(x->c, core, a, kernel_syn, &kc)) {
+      ir_error(d, x->m->loc, "loihi configuration: the synapse memory of core %u, axon %u is malformed", k, a);
+      return false;
+    }
+  }
+  for (uint32_t i = 0; i < core->ncx; i++) {
+    const lh_cx *cx = &core->cx[i];
+    const lh_cx_profile *pr = &core->cxp[cx->cxp];
+    if (pr->kind != LH_CX_NALSM)
+      continue;
+    int64_t syn = 0;
+    for (uint32_t f = 0; f < core->nfmt; f++)
+      if (core->fmt[f].kernel >= 0)
+        syn += ir_fx_rshift_round(cs->kacc[(size_t)f * core->ncx + i] * (INT64_C(1) << (6 + core->fmt[f].wexp)),
+                                  IR_FX_KERNEL_Q);
+    cs->v[i] = (int32_t)ir_fx_sat24(ir_fx_decay(cs->v[i], pr->dv, 0) + syn + cs->inj[i]);
+    cs->inj[i] = 0;
+    if (x->src[cx->pop].spk[cx->neuron])
+      cs->ref[i] = pr->refractory;
+    else if (cs->ref[i] > 0)
+      cs->ref[i]--;
+  }
+  return true;
+}
+
+/* CUBA compartments (docs/numerics.md, "lif", fixed): u, then v unless refractory, strict threshold. */
 static void step_core(lh_engine *x, uint32_t k) {
   const lh_core *core = &x->c->cores[k];
   lh_core_state *cs = &x->cs[k];
@@ -283,6 +468,10 @@ static void step_core(lh_engine *x, uint32_t k) {
   for (uint32_t i = 0; i < core->ncx; i++) {
     const lh_cx *cx = &core->cx[i];
     const lh_cx_profile *pr = &core->cxp[cx->cxp];
+    if (pr->kind != LH_CX_CUBA)
+      continue;
+    int64_t inj = cs->inj[i];
+    cs->inj[i] = 0;
     int64_t u = ir_fx_sat24(ir_fx_decay(cs->u[i], pr->du, 1) + slot[i]);
     slot[i] = 0;
     cs->u[i] = (int32_t)u;
@@ -292,7 +481,7 @@ static void step_core(lh_engine *x, uint32_t k) {
       cs->v[i] = 0;
     } else {
       int64_t bias = (int64_t)cx->bias_mant * (INT64_C(1) << cx->bias_exp);
-      int64_t v = ir_fx_sat24(ir_fx_decay(cs->v[i], pr->dv, 0) + u + bias);
+      int64_t v = ir_fx_sat24(ir_fx_decay(cs->v[i], pr->dv, 0) + u + bias + inj);
       cs->v[i] = (int32_t)v;
       fire = v > ((int64_t)core->vthp[cx->vthp] << 6);
     }
@@ -406,6 +595,9 @@ static bool step_once(lh_engine *x, ir_diag *d) {
     memset(x->src[k].spk, 0, x->src[k].n);
   step_inputs(x);
   for (uint32_t k = 0; k < c->ncores; k++)
+    if (x->cs[k].nalsm)
+      fire_nalsm(x, k);
+  for (uint32_t k = 0; k < c->ncores; k++)
     step_core(x, k);
   for (uint32_t k = 0; k < c->ncores; k++) {
     const lh_core *core = &c->cores[k];
@@ -420,6 +612,9 @@ static bool step_once(lh_engine *x, ir_diag *d) {
       if (x->src[m->npops + k].spk[i] && !route(x, in->out, in->out_ptr[i], in->out_ptr[i + 1], d))
         return false;
   }
+  for (uint32_t k = 0; k < c->ncores; k++)
+    if (x->cs[k].nalsm && !integrate_nalsm(x, k, d))
+      return false;
   for (uint32_t k = 0; k < nsrc; k++) {
     lh_src *s = &x->src[k];
     s->nspk = 0;
@@ -473,6 +668,7 @@ static bool loihi_inject(void *e, ir_ref source, uint32_t idx) {
  * postsynaptic neuron, gathered from every core's synapse memory), and x_pre, x_post when plastic.
  * Astrocyte state: a. */
 static const char *const pop_vars[] = {"v", "u", "ref"};
+static const char *const nalsm_vars[] = {"v", "ref"};
 static const char *const plastic_vars[] = {"w", "x_pre", "x_post"};
 static const char *const astro_vars[] = {"a"};
 
@@ -487,6 +683,13 @@ static const char *const *loihi_state_vars(const void *e, ir_ref node, size_t *n
   const lh_engine *x = e;
   *n = 0;
   if (node.kind == IR_NODE_POPULATION && node.index < x->m->npops) {
+    if (x->m->pops[node.index].size) { /* the compartment kind says which state the population has */
+      const lh_core *core = &x->c->cores[x->pcore[node.index][0]];
+      if (core->cxp[core->cx[x->pcx[node.index][0]].cxp].kind == LH_CX_NALSM) {
+        *n = 2;
+        return nalsm_vars;
+      }
+    }
     *n = 3;
     return pop_vars;
   }

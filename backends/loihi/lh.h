@@ -58,8 +58,15 @@ uint64_t lh_syn_words(const lh_target *t, uint32_t bits, uint64_t n);
 
 /* ================================================================ the configuration */
 
+/* Compartment kinds: the Loihi CUBA compartment (lif), and the NALSM discrete LIF (nalsm_lif: spike
+ * decision before integration, threshold V >= vth in fine units, reset to v_reset, linear leak dv, input
+ * from last-spike kernel formats; docs/loihi-format.md, "nalsm_lif"). */
+typedef enum lh_cx_kind { LH_CX_CUBA = 0, LH_CX_NALSM = 1 } lh_cx_kind;
+
 typedef struct lh_cx_profile {
   int32_t du, dv, refractory;
+  int32_t kind;    /* lh_cx_kind */
+  int32_t v_reset; /* NALSM: fine units; CUBA: 0 */
 } lh_cx_profile;
 
 typedef struct lh_cx { /* one compartment */
@@ -74,7 +81,16 @@ typedef struct lh_synfmt {
   uint32_t delay_bits;  /* 0..6 */
   uint32_t tag_bits;    /* 0, or target tag_bits when plastic */
   int32_t rule;         /* learning rule index, -1 when not plastic */
+  int32_t kernel;       /* last-spike kernel (c->kernels) of a format into NALSM compartments, else -1 */
 } lh_synfmt;
+
+/* The synaptic kernel of NALSM compartments: a synapse whose presynaptic neuron last spiked s steps ago
+ * (minus its delay) contributes mantissa * kq[s] (Q12) for 0 <= s <= kcut, accumulated per format and
+ * compartment and rounded once per step (docs/numerics.md, "Kernel delivery"). */
+typedef struct lh_kernel {
+  int32_t kcut;                  /* 0..63 */
+  int32_t kq[LH_RING];           /* kq[0..kcut] */
+} lh_kernel;
 
 typedef struct lh_axin { /* one input axon of a core */
   uint32_t word;         /* first word of its chunks in the core's synapse memory */
@@ -92,7 +108,7 @@ typedef struct lh_core {
   lh_cx *cx;
   uint32_t ncxp, nvthp, nfmt;
   lh_cx_profile cxp[LH_PROFILES_CAP];
-  int32_t vthp[LH_PROFILES_CAP]; /* threshold mantissas: spike iff v > vth << 6 */
+  int32_t vthp[LH_PROFILES_CAP]; /* CUBA: mantissas, spike iff v > vth << 6; NALSM: fine units, V >= vth */
   lh_synfmt fmt[LH_PROFILES_CAP];
   uint32_t naxin;
   lh_axin *axin;
@@ -103,7 +119,7 @@ typedef struct lh_core {
   uint32_t nout;
 } lh_core;
 
-typedef enum lh_input_kind { LH_IN_PROB = 0, LH_IN_EVENTS = 1 } lh_input_kind;
+typedef enum lh_input_kind { LH_IN_PROB = 0, LH_IN_EVENTS = 1, LH_IN_DATASET = 2 } lh_input_kind;
 
 typedef struct lh_input { /* a spike source outside the cores (host or embedded generator) */
   char *name;
@@ -113,6 +129,12 @@ typedef struct lh_input { /* a spike source outside the cores (host or embedded 
   uint64_t nev;          /* EVENTS: sorted by (step, neuron), duplicates removed */
   uint64_t *ev_step;
   uint32_t *ev_neuron;
+  char *dataset, *split; /* DATASET: the host encodes images as the interpreter does (docs/numerics.md) */
+  uint32_t encoding;     /* DATASET: ir_encoding */
+  double scale;          /* DATASET rate/bernoulli: per-pixel p = intensity * scale */
+  uint64_t sample_steps; /* DATASET: steps per sample (>= 1) */
+  int32_t inject_pop;    /* population receiving current on each event (one-to-one), or -1 */
+  int32_t *inject;       /* size: fine units added to the target compartment's input in the event's step */
   uint32_t *out_ptr;     /* size + 1 */
   lh_axout *out;
   uint32_t nout;
@@ -159,8 +181,9 @@ typedef struct lh_config {
   uint64_t seed;
   uint32_t ncores, nchips;
   lh_core *cores;
-  uint32_t npops, ninputs, nrules, nastros;
+  uint32_t npops, ninputs, nrules, nastros, nkernels;
   lh_pop *pops;
+  lh_kernel *kernels;
   lh_input *inputs;
   lh_rule *rules;
   lh_astro *astros;

@@ -6,7 +6,7 @@
 #include "lh.h"
 
 #define LH_MAGIC "ASTLOIHI"
-#define LH_VERSION 2
+#define LH_VERSION 3
 
 /* ---------------------------------------------------------------- writer */
 
@@ -82,6 +82,8 @@ static void put_core(buf *b, const lh_core *k) {
     put_i32(b, k->cxp[i].du);
     put_i32(b, k->cxp[i].dv);
     put_i32(b, k->cxp[i].refractory);
+    put_i32(b, k->cxp[i].kind);
+    put_i32(b, k->cxp[i].v_reset);
   }
   for (uint32_t i = 0; i < k->nvthp; i++)
     put_i32(b, k->vthp[i]);
@@ -90,6 +92,7 @@ static void put_core(buf *b, const lh_core *k) {
     put_u32(b, k->fmt[i].delay_bits);
     put_u32(b, k->fmt[i].tag_bits);
     put_i32(b, k->fmt[i].rule);
+    put_i32(b, k->fmt[i].kernel);
   }
   for (uint32_t i = 0; i < k->ncx; i++) {
     const lh_cx *c = &k->cx[i];
@@ -131,6 +134,12 @@ bool lh_write_bin(const lh_config *c, FILE *f) {
   uint32_t counts[] = {c->ncores, c->nchips, c->npops, c->ninputs, c->nrules, c->nastros};
   for (int i = 0; i < 6; i++)
     put_u32(&b, counts[i]);
+  put_u32(&b, c->nkernels);
+  for (uint32_t k = 0; k < c->nkernels; k++) {
+    put_i32(&b, c->kernels[k].kcut);
+    for (int32_t s = 0; s <= c->kernels[k].kcut; s++)
+      put_i32(&b, c->kernels[k].kq[s]);
+  }
   for (uint32_t p = 0; p < c->npops; p++) {
     put_str(&b, c->pops[p].name);
     put_u32(&b, c->pops[p].size);
@@ -144,13 +153,22 @@ bool lh_write_bin(const lh_config *c, FILE *f) {
     if (in->kind == LH_IN_PROB)
       for (uint32_t i = 0; i < in->size; i++)
         put_u64(&b, in->p_q[i]);
-    else {
+    else if (in->kind == LH_IN_EVENTS) {
       put_u64(&b, in->nev);
       for (uint64_t e = 0; e < in->nev; e++) {
         put_u64(&b, in->ev_step[e]);
         put_u32(&b, in->ev_neuron[e]);
       }
+    } else {
+      put_str(&b, in->dataset);
+      put_str(&b, in->split);
+      put_u32(&b, in->encoding);
+      put_f64(&b, in->scale);
+      put_u64(&b, in->sample_steps);
     }
+    put_i32(&b, in->inject_pop);
+    for (uint32_t i = 0; in->inject_pop >= 0 && i < in->size; i++)
+      put_i32(&b, in->inject[i]);
     put_u32(&b, in->nout);
     put_outs(&b, in->out_ptr, in->size, in->out, in->nout);
   }
@@ -276,7 +294,9 @@ static bool get_core(rd *r, lh_core *k, const lh_config *c) {
     k->cxp[i].du = get_i32(r);
     k->cxp[i].dv = get_i32(r);
     k->cxp[i].refractory = get_i32(r);
-    if (k->cxp[i].du < 0 || k->cxp[i].du > 4095 || k->cxp[i].dv < 0 || k->cxp[i].dv > 4095 ||
+    k->cxp[i].kind = get_i32(r);
+    k->cxp[i].v_reset = get_i32(r);
+    if (k->cxp[i].kind < LH_CX_CUBA || k->cxp[i].kind > LH_CX_NALSM || k->cxp[i].du < 0 || k->cxp[i].du > 4095 || k->cxp[i].dv < 0 || k->cxp[i].dv > 4095 ||
         k->cxp[i].refractory < 0 || k->cxp[i].refractory > 63)
       return false;
   }
@@ -287,7 +307,9 @@ static bool get_core(rd *r, lh_core *k, const lh_config *c) {
     k->fmt[i].delay_bits = get_u32(r);
     k->fmt[i].tag_bits = get_u32(r);
     k->fmt[i].rule = get_i32(r);
-    if (k->fmt[i].wexp < -6 || k->fmt[i].wexp > 7 || k->fmt[i].delay_bits > 6 || k->fmt[i].tag_bits > 16 ||
+    k->fmt[i].kernel = get_i32(r);
+    if (k->fmt[i].kernel < -1 || k->fmt[i].kernel >= (int32_t)c->nkernels || k->fmt[i].wexp < -6 ||
+        k->fmt[i].wexp > 7 || k->fmt[i].delay_bits > 6 || k->fmt[i].tag_bits > 16 ||
         k->fmt[i].rule >= (int32_t)c->nrules)
       return false;
   }
@@ -356,7 +378,24 @@ static bool read_body(rd *r, lh_config *c) {
         if (in->ev_neuron[e] >= in->size || (e && in->ev_step[e] < in->ev_step[e - 1]))
           return false;
       }
+    } else if (in->kind == LH_IN_DATASET) {
+      in->dataset = get_str(r);
+      in->split = get_str(r);
+      in->encoding = get_u32(r);
+      in->scale = get_f64(r);
+      in->sample_steps = get_u64(r);
+      if (r->err || in->sample_steps < 1)
+        return false;
     } else
+      return false;
+    in->inject_pop = get_i32(r);
+    if (in->inject_pop >= 0) {
+      if ((uint32_t)in->inject_pop >= c->npops || c->pops[in->inject_pop].size != in->size)
+        return false;
+      in->inject = get_array(r, in->size, sizeof(int32_t), 4);
+      for (uint32_t i = 0; in->inject && i < in->size; i++)
+        in->inject[i] = get_i32(r);
+    } else if (in->inject_pop != -1)
       return false;
     in->nout = get_u32(r);
     if (r->err || !get_outs(r, in->size, &in->out_ptr, &in->out, in->nout))
@@ -457,6 +496,18 @@ lh_config *lh_read_bin(const void *data, size_t len, const char *path, ir_diag *
   uint32_t *counts[] = {&c->ncores, &c->nchips, &c->npops, &c->ninputs, &c->nrules, &c->nastros};
   for (int i = 0; i < 6; i++)
     *counts[i] = get_u32(&r);
+  c->nkernels = get_u32(&r);
+  c->kernels = get_array(&r, c->nkernels, sizeof(lh_kernel), 4);
+  for (uint32_t k = 0; c->kernels && k < c->nkernels; k++) {
+    lh_kernel *kn = &c->kernels[k];
+    kn->kcut = get_i32(&r);
+    if (kn->kcut < 0 || kn->kcut >= LH_RING) {
+      r.err = true;
+      break;
+    }
+    for (int32_t s = 0; s <= kn->kcut; s++)
+      kn->kq[s] = get_i32(&r);
+  }
   bool ok = !r.err && c->target;
   if (ok) {
     c->cores = get_array(&r, c->ncores, sizeof(lh_core), 40);

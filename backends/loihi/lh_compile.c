@@ -22,21 +22,22 @@ static bool check_module(const ir_module *m, const lh_target *t, ir_diag *d) {
     return false;
   }
   for (uint32_t p = 0; p < m->npops; p++)
-    if (m->pops[p].model != IR_NEURON_LIF) {
+    if (m->pops[p].model != IR_NEURON_LIF && m->pops[p].model != IR_NEURON_NALSM_LIF) {
       ir_error(d, m->pops[p].loc, "population '%s': neuron model '%s' is not supported yet by the %s target "
-               "(only lif maps onto a Loihi compartment)", m->pops[p].name,
+               "(lif and nalsm_lif map onto Loihi compartments)", m->pops[p].name,
                ir_neuron_model_desc(m->pops[p].model)->name, t->name);
       ok = false;
     }
   for (uint32_t k = 0; k < m->ninputs; k++) {
     const ir_input *in = &m->inputs[k];
-    if (in->kind == IR_INPUT_DATASET) {
-      ir_error(d, in->loc, "input '%s': dataset inputs are not supported yet by the %s target", in->name, t->name);
+    if (in->kind == IR_INPUT_DATASET && in->size != 784 && in->size != 196 && in->size != 49) {
+      ir_error(d, in->loc, "input '%s': a dataset input needs size 784, 196 or 49 (28x28 images pooled 1, 2 or 4), "
+               "got %u", in->name, in->size);
       ok = false;
     }
-    if (in->inject_into >= 0) {
-      ir_error(d, in->loc, "input '%s': current injection is not supported yet by the %s target", in->name,
-               t->name);
+    if (in->inject_into >= 0 &&
+        ((uint32_t)in->inject_into >= m->npops || m->pops[in->inject_into].size != in->size)) {
+      ir_error(d, in->loc, "input '%s': inject needs a population of the same size (%u)", in->name, in->size);
       ok = false;
     }
   }
@@ -65,27 +66,94 @@ static bool check_module(const ir_module *m, const lh_target *t, ir_diag *d) {
 
 /* ---------------------------------------------------------------- per-neuron and per-projection integers */
 
-static bool derive_neurons(lh_ctx *x) {
+/* One population's per-neuron integers (lif or nalsm_lif). */
+static bool derive_pop(lh_ctx *x, uint32_t p) {
   const ir_module *m = x->m;
-  const ir_model_desc *desc = ir_neuron_model_desc(IR_NEURON_LIF);
-  for (uint32_t p = 0; p < m->npops; p++) {
-    const ir_population *pop = &m->pops[p];
-    x->prm[p] = calloc(pop->size ? pop->size : 1, sizeof(ir_fx_lif));
-    if (!x->prm[p])
+  const ir_population *pop = &m->pops[p];
+  bool nalsm = pop->model == IR_NEURON_NALSM_LIF;
+  const ir_model_desc *desc = ir_neuron_model_desc(pop->model);
+  size_t n = pop->size ? pop->size : 1;
+  if (nalsm)
+    x->nprm[p] = calloc(n, sizeof(ir_fx_nalsm_lif));
+  else
+    x->prm[p] = calloc(n, sizeof(ir_fx_lif));
+  if (nalsm ? !x->nprm[p] : !x->prm[p])
+    return false;
+  uint64_t stream = RNG_STREAM(RNG_KIND_NEURON_PARAM, p);
+  double q[IR_MAX_PARAMS];
+  for (uint32_t i = 0; i < pop->size; i++) {
+    for (uint32_t k = 0; k < desc->nparams; k++)
+      q[k] = ir_value_sample(&pop->params[k], m->seed, stream, k, i);
+    const char *why = NULL;
+    bool ok = nalsm ? ir_fx_nalsm_lif_derive(q, m->dt, m->v_unit, &x->nprm[p][i], &why)
+                    : ir_fx_lif_derive(q, m->dt, m->v_unit, &x->prm[p][i], &why);
+    if (!ok) {
+      ir_error(x->d, pop->loc, "population '%s' (neuron %u): %s", pop->name, i, why);
       return false;
-    uint64_t stream = RNG_STREAM(RNG_KIND_NEURON_PARAM, p);
-    double q[IR_MAX_PARAMS];
-    for (uint32_t i = 0; i < pop->size; i++) {
-      for (uint32_t k = 0; k < desc->nparams; k++)
-        q[k] = ir_value_sample(&pop->params[k], m->seed, stream, k, i);
-      const char *why = NULL;
-      if (!ir_fx_lif_derive(q, m->dt, m->v_unit, &x->prm[p][i], &why)) {
-        ir_error(x->d, pop->loc, "population '%s' (neuron %u): %s", pop->name, i, why);
-        return false;
-      }
     }
   }
   return true;
+}
+
+/* The kernel table of a nalsm_lif population, shared with earlier populations when identical. */
+static bool derive_kernel(lh_ctx *x, uint32_t p) {
+  const ir_population *pop = &x->m->pops[p];
+  const ir_value *ts = &pop->params[IR_P_NALSM_LIF_TAU_SYN], *kc = &pop->params[IR_P_NALSM_LIF_KERNEL_CUTOFF];
+  if (ts->kind != IR_VAL_CONST || kc->kind != IR_VAL_CONST) {
+    ir_error(x->d, pop->loc, "population '%s': tau_syn and kernel_cutoff must be constants, not distributions",
+             pop->name);
+    return false;
+  }
+  lh_kernel k = {0};
+  int32_t kq[IR_FX_KERNEL_MAX];
+  k.kcut = ir_fx_kernel(ts->a, kc->a, x->m->dt, kq);
+  if (k.kcut < 0) {
+    ir_error(x->d, pop->loc, "population '%s': kernel_cutoff must be at most %d steps", pop->name,
+             IR_FX_KERNEL_MAX - 1);
+    return false;
+  }
+  memcpy(k.kq, kq, (size_t)(k.kcut + 1) * sizeof(int32_t));
+  lh_config *c = x->c;
+  for (uint32_t i = 0; i < c->nkernels; i++)
+    if (memcmp(&c->kernels[i], &k, sizeof k) == 0) {
+      x->pop_kernel[p] = (int32_t)i;
+      return true;
+    }
+  lh_kernel *nk = realloc(c->kernels, ((size_t)c->nkernels + 1) * sizeof *nk);
+  if (!nk)
+    return false;
+  c->kernels = nk;
+  c->kernels[c->nkernels] = k;
+  x->pop_kernel[p] = (int32_t)c->nkernels++;
+  return true;
+}
+
+static bool derive_neurons(lh_ctx *x) {
+  for (uint32_t p = 0; p < x->m->npops; p++) {
+    x->pop_kernel[p] = -1;
+    if (!derive_pop(x, p) || (x->m->pops[p].model == IR_NEURON_NALSM_LIF && !derive_kernel(x, p)))
+      return false;
+  }
+  return true;
+}
+
+lh_cx_profile lh_neuron_profile(const lh_ctx *x, uint32_t p, uint32_t j) {
+  if (x->nprm[p]) {
+    const ir_fx_nalsm_lif *q = &x->nprm[p][j];
+    return (lh_cx_profile){.dv = q->leak, .refractory = q->refractory, .kind = LH_CX_NALSM, .v_reset = q->v_reset};
+  }
+  const ir_fx_lif *q = &x->prm[p][j];
+  return (lh_cx_profile){.du = q->du, .dv = q->dv, .refractory = q->refractory, .kind = LH_CX_CUBA};
+}
+
+int32_t lh_neuron_vth(const lh_ctx *x, uint32_t p, uint32_t j) {
+  return x->nprm[p] ? x->nprm[p][j].vth : x->prm[p][j].vth_mant;
+}
+
+bool lh_same_format(const lh_ctx *x, uint32_t pa, uint32_t pb) {
+  const lh_proj_info *a = &x->pi[pa], *b = &x->pi[pb];
+  return pa == pb || (a->kernel < 0 && b->kernel < 0 && a->wexp == b->wexp && a->delay_bits == b->delay_bits &&
+                      a->tag_bits == b->tag_bits && a->rule == b->rule);
 }
 
 static double const_or(const ir_value *v, double def) { return v->kind == IR_VAL_CONST ? v->a : def; }
@@ -121,6 +189,7 @@ static bool derive_projections(lh_ctx *x) {
     pi->delay_bits = lh_delay_bits(maxd);
     pi->tag_bits = plastic ? x->t->tag_bits : 0;
     pi->rule = plastic ? (int32_t)nrules++ : -1;
+    pi->kernel = x->pop_kernel[pr->post.index];
     pi->bits = x->t->index_bits + x->t->weight_bits + pi->delay_bits + pi->tag_bits;
   }
   return true;
@@ -221,7 +290,8 @@ static bool over(const fill *f, const lh_target *t, uint32_t cx_cap, lh_resource
 /* Adds neuron j of population p to the current core. Returns false with the core unchanged when a
  * limit would be exceeded (*which says which); *oom on allocation failure. */
 static bool try_add(lh_ctx *x, fill *f, uint32_t p, uint32_t j, lh_resource *which, bool *oom) {
-  const ir_fx_lif *q = &x->prm[p][j];
+  lh_cx_profile q = lh_neuron_profile(x, p, j);
+  int32_t vth = lh_neuron_vth(x, p, j);
   uint32_t save[LH_RES_COUNT];
   memcpy(save, f->use, sizeof save);
   uint64_t touch0 = f->ntouch;
@@ -229,15 +299,15 @@ static bool try_add(lh_ctx *x, fill *f, uint32_t p, uint32_t j, lh_resource *whi
   f->use[LH_RES_CX]++;
   uint32_t k;
   for (k = 0; k < f->use[LH_RES_CXPROF]; k++)
-    if (f->cxp[k].du == q->du && f->cxp[k].dv == q->dv && f->cxp[k].refractory == q->refractory)
+    if (memcmp(&f->cxp[k], &q, sizeof q) == 0)
       break;
   if (k == f->use[LH_RES_CXPROF] && k < LH_PROFILES_CAP)
-    f->cxp[f->use[LH_RES_CXPROF]++] = (lh_cx_profile){q->du, q->dv, q->refractory};
+    f->cxp[f->use[LH_RES_CXPROF]++] = q;
   for (k = 0; k < f->use[LH_RES_VTHPROF]; k++)
-    if (f->vthp[k] == q->vth_mant)
+    if (f->vthp[k] == vth)
       break;
   if (k == f->use[LH_RES_VTHPROF] && k < LH_PROFILES_CAP)
-    f->vthp[f->use[LH_RES_VTHPROF]++] = q->vth_mant;
+    f->vthp[f->use[LH_RES_VTHPROF]++] = vth;
   uint64_t words = f->use[LH_RES_WORDS];
   for (uint64_t e = x->in_ptr[p][j]; e < x->in_ptr[p][j + 1]; e++) {
     uint32_t pr = x->in_proj[p][e];
@@ -264,9 +334,7 @@ static bool try_add(lh_ctx *x, fill *f, uint32_t p, uint32_t j, lh_resource *whi
       /* formats are shared by projections with identical fields */
       int32_t same = -1;
       for (uint32_t g = 0; g < f->use[LH_RES_FORMATS] && same < 0; g++) {
-        const lh_proj_info *o = &x->pi[f->tfmt[g]];
-        if (o->wexp == pi->wexp && o->delay_bits == pi->delay_bits && o->tag_bits == pi->tag_bits &&
-            o->rule == pi->rule)
+        if (lh_same_format(x, f->tfmt[g], pr))
           same = f->fmt_of[f->tfmt[g]];
       }
       if (same < 0) {
@@ -399,6 +467,7 @@ static void ctx_free(lh_ctx *x) {
   free(x->pi);
   for (uint32_t p = 0; p < m->npops; p++) {
     if (x->prm) free(x->prm[p]);
+    if (x->nprm) free(x->nprm[p]);
     if (x->core_of) free(x->core_of[p]);
     if (x->cx_of) free(x->cx_of[p]);
     if (x->in_ptr) free(x->in_ptr[p]);
@@ -406,6 +475,8 @@ static void ctx_free(lh_ctx *x) {
     if (x->in_syn) free(x->in_syn[p]);
   }
   free(x->prm);
+  free(x->nprm);
+  free(x->pop_kernel);
   free(x->core_of);
   free(x->cx_of);
   free(x->in_ptr);
@@ -429,13 +500,15 @@ lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d) {
   size_t np = m->npops ? m->npops : 1;
   x.pi = calloc(m->nprojs ? m->nprojs : 1, sizeof *x.pi);
   x.prm = calloc(np, sizeof *x.prm);
+  x.nprm = calloc(np, sizeof *x.nprm);
+  x.pop_kernel = calloc(np, sizeof *x.pop_kernel);
   x.core_of = calloc(np, sizeof *x.core_of);
   x.cx_of = calloc(np, sizeof *x.cx_of);
   x.in_ptr = calloc(np, sizeof *x.in_ptr);
   x.in_proj = calloc(np, sizeof *x.in_proj);
   x.in_syn = calloc(np, sizeof *x.in_syn);
   unsigned before = ir_diag_error_count(d);
-  bool ok = c && x.pi && x.prm && x.core_of && x.cx_of && x.in_ptr && x.in_proj && x.in_syn;
+  bool ok = c && x.pi && x.prm && x.nprm && x.pop_kernel && x.core_of && x.cx_of && x.in_ptr && x.in_proj && x.in_syn;
   if (ok) {
     c->target = t;
     c->name = dupstr(m->name);

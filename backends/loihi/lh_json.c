@@ -47,18 +47,24 @@ static void core_json(const lh_config *c, const lh_core *k, FILE *f) {
   for (int r = 0; r < LH_RES_COUNT; r++)
     fprintf(f, "%s\"%s\": %u", r ? ", " : "", lh_resource_key((lh_resource)r), use[r]);
   fprintf(f, "},\n      \"compartment_profiles\": [");
-  for (uint32_t i = 0; i < k->ncxp; i++)
-    fprintf(f, "%s{\"du\": %d, \"dv\": %d, \"refractory\": %d}", i ? ", " : "", k->cxp[i].du, k->cxp[i].dv,
-            k->cxp[i].refractory);
+  for (uint32_t i = 0; i < k->ncxp; i++) {
+    const lh_cx_profile *p = &k->cxp[i];
+    if (p->kind == LH_CX_NALSM)
+      fprintf(f, "%s{\"kind\": \"nalsm\", \"dv\": %d, \"refractory\": %d, \"v_reset\": %d}", i ? ", " : "",
+              p->dv, p->refractory, p->v_reset);
+    else
+      fprintf(f, "%s{\"kind\": \"cuba\", \"du\": %d, \"dv\": %d, \"refractory\": %d}", i ? ", " : "", p->du,
+              p->dv, p->refractory);
+  }
   fprintf(f, "],\n      \"threshold_profiles\": [");
   for (uint32_t i = 0; i < k->nvthp; i++)
     fprintf(f, "%s%d", i ? ", " : "", k->vthp[i]);
   fprintf(f, "],\n      \"synapse_formats\": [");
   for (uint32_t i = 0; i < k->nfmt; i++)
     fprintf(f, "%s{\"weight_exponent\": %d, \"weight_bits\": %u, \"delay_bits\": %u, \"tag_bits\": %u, "
-               "\"index_bits\": %u, \"learning_rule\": %d}",
+               "\"index_bits\": %u, \"learning_rule\": %d, \"kernel\": %d}",
             i ? ", " : "", k->fmt[i].wexp, t->weight_bits, k->fmt[i].delay_bits, k->fmt[i].tag_bits, t->index_bits,
-            k->fmt[i].rule);
+            k->fmt[i].rule, k->fmt[i].kernel);
   fprintf(f, "],\n      \"compartments\": [");
   for (uint32_t i = 0; i < k->ncx; i++) {
     const lh_cx *x = &k->cx[i];
@@ -136,23 +142,46 @@ bool lh_write_json(const lh_config *c, FILE *f) {
     jstr(f, c->pops[p].name);
     fprintf(f, ", \"size\": %u}", c->pops[p].size);
   }
+  fprintf(f, "],\n  \"kernels\": [");
+  for (uint32_t k = 0; k < c->nkernels; k++) {
+    fprintf(f, "%s[", k ? ", " : "");
+    for (int32_t s = 0; s <= c->kernels[k].kcut; s++)
+      fprintf(f, "%s%d", s ? "," : "", c->kernels[k].kq[s]);
+    fputc(']', f);
+  }
   fprintf(f, "],\n  \"inputs\": [");
   for (uint32_t k = 0; k < c->ninputs; k++) {
     const lh_input *in = &c->inputs[k];
     fprintf(f, "%s\n    {\"name\": ", k ? "," : "");
     jstr(f, in->name);
     fprintf(f, ", \"size\": %u, \"stream\": %u, \"kind\": \"%s\", ", in->size, in->stream,
-            in->kind == LH_IN_PROB ? "probability" : "events");
-    if (in->kind == LH_IN_PROB) {
+            in->kind == LH_IN_PROB ? "probability" : in->kind == LH_IN_EVENTS ? "events" : "dataset");
+    if (in->inject_pop >= 0) {
+      fprintf(f, "\"inject\": {\"population\": %d, \"fine\": [", in->inject_pop);
+      for (uint32_t i = 0; i < in->size; i++)
+        fprintf(f, "%s%d", i ? "," : "", in->inject[i]);
+      fprintf(f, "]}, ");
+    }
+    if (in->kind == LH_IN_DATASET) {
+      fprintf(f, "\"dataset\": ");
+      jstr(f, in->dataset);
+      fprintf(f, ", \"split\": ");
+      jstr(f, in->split);
+      fprintf(f, ", \"encoding\": \"%s\", \"scale\": %.17g, \"sample_steps\": %" PRIu64,
+              in->encoding == IR_ENC_NALSM ? "nalsm" : in->encoding == IR_ENC_RATE ? "rate" : "bernoulli", in->scale,
+              in->sample_steps);
+    } else if (in->kind == LH_IN_PROB) {
       fprintf(f, "\"p_q32\": [");
       for (uint32_t i = 0; i < in->size; i++)
         fprintf(f, "%s%" PRIu64, i ? "," : "", in->p_q[i]);
+      fputc(']', f);
     } else {
       fprintf(f, "\"events\": [");
       for (uint64_t e = 0; e < in->nev; e++)
         fprintf(f, "%s[%" PRIu64 ",%u]", e ? "," : "", in->ev_step[e], in->ev_neuron[e]);
+      fputc(']', f);
     }
-    fprintf(f, "],\n     \"axons\": [");
+    fprintf(f, ",\n     \"axons\": [");
     for (uint32_t i = 0; i < in->size; i++) {
       if (i)
         fputc(',', f);

@@ -11,11 +11,11 @@
 
 /* ---------------------------------------------------------------- compartments and profiles */
 
-static uint8_t find_cxp(lh_core *k, const ir_fx_lif *q) {
+static uint8_t find_cxp(lh_core *k, const lh_cx_profile *q) {
   for (uint32_t i = 0; i < k->ncxp; i++)
-    if (k->cxp[i].du == q->du && k->cxp[i].dv == q->dv && k->cxp[i].refractory == q->refractory)
+    if (memcmp(&k->cxp[i], q, sizeof *q) == 0)
       return (uint8_t)i;
-  k->cxp[k->ncxp] = (lh_cx_profile){q->du, q->dv, q->refractory};
+  k->cxp[k->ncxp] = *q;
   return (uint8_t)k->ncxp++;
 }
 
@@ -46,12 +46,17 @@ static bool build_compartments(lh_ctx *x) {
   for (uint32_t p = 0; p < m->npops; p++)
     for (uint32_t j = 0; j < m->pops[p].size; j++) {
       lh_core *core = &c->cores[x->core_of[p][j]];
-      const ir_fx_lif *q = &x->prm[p][j];
       lh_cx *cx = &core->cx[x->cx_of[p][j]];
-      *cx = (lh_cx){.pop = p, .neuron = j, .bias_mant = q->bias_mant, .bias_exp = q->bias_exp,
-                    .v_init = q->v_init, .u_init = q->u_init};
-      cx->cxp = find_cxp(core, q);
-      cx->vthp = find_vthp(core, q->vth_mant);
+      if (x->nprm[p])
+        *cx = (lh_cx){.pop = p, .neuron = j, .v_init = x->nprm[p][j].v_init};
+      else {
+        const ir_fx_lif *q = &x->prm[p][j];
+        *cx = (lh_cx){.pop = p, .neuron = j, .bias_mant = q->bias_mant, .bias_exp = q->bias_exp,
+                      .v_init = q->v_init, .u_init = q->u_init};
+      }
+      lh_cx_profile prof = lh_neuron_profile(x, p, j);
+      cx->cxp = find_cxp(core, &prof);
+      cx->vthp = find_vthp(core, lh_neuron_vth(x, p, j));
     }
   return true;
 }
@@ -104,12 +109,14 @@ static bool build_axons(lh_ctx *x) {
   return ok;
 }
 
-static uint32_t core_format(lh_core *core, const lh_proj_info *pi) {
+/* The core's format for projection proj; owner[f] is the first projection that made format f. */
+static uint32_t core_format(const lh_ctx *x, lh_core *core, uint32_t proj, uint32_t *owner) {
   for (uint32_t f = 0; f < core->nfmt; f++)
-    if (core->fmt[f].wexp == pi->wexp && core->fmt[f].delay_bits == pi->delay_bits &&
-        core->fmt[f].tag_bits == pi->tag_bits && core->fmt[f].rule == pi->rule)
+    if (lh_same_format(x, owner[f], proj))
       return f;
-  core->fmt[core->nfmt] = (lh_synfmt){pi->wexp, pi->delay_bits, pi->tag_bits, pi->rule};
+  const lh_proj_info *pi = &x->pi[proj];
+  owner[core->nfmt] = proj;
+  core->fmt[core->nfmt] = (lh_synfmt){pi->wexp, pi->delay_bits, pi->tag_bits, pi->rule, pi->kernel};
   return core->nfmt++;
 }
 
@@ -145,13 +152,14 @@ static bool build_synapse_memory(lh_ctx *x) {
   for (uint32_t k = 0; k < c->ncores; k++) {
     lh_core *core = &c->cores[k];
     uint64_t words = 0;
+    uint32_t owner[LH_PROFILES_CAP];
     uint32_t *fmt = malloc((core->naxin ? core->naxin : 1) * sizeof(uint32_t));
     if (!fmt)
       return false;
     for (uint32_t a = 0; a < core->naxin; a++) {
       lh_axin *ax = &core->axin[a];
       const lh_proj_info *pi = &x->pi[ax->proj];
-      fmt[a] = core_format(core, pi);
+      fmt[a] = core_format(x, core, ax->proj, owner);
       ax->word = (uint32_t)words;
       ax->nwords = (uint32_t)lh_syn_words(x->t, pi->bits, ax->nsyn);
       words += ax->nwords;
@@ -319,6 +327,49 @@ bool lh_load_events(const ir_input *in, lh_input *out, ir_diag *d) {
   return ok;
 }
 
+static char *dupstr(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *r = malloc(n);
+  if (r)
+    memcpy(r, s, n);
+  return r;
+}
+
+/* Current injection (docs/numerics.md, "Injection"): per input neuron, fine units, drawn as the
+ * interpreter draws them (stream RNG_KIND_RUNTIME of the input, a = 1). */
+static bool build_inject(lh_ctx *x, const ir_input *ii, lh_input *in) {
+  const ir_module *m = x->m;
+  in->inject = calloc(ii->size ? ii->size : 1, sizeof(int32_t));
+  if (!in->inject)
+    return false;
+  uint64_t stream = RNG_STREAM(RNG_KIND_RUNTIME, in->stream);
+  for (uint32_t i = 0; i < ii->size; i++) {
+    double c = ir_value_sample(&ii->inject_current, m->seed, stream, 1, i);
+    in->inject[i] = isnan(c) ? 0 : (int32_t)ir_fx_sat24(ir_fx_fine(c, m->v_unit));
+  }
+  return true;
+}
+
+/* A dataset input is described, not expanded: the host side of the engine loads and encodes the images
+ * (the data set is not part of the chip's configuration). */
+static bool build_dataset(lh_ctx *x, const ir_input *ii, lh_input *in) {
+  const ir_module *m = x->m;
+  if ((ii->encoding == IR_ENC_RATE && ii->rate.kind != IR_VAL_CONST) ||
+      (ii->encoding == IR_ENC_BERNOULLI && ii->p.kind != IR_VAL_CONST)) {
+    ir_error(x->d, ii->loc, "input '%s': the dataset encoding needs a constant max_rate / p_max", ii->name);
+    return false;
+  }
+  in->kind = LH_IN_DATASET;
+  in->dataset = dupstr(ii->dataset ? ii->dataset : "");
+  in->split = dupstr(ii->split ? ii->split : "train");
+  in->encoding = (uint32_t)ii->encoding;
+  in->scale = ii->encoding == IR_ENC_RATE ? ii->rate.a * m->dt : ii->encoding == IR_ENC_BERNOULLI ? ii->p.a : 0;
+  double T = ii->sample_time.kind == IR_VAL_CONST ? ii->sample_time.a : m->dt;
+  int64_t steps = ir_fx_steps(T, m->dt);
+  in->sample_steps = steps < 1 ? 1 : (uint64_t)steps;
+  return in->dataset && in->split;
+}
+
 static bool build_inputs(lh_ctx *x) {
   const ir_module *m = x->m;
   lh_config *c = x->c;
@@ -333,6 +384,14 @@ static bool build_inputs(lh_ctx *x) {
     memcpy(in->name, ii->name, nl);
     in->size = ii->size;
     in->stream = k;
+    in->inject_pop = ii->inject_into;
+    if (ii->inject_into >= 0 && !build_inject(x, ii, in))
+      return false;
+    if (ii->kind == IR_INPUT_DATASET) {
+      if (!build_dataset(x, ii, in))
+        return false;
+      continue;
+    }
     if (ii->kind == IR_INPUT_SPIKES) {
       in->kind = LH_IN_EVENTS;
       if (!lh_load_events(ii, in, x->d))
@@ -495,6 +554,9 @@ void lh_tables_reset(lh_config *c) {
     free(in->p_q);
     free(in->ev_step);
     free(in->ev_neuron);
+    free(in->dataset);
+    free(in->split);
+    free(in->inject);
     free(in->out_ptr);
     free(in->out);
   }
@@ -523,6 +585,7 @@ void lh_config_free(lh_config *c) {
   if (!c)
     return;
   lh_tables_reset(c);
+  free(c->kernels);
   free(c->name);
   free(c);
 }
