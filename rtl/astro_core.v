@@ -18,6 +18,11 @@
 //   ASTRO  for j = NNEUR..NNEUR+NASTRO-1, the `nalsm` astrocyte compartments: the same PARAM, STATE
 //          and ACC memories, A updated from the signed count of listened spikes that the listen
 //          synapses (delay 0, mantissa +-1, shift 0) put into slot (step + 1) mod NSLOT.
+// With MESH = 1 (a core of astro_mesh.v) two states sit between NEUR and PROP:
+//   SEND   the spike list leaves through the tx port (local id and global axon AXBASE + id) to the router;
+//   WAIT   until the mesh barrier (i_go): every core has sent its spikes and the mesh has drained.
+//   Spike packets of other cores arrive on the rx port during NEUR, SEND and WAIT and are appended to the
+//   input queue like host input events; PROP then delivers them. Local spikes use axon AXBASE + id.
 `default_nettype none
 
 module astro_core #(
@@ -30,7 +35,8 @@ module astro_core #(
     parameter INJ_W = 32,  // injected current width
     parameter LEARN = 0,   // 1: astrocyte compartments and the learning engine
     parameter PW = 4,      // plastic projections: 2^PW (LEARN)
-    parameter TW = 14      // trace entries: 2^TW (LEARN)
+    parameter TW = 14,     // trace entries: 2^TW (LEARN)
+    parameter MESH = 0     // 1: SEND / WAIT states and the tx / rx ports (astro_mesh.v)
 ) (
     input  wire        i_clk,
     input  wire        i_rst,
@@ -40,7 +46,17 @@ module astro_core #(
     input  wire [63:0] i_cmd_data,
     output wire        o_cmd_ready,
     output reg         o_rvalid,
-    output wire [63:0] o_rdata
+    output wire [63:0] o_rdata,
+    // mesh ports (MESH = 1; astro_top ties them off)
+    output wire          o_tx_valid,  // a spike of this step: local id and global axon
+    output wire [NW-1:0] o_tx_id,
+    output wire [AW-1:0] o_tx_axon,
+    input  wire          i_tx_ready,
+    input  wire          i_rx_valid,  // a remote spike (global axon) for the input queue
+    input  wire [AW-1:0] i_rx_axon,
+    output wire          o_rx_ready,
+    output wire          o_wait,      // in WAIT: all spikes sent
+    input  wire          i_go         // the barrier: leave WAIT for PROP
 );
   // ------------------------------------------------------------------ host commands and registers
   localparam [3:0] OP_NOP = 4'd0, OP_WR_REG = 4'd1, OP_WR_PARAM = 4'd2, OP_WR_STATE = 4'd3,
@@ -66,7 +82,9 @@ module astro_core #(
 
   // ------------------------------------------------------------------ FSM
   localparam [3:0] S_IDLE = 4'd0, S_CLEAR = 4'd1, S_NEUR = 4'd2, S_NDRAIN = 4'd3, S_PROP = 4'd4,
-      S_PDRAIN = 4'd5, S_DONE = 4'd6, S_LEARN = 4'd7, S_ASTRO = 4'd8, S_KERN = 4'd9, S_NEUR2 = 4'd10;
+      S_PDRAIN = 4'd5, S_DONE = 4'd6, S_LEARN = 4'd7, S_ASTRO = 4'd8, S_KERN = 4'd9, S_NEUR2 = 4'd10,
+      S_SEND = 4'd11, S_WAIT = 4'd12;
+  localparam [4:0] REG_AXBASE = 5'd16;  // MESH: global axon of local compartment 0
   reg [3:0] state_r, state_nx;
 
   reg [NW:0] nneur_r;
@@ -82,6 +100,12 @@ module astro_core #(
   reg [QW:0] nin_r;
   reg [31:0] cycles_r, cyc_cnt_r, synev_r, synev_cnt_r;
   reg [31:0] lcycles_r, lcyc_cnt_r, lupd_r, lupd_cnt_r;  // LEARN + ASTRO cycles, weight write-backs
+
+  reg [AW-1:0] axbase_r;
+  wire [AW-1:0] axbase = MESH != 0 ? axbase_r : {AW{1'b0}};
+  reg [NW:0] tx_i_r;  // SEND: next spike-list entry
+  reg tx_v_r;         // SEND: spk_rd holds entry tx_i_r
+  wire rx_take;
 
   reg pn_v_r;  // compartment pn_idx_r's words are on the RAM outputs
   reg [NW-1:0] pn_idx_r;
@@ -154,8 +178,19 @@ module astro_core #(
   wire [AW-1:0] inq_rd;
   reg [QW-1:0] inq_ra;
   astro_ram #(.AW(QW), .DW(AW)) u_inq (
-      .i_clk(i_clk), .i_we(cmd && op == OP_IN_SPIKE), .i_waddr(nin_r[QW-1:0]), .i_wdata(i_cmd_data[AW-1:0]),
-      .i_re(1'b1), .i_raddr(inq_ra), .o_rdata(inq_rd));
+      .i_clk(i_clk), .i_we((cmd && op == OP_IN_SPIKE) || rx_take), .i_waddr(nin_r[QW-1:0]),
+      .i_wdata(rx_take ? i_rx_axon : i_cmd_data[AW-1:0]), .i_re(1'b1), .i_raddr(inq_ra), .o_rdata(inq_rd));
+
+  // ------------------------------------------------------------------ mesh ports (MESH)
+  // rx is open while this core does not read the input queue (NEUR .. WAIT); the host writes it only
+  // when the whole mesh is idle, so the two writers never meet.
+  assign o_rx_ready = MESH != 0 && (state_r == S_NEUR || state_r == S_NDRAIN || state_r == S_SEND ||
+                                    state_r == S_WAIT);
+  assign rx_take = i_rx_valid && o_rx_ready;
+  assign o_tx_valid = MESH != 0 && state_r == S_SEND && tx_v_r;
+  assign o_tx_id = spk_rd;
+  assign o_tx_axon = axbase + {{(AW - NW) {1'b0}}, spk_rd};
+  assign o_wait = state_r == S_WAIT;
 
   // ------------------------------------------------------------------ CLEAR: zero accumulators, ext
   reg [NW:0] clr_n_r;
@@ -314,9 +349,10 @@ module astro_core #(
     acc_wd = {ACC_W{1'b0}};
     acc_ra = {slot_r, n_idx_r[NW-1:0]};
     spk_we = 1'b0;
-    spk_ra = idle ? i_cmd_addr[NW-1:0] : (state_r == S_LEARN ? l_spk_ra : ev_i_r[NW-1:0]);
+    spk_ra = idle ? i_cmd_addr[NW-1:0] :
+             (state_r == S_LEARN ? l_spk_ra : (state_r == S_SEND ? tx_i_r[NW-1:0] : ev_i_r[NW-1:0]));
     inq_ra = state_r == S_LEARN ? l_inq_ra : ev_q[QW-1:0];
-    axon_ra = state_r == S_LEARN ? l_axon_ra : (f_spk_r ? {{(AW - NW) {1'b0}}, spk_rd} : inq_rd);
+    axon_ra = state_r == S_LEARN ? l_axon_ra : (f_spk_r ? axbase + {{(AW - NW) {1'b0}}, spk_rd} : inq_rd);
     if (cmd && op == OP_WR_STATE) state_we = 1'b1;
     if (cmd && op == OP_WR_EXT) ext_we = 1'b1;
     case (state_r)
@@ -385,7 +421,9 @@ module astro_core #(
       else if (cmd && op == OP_CLEAR) state_nx = (ncomp == 0 || nslot_r == 0) ? S_IDLE : S_CLEAR;
       S_CLEAR: if (clr_last) state_nx = S_IDLE;
       S_NEUR: if (!n_issue) state_nx = S_NDRAIN;
-      S_NDRAIN: state_nx = S_PROP;
+      S_NDRAIN: state_nx = MESH != 0 ? S_SEND : S_PROP;
+      S_SEND: if (tx_i_r >= nspk_r && !tx_v_r) state_nx = S_WAIT;
+      S_WAIT: if (i_go) state_nx = S_PROP;
       S_PROP: if (prop_done) state_nx = S_PDRAIN;
       S_PDRAIN:
       if (!q1_v_r && !q2_v_r) state_nx = LEARN == 0 ? S_DONE : (nkproj_r != 0 ? S_KERN : after_kern);
@@ -456,6 +494,9 @@ module astro_core #(
       fw_addr_r <= 0;
       fw_data_r <= 0;
       o_rvalid <= 1'b0;
+      axbase_r <= 0;
+      tx_i_r <= 0;
+      tx_v_r <= 1'b0;
       rd_op_r <= OP_NOP;
       rd_reg_r <= 0;
     end else begin
@@ -468,7 +509,8 @@ module astro_core #(
         rd_op_r <= op;
         rd_sp_r <= i_cmd_addr[31:28];
       end
-      if (cmd && op == OP_WR_REG)
+      if (cmd && op == OP_WR_REG && i_cmd_addr[4:0] == REG_AXBASE) axbase_r <= i_cmd_data[AW-1:0];
+      if (cmd && op == OP_WR_REG && !i_cmd_addr[4])
         case (i_cmd_addr[3:0])
           REG_NNEUR: nneur_r <= i_cmd_data[NW:0];
           REG_NSLOT: nslot_r <= i_cmd_data[DW:0];
@@ -481,7 +523,7 @@ module astro_core #(
           REG_NLIF2: nlif2_r <= i_cmd_data[0];
           default: ;
         endcase
-      if (cmd && op == OP_IN_SPIKE) nin_r <= nin_r + 1'b1;
+      if ((cmd && op == OP_IN_SPIKE) || rx_take) nin_r <= nin_r + 1'b1;
       if (cmd && op == OP_RD_REG)
         case (i_cmd_addr[3:0])
           REG_NNEUR: rd_reg_r <= {{(63 - NW) {1'b0}}, nneur_r};
@@ -502,6 +544,8 @@ module astro_core #(
           REG_NLIF2: rd_reg_r <= {63'd0, nlif2_r};
           default: rd_reg_r <= 64'd0;
         endcase
+      if (cmd && op == OP_RD_REG && i_cmd_addr[4])
+        rd_reg_r <= i_cmd_addr[4:0] == REG_AXBASE ? {{(64 - AW) {1'b0}}, axbase} : 64'd0;
       if (cmd && op == OP_STEP) begin
         n_idx_r <= 0;
         nspk_r <= 0;
@@ -528,6 +572,16 @@ module astro_core #(
       pn_idx_r <= n_idx_r[NW-1:0];
       if (n_issue) n_idx_r <= n_idx_r + 1'b1;
       if (pn_v_r && pn_spike) nspk_r <= nspk_r + 1'b1;
+      // SEND: one spike-list entry per handshake (a read cycle, then offered until taken)
+      if (state_r == S_NDRAIN) begin
+        tx_i_r <= 0;
+        tx_v_r <= 1'b0;
+      end else if (state_r == S_SEND) begin
+        if (tx_v_r && i_tx_ready) begin
+          tx_v_r <= 1'b0;
+          tx_i_r <= tx_i_r + 1'b1;
+        end else if (!tx_v_r && tx_i_r < nspk_r) tx_v_r <= 1'b1;
+      end
       if (state_r == S_NDRAIN) begin
         a_idx_r <= nneur_r;
         a_wr_r <= 1'b0;

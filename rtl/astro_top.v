@@ -36,13 +36,17 @@ module astro_top #(
   reg [1:0] rst_sync_r;
   always @(posedge i_clk) rst_sync_r <= {rst_sync_r[0], i_rst};
 
+  // a single core: its mesh ports (astro_mesh.v) are tied off
+  wire [NW+AW+2:0] mesh_unused;
   astro_core #(
       .NW(NW), .AW(AW), .SW(SW), .DW(DW), .QW(QW), .ACC_W(ACC_W), .INJ_W(INJ_W), .LEARN(LEARN), .PW(PW),
       .TW(TW)
   ) u_core (
       .i_clk(i_clk), .i_rst(rst_sync_r[1]), .i_cmd_valid(i_cmd_valid), .i_cmd_op(i_cmd_op),
       .i_cmd_addr(i_cmd_addr), .i_cmd_data(i_cmd_data), .o_cmd_ready(o_cmd_ready), .o_rvalid(o_rvalid),
-      .o_rdata(o_rdata));
+      .o_rdata(o_rdata), .o_tx_valid(mesh_unused[0]), .o_tx_id(mesh_unused[NW:1]),
+      .o_tx_axon(mesh_unused[NW+AW:NW+1]), .i_tx_ready(1'b0), .i_rx_valid(1'b0), .i_rx_axon({AW{1'b0}}),
+      .o_rx_ready(mesh_unused[NW+AW+1]), .o_wait(mesh_unused[NW+AW+2]), .i_go(1'b0));
 endmodule
 
 `default_nettype wire

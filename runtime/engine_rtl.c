@@ -1,7 +1,9 @@
 /* engine_rtl.c — the rtl engine: runs a module on the Verilator model of the accelerator
- * (rtl/, through the C API of rtl/harness/astro_hw.h). The image comes from backends/verilog; input
- * spikes are computed on the host by an interp simulation of the module's inputs alone (same keys,
- * same RNG, so the same events), then streamed through the host interface every step. */
+ * (rtl/, through the C API of rtl/harness/astro_hw.h): one core, or the 2 x 2 mesh when a placement
+ * was set (rt_rtl_set_placement). The image comes from backends/verilog (split over the cores by
+ * be_vl_mesh_build); input spikes are computed on the host by an interp simulation of the module's
+ * inputs alone (same keys, same RNG, so the same events), then streamed through the host interface
+ * every step, to every core that holds synapses of the input. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@ typedef struct rtl_engine {
   const ir_module *m;
   uint64_t step;
   be_vl_image *img;
+  be_vl_mesh *mesh; /* several cores: img split over the mesh model; NULL: one core */
   astro_hw *hw;
   rt_host_inputs in; /* input spikes and currents, computed on the host */
   int64_t *inj;     /* [nneur] injected current of the current step */
@@ -32,7 +35,24 @@ static struct {
   char *fst;
   int rand_reset;
   uint64_t seed;
+  uint32_t mesh_x, mesh_y, ncomp; /* placement (rt_rtl_set_placement) */
+  uint32_t *core_of;
 } g_opt;
+
+_Bool rt_rtl_set_placement(uint32_t mesh_x, uint32_t mesh_y, const uint32_t *core_of, uint32_t n) {
+  free(g_opt.core_of);
+  g_opt.core_of = NULL;
+  g_opt.ncomp = 0;
+  if (!core_of)
+    return 1;
+  if (!(g_opt.core_of = malloc((n ? n : 1) * sizeof(uint32_t))))
+    return 0;
+  memcpy(g_opt.core_of, core_of, n * sizeof(uint32_t));
+  g_opt.mesh_x = mesh_x;
+  g_opt.mesh_y = mesh_y;
+  g_opt.ncomp = n;
+  return 1;
+}
 
 _Bool rt_rtl_set_options(const char *fst_path, int rand_reset, uint64_t seed) {
   free(g_opt.fst);
@@ -51,6 +71,7 @@ static void rtl_destroy(void *e) {
   astro_hw_destroy(r->hw);
   rt_host_inputs_destroy(&r->in);
   be_vl_image_destroy(r->img);
+  be_vl_mesh_destroy(r->mesh);
   free(r->inj);
   free(r->forced);
   free(r->spk);
@@ -64,21 +85,103 @@ static void rtl_destroy(void *e) {
 
 /* ---------------------------------------------------------------- create */
 
-static bool hw(rtl_engine *r, unsigned op, uint32_t addr, uint64_t data, uint64_t *rd, ir_diag *d) {
-  if (astro_hw_cmd(r->hw, op, addr, data, rd))
+static bool hwc(rtl_engine *r, unsigned core, unsigned op, uint32_t addr, uint64_t data, uint64_t *rd, ir_diag *d) {
+  if (astro_hw_cmd_core(r->hw, core, op, addr, data, rd))
     return true;
-  ir_error(d, r->m->loc, "internal error: the accelerator model did not answer %s", be_vl_op_name(op));
+  ir_error(d, r->m->loc, "internal error: the accelerator model did not answer %s (core %u)", be_vl_op_name(op), core);
   return false;
 }
 
+static bool hw(rtl_engine *r, unsigned op, uint32_t addr, uint64_t data, uint64_t *rd, ir_diag *d) {
+  return hwc(r, 0, op, addr, data, rd, d);
+}
+
+/* Core and local index of compartment c (one core: 0, c). */
+static unsigned core_of(const rtl_engine *r, uint32_t c, uint32_t *local) {
+  *local = r->mesh ? r->mesh->local_of[c] : c;
+  return r->mesh ? r->mesh->core_of[c] : 0;
+}
+
+static uint64_t caps_word(const be_vl_caps *c) {
+  return c->nw | c->aw << 8 | c->sw << 16 | (uint64_t)c->dw << 24 | (uint64_t)c->qw << 32 |
+         (uint64_t)c->acc_w << 40 | (uint64_t)c->pw << 48 | (uint64_t)c->tw << 56;
+}
+
+/* The mesh model: identification, then every core's load stream. */
+static bool load_mesh(rtl_engine *r, ir_diag *d) {
+  uint64_t id = 0, mid = 0, caps = 0;
+  if (!hwc(r, 0, BE_VL_OP_RD_REG, BE_VL_REG_ID, 0, &id, d) || !hwc(r, 0, BE_VL_OP_RD_REG, BE_VL_REG_CAPS, 0, &caps, d) ||
+      !hwc(r, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_ID, 0, &mid, d))
+    return false;
+  uint64_t want_mid = BE_VL_MESH_ID | (uint64_t)ASTRO_HW_MESH_X << 32 | (uint64_t)ASTRO_HW_MESH_Y << 40;
+  if (id != BE_VL_CORE_ID || caps != caps_word(&be_vl_mesh_caps) || mid != want_mid) {
+    ir_error(d, r->m->loc, "internal error: the mesh model (id %llx, caps %llx, mesh %llx) is not the one "
+             "backends/verilog targets", (unsigned long long)id, (unsigned long long)caps, (unsigned long long)mid);
+    return false;
+  }
+  for (size_t k = 0; k < r->mesh->ncmds; k++)
+    if (!hwc(r, r->mesh->cmd_core[k], r->mesh->cmds[k].op, r->mesh->cmds[k].addr, r->mesh->cmds[k].data, NULL, d))
+      return false;
+  return true;
+}
+
+/* The one-core image of a network for the mesh: no learning engine, generous capacity (the mesh
+ * checks each core). */
+static const be_vl_caps one_for_mesh = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
+
+/* Splits r->img over the mesh model by the placement, renumbered to the model's 2 x 2 cores. */
+static bool build_mesh(rtl_engine *r, ir_diag *d) {
+  if (g_opt.mesh_x == 0 || g_opt.mesh_y == 0 || g_opt.mesh_x > ASTRO_HW_MESH_X || g_opt.mesh_y > ASTRO_HW_MESH_Y) {
+    ir_error(d, r->m->loc, "a placement on %u x %u cores does not fit the mesh model (%u x %u cores)", g_opt.mesh_x,
+             g_opt.mesh_y, ASTRO_HW_MESH_X, ASTRO_HW_MESH_Y);
+    return false;
+  }
+  if (g_opt.ncomp != r->img->nneur) {
+    ir_error(d, r->m->loc, "the placement covers %u compartments, the network has %u", g_opt.ncomp, r->img->nneur);
+    return false;
+  }
+  uint32_t *core = malloc((g_opt.ncomp + 1) * sizeof(uint32_t));
+  if (!core)
+    return false;
+  for (uint32_t g = 0; g < g_opt.ncomp; g++) {
+    uint32_t c = g_opt.core_of[g], x = c % g_opt.mesh_x, y = c / g_opt.mesh_x;
+    core[g] = y < g_opt.mesh_y ? y * ASTRO_HW_MESH_X + x : UINT32_MAX; /* out of range: be_vl_mesh_build says so */
+  }
+  be_vl_placement pl = {.mesh_x = ASTRO_HW_MESH_X, .mesh_y = ASTRO_HW_MESH_Y, .ncomp = g_opt.ncomp, .core_of = core};
+  r->mesh = be_vl_mesh_build(r->img, &pl, &be_vl_mesh_caps, r->m->loc, d);
+  free(core);
+  return r->mesh != NULL;
+}
+
+/* What the mesh cores (LEARN = 0) cannot run, said before the one-core build would say it differently. */
+static bool mesh_supported(const ir_module *m, ir_diag *d) {
+  for (uint32_t p = 0; p < m->npops; p++)
+    if (m->pops[p].model != IR_NEURON_LIF) {
+      ir_error(d, m->pops[p].loc, "population '%s' (%s): the mesh cores run lif neurons only (other models run on "
+               "one core)", m->pops[p].name, ir_neuron_model_desc(m->pops[p].model)->name);
+      return false;
+    }
+  if (m->nastros) {
+    ir_error(d, m->astros[0].loc, "astrocyte population '%s': the mesh cores have no astrocyte compartments "
+             "(astrocytes run on one core)", m->astros[0].name);
+    return false;
+  }
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    if (m->projs[k].plasticity != IR_PLAST_NONE) {
+      ir_error(d, m->projs[k].loc, "plastic projection '%s': the mesh cores have no learning engine (plasticity "
+               "runs on one core)", m->projs[k].name);
+      return false;
+    }
+  return true;
+}
+
 static bool load_image(rtl_engine *r, ir_diag *d) {
+  if (r->mesh)
+    return load_mesh(r, d);
   uint64_t id = 0, caps = 0;
   if (!hw(r, BE_VL_OP_RD_REG, BE_VL_REG_ID, 0, &id, d) || !hw(r, BE_VL_OP_RD_REG, BE_VL_REG_CAPS, 0, &caps, d))
     return false;
-  const be_vl_caps *c = &be_vl_sim_caps;
-  uint64_t want = c->nw | c->aw << 8 | c->sw << 16 | (uint64_t)c->dw << 24 | (uint64_t)c->qw << 32 |
-                  (uint64_t)c->acc_w << 40 | (uint64_t)c->pw << 48 | (uint64_t)c->tw << 56;
-  if (id != BE_VL_CORE_ID || caps != want) {
+  if (id != BE_VL_CORE_ID || caps != caps_word(&be_vl_sim_caps)) {
     ir_error(d, r->m->loc, "internal error: the accelerator model (id %llx, caps %llx) is not the one "
              "backends/verilog targets", (unsigned long long)id, (unsigned long long)caps);
     return false;
@@ -102,7 +205,12 @@ static void *rtl_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
   r->sim = sim;
   r->m = m;
   r->st_step = UINT64_MAX;
-  if (!(r->img = be_vl_build(m, seed, &be_vl_sim_caps, d)))
+  bool mesh = g_opt.core_of != NULL;
+  if (mesh && !mesh_supported(m, d))
+    goto fail;
+  if (!(r->img = be_vl_build(m, seed, mesh ? &one_for_mesh : &be_vl_sim_caps, d)))
+    goto fail;
+  if (mesh && !build_mesh(r, d))
     goto fail;
   uint32_t n = r->img->nneur ? r->img->nneur : 1;
   r->inj = calloc(n, sizeof(*r->inj));
@@ -115,7 +223,7 @@ static void *rtl_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
     goto oom;
   if (!rt_host_inputs_create(&r->in, m, seed, opt, d))
     goto fail;
-  astro_hw_options ho = {.fst_path = g_opt.fst, .rand_reset = g_opt.rand_reset, .rand_seed = g_opt.seed};
+  astro_hw_options ho = {.fst_path = g_opt.fst, .rand_reset = g_opt.rand_reset, .rand_seed = g_opt.seed, .mesh = mesh};
   if (!(r->hw = astro_hw_create(&ho))) {
     ir_error(d, m->loc, "cannot create the accelerator model%s%s", g_opt.fst ? " or write the trace " : "",
              g_opt.fst ? g_opt.fst : "");
@@ -154,15 +262,68 @@ static bool stream_inputs(rtl_engine *r, ir_diag *d) {
                "injection word", c, (unsigned long long)r->step);
       return false;
     }
-    if (!hw(r, BE_VL_OP_WR_EXT, c, be_vl_pack_ext(r->forced[c], r->inj[c]), NULL, d))
+    uint32_t l;
+    unsigned core = core_of(r, c, &l);
+    if (!hwc(r, core, BE_VL_OP_WR_EXT, l, be_vl_pack_ext(r->forced[c], r->inj[c]), NULL, d))
       return false;
     r->forced[c] = 0;
     r->inj[c] = 0;
   }
   for (uint32_t k = 0; k < m->ninputs; k++)
-    for (uint32_t q = 0; q < r->in.n[k]; q++)
-      if (!hw(r, BE_VL_OP_IN_SPIKE, 0, r->img->input_base[k] + r->in.idx[k][q], NULL, d))
+    for (uint32_t q = 0; q < r->in.n[k]; q++) {
+      uint32_t a = r->img->input_base[k] + r->in.idx[k][q];
+      if (!r->mesh) {
+        if (!hw(r, BE_VL_OP_IN_SPIKE, 0, a, NULL, d))
+          return false;
+        continue;
+      }
+      for (uint32_t c = 0; c < r->mesh->ncores; c++) /* every core that holds synapses of the input */
+        if ((r->mesh->fanout_cores[a] >> c & 1) && !hwc(r, c, BE_VL_OP_IN_SPIKE, 0, a, NULL, d))
+          return false;
+    }
+  return true;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The step's spikes as compartment ids, ascending: one core's list, or every mesh core's, merged. */
+static bool read_spikes(rtl_engine *r, uint64_t *nspk, ir_diag *d) {
+  unsigned ncores = r->mesh ? r->mesh->ncores : 1;
+  *nspk = 0;
+  for (unsigned c = 0; c < ncores; c++) {
+    uint64_t n = 0;
+    if (!hwc(r, c, BE_VL_OP_RD_REG, BE_VL_REG_NSPK, 0, &n, d))
+      return false;
+    for (uint32_t q = 0; q < n; q++) {
+      uint64_t l = 0;
+      if (!hwc(r, c, BE_VL_OP_RD_SPIKE, q, 0, &l, d))
         return false;
+      if (*nspk >= r->img->nneur || (r->mesh && l >= r->mesh->nlocal[c])) {
+        ir_error(d, r->m->loc, "internal error: the accelerator reported an invalid spike");
+        return false;
+      }
+      r->spk[(*nspk)++] = r->mesh ? r->mesh->global_of[c][l] : (uint32_t)l;
+    }
+  }
+  if (r->mesh)
+    qsort(r->spk, *nspk, sizeof(*r->spk), cmp_u32);
+  return true;
+}
+
+/* Cycles of the step (the slowest core) and synaptic events (all cores). */
+static bool read_counts(rtl_engine *r, uint64_t *cyc, uint64_t *ev, ir_diag *d) {
+  unsigned ncores = r->mesh ? r->mesh->ncores : 1;
+  *cyc = *ev = 0;
+  for (unsigned c = 0; c < ncores; c++) {
+    uint64_t y = 0, e = 0;
+    if (!hwc(r, c, BE_VL_OP_RD_REG, BE_VL_REG_CYCLES, 0, &y, d) || !hwc(r, c, BE_VL_OP_RD_REG, BE_VL_REG_SYNEV, 0, &e, d))
+      return false;
+    *cyc = y > *cyc ? y : *cyc;
+    *ev += e;
+  }
   return true;
 }
 
@@ -170,14 +331,8 @@ static bool stream_inputs(rtl_engine *r, ir_diag *d) {
 static bool report_spikes(rtl_engine *r, uint64_t t, ir_diag *d) {
   const ir_module *m = r->m;
   uint64_t nspk = 0;
-  if (!hw(r, BE_VL_OP_RD_REG, BE_VL_REG_NSPK, 0, &nspk, d))
+  if (!read_spikes(r, &nspk, d))
     return false;
-  for (uint32_t q = 0; q < nspk; q++) {
-    uint64_t c = 0;
-    if (!hw(r, BE_VL_OP_RD_SPIKE, q, 0, &c, d))
-      return false;
-    r->spk[q] = (uint32_t)c;
-  }
   uint32_t q = 0;
   for (uint32_t p = 0; p < m->npops; p++) {
     uint32_t base = r->img->pop_base[p], end = base + m->pops[p].size, first = q;
@@ -196,8 +351,9 @@ static bool rtl_run(void *e, uint64_t nsteps, ir_diag *d) {
   rtl_engine *r = e;
   for (uint64_t k = 0; k < nsteps; k++) {
     uint64_t t = r->step, cyc = 0, ev = 0;
-    if (!rt_host_inputs_step(&r->in, d) || !stream_inputs(r, d) || !hw(r, BE_VL_OP_STEP, 0, 0, NULL, d) ||
-        !hw(r, BE_VL_OP_RD_REG, BE_VL_REG_CYCLES, 0, &cyc, d) || !hw(r, BE_VL_OP_RD_REG, BE_VL_REG_SYNEV, 0, &ev, d))
+    unsigned all = r->mesh ? BE_VL_ALL_CORES : 0;
+    if (!rt_host_inputs_step(&r->in, d) || !stream_inputs(r, d) || !hwc(r, all, BE_VL_OP_STEP, 0, 0, NULL, d) ||
+        !read_counts(r, &cyc, &ev, d))
       return false;
     r->step_cycles += cyc;
     r->syn_events += ev;
@@ -281,7 +437,9 @@ static bool read_all(rtl_engine *r) {
     return true;
   for (uint32_t c = 0; c < r->img->nneur; c++) {
     uint64_t w = 0;
-    if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_STATE, c, 0, &w))
+    uint32_t l;
+    unsigned core = core_of(r, c, &l);
+    if (!astro_hw_cmd_core(r->hw, core, BE_VL_OP_RD_STATE, l, 0, &w))
       return false;
     r->st_u[c] = BE_VL_STATE_U(w);
     r->st_v[c] = BE_VL_STATE_V(w);
@@ -301,9 +459,14 @@ static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
         return false;
       out[i] = BE_VL_STATE_A(w);
     } else if (k == 0) {
-      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_SYN, img->syn_addr[node.index][i]), 0, &w))
+      uint32_t a = img->syn_addr[node.index][i], core = 0;
+      if (r->mesh) { /* where the mesh split put the synapse */
+        core = (uint32_t)(r->mesh->syn_loc[a] >> 32);
+        a = (uint32_t)r->mesh->syn_loc[a];
+      }
+      if (!astro_hw_cmd_core(r->hw, core, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_SYN, a), 0, &w))
         return false;
-      out[i] = BE_VL_SYN_W16(w, img->caps.nw);
+      out[i] = BE_VL_SYN_W16(w, r->mesh ? r->mesh->caps.nw : img->caps.nw);
     } else {
       uint32_t base = k == 1 ? img->xpre_base[node.index] : img->xpost_base[node.index];
       if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_TRACE, base + (uint32_t)i), 0, &w))

@@ -10,4 +10,10 @@
  * is copied. Returns false on out of memory. */
 _Bool rt_rtl_set_options(const char *fst_path, int rand_reset, uint64_t seed);
 
+/* Places the neuron compartments of rtl engines created afterwards on the mesh model (2 x 2 cores,
+ * rtl/astro_mesh.v): core_of[g] = y * mesh_x + x is the core of compartment g (populations in model
+ * order, neurons in index order), on a mesh_x x mesh_y mesh of at most 2 x 2. core_of NULL: one core
+ * (the default). The array is copied. Returns false on out of memory. */
+_Bool rt_rtl_set_placement(uint32_t mesh_x, uint32_t mesh_y, const uint32_t *core_of, uint32_t n);
+
 #endif

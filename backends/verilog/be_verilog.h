@@ -19,7 +19,7 @@
 #define BE_VL_OPS(X)                                                                                         \
   X(NOP, 0) X(WR_REG, 1) X(WR_PARAM, 2) X(WR_STATE, 3) X(WR_AXON, 4) X(WR_SYN, 5) X(WR_EXT, 6)              \
   X(IN_SPIKE, 7) X(STEP, 8) X(CLEAR, 9) X(RD_REG, 10) X(RD_STATE, 11) X(RD_SPIKE, 12) X(WR_MEM, 13)              \
-  X(RD_MEM, 14)
+  X(RD_MEM, 14) X(WR_ROUTE, 15)
 #define BE_VL_X_ENUM(N, V) BE_VL_OP_##N = V,
 typedef enum be_vl_op { BE_VL_OPS(BE_VL_X_ENUM) BE_VL_OP_COUNT } be_vl_op;
 #undef BE_VL_X_ENUM
@@ -36,6 +36,12 @@ enum { BE_VL_SP_PLAST = 0, BE_VL_SP_RAXON = 1, BE_VL_SP_RSYN = 2, BE_VL_SP_TRACE
        BE_VL_SP_SYN = 5, BE_VL_SP_KPROJ = 6, BE_VL_SP_KAX = 7, BE_VL_SP_KTAB = 8, BE_VL_SP_KACC = 9 };
 #define BE_VL_MEM(space, index) ((uint32_t)(space) << 28 | (uint32_t)(index))
 #define BE_VL_CORE_ID 0x41535431u /* "AST1", read from BE_VL_REG_ID */
+/* Mesh (rtl/astro_mesh.v): a core's register AXBASE (global axon of local compartment 0); commands to
+ * BE_VL_ALL_CORES go to every core, and RD_REG there reads the mesh registers. */
+enum { BE_VL_REG_AXBASE = 16 };
+enum { BE_VL_MREG_ID = 0, BE_VL_MREG_PACKETS = 1, BE_VL_MREG_HOPS = 2 };
+#define BE_VL_ALL_CORES 0xffu
+#define BE_VL_MESH_ID 0x4d534831u /* "MSH1", low 32 bits of BE_VL_MREG_ID */
 
 /* Word layouts (LSB first); the same constants are in rtl/astro_core.v. */
 #define BE_VL_STATE_U(w) ((int32_t)((uint32_t)((w) & 0xffffffu) << 8) >> 8)
@@ -63,6 +69,8 @@ typedef struct be_vl_caps {
 } be_vl_caps;
 /* The capacity of the Verilator model the rtl engine links (astro_top.v defaults). */
 extern const be_vl_caps be_vl_sim_caps;
+/* The per-core capacity of the mesh model (rtl/astro_mesh.v defaults; LEARN = 0). */
+extern const be_vl_caps be_vl_mesh_caps;
 #define BE_VL_INJ_W 32
 #define BE_VL_DELAY_MAX 63 /* 6-bit synapse delay field */
 
@@ -104,5 +112,47 @@ void be_vl_image_destroy(be_vl_image *img);
 /* Writes DIR/load.cmd (the command stream, one "OP ADDR DATA" line each), DIR/astro_params.vh and
  * DIR/memory_map.txt. DIR must exist. false after reporting an I/O error through d. */
 bool be_vl_write_dir(const be_vl_image *img, const ir_module *m, const char *dir, ir_diag *d);
+
+/* ================================================================ several cores (be_verilog_mesh.c) */
+
+/* Where each neuron compartment of a one-core image goes: core c = y * mesh_x + x of a mesh_x x
+ * mesh_y mesh (the mapping passes' placement, docs/mapping.md). */
+typedef struct be_vl_placement {
+  uint32_t mesh_x, mesh_y; /* at most 16 x 16 and 64 cores */
+  uint32_t ncomp;          /* = the image's nneur */
+  const uint32_t *core_of; /* [ncomp] core of each compartment */
+} be_vl_placement;
+
+/* The image of a mesh: one load stream for all cores (commands carry their core). Compartment g of
+ * the one-core image is local compartment local_of[g] of core core_of[g]; locals keep the global
+ * order. Axons are renumbered core by core (axon of g = axbase[core_of[g]] + local_of[g]); input axons
+ * keep their one-core numbers. */
+typedef struct be_vl_mesh {
+  be_vl_caps caps;            /* per core */
+  uint32_t mesh_x, mesh_y, ncores;
+  uint32_t ncomp, naxon, nslot;
+  uint32_t *core_of, *local_of; /* [ncomp] */
+  uint32_t *nlocal, *axbase;    /* [ncores] */
+  uint32_t **global_of;         /* [ncores][nlocal] compartment of each local one */
+  uint64_t *fanout_cores;       /* [naxon] (one-core axon numbers) cores holding synapses of the axon */
+  uint64_t *nsyn;               /* [ncores] synapses stored on each core */
+  uint64_t nroutes;             /* route-table entries (local compartment, destination core) */
+  uint64_t *syn_loc;            /* [one-core nsyn] core << 32 | SYN address of each one-core synapse */
+  be_vl_cmd *cmds;              /* the load stream */
+  uint8_t *cmd_core;            /* [ncmds] core of each command (BE_VL_ALL_CORES: every core) */
+  size_t ncmds, capcmds;
+} be_vl_mesh;
+
+/* Splits a one-core image (built with pw = 0: lif neurons and static synapses only) over the cores of
+ * `pl`, each of capacity `cap`: per core its compartments, the fan-out lists of every axon that reaches
+ * it (targets renumbered to local ids), AXBASE, and the route table of its router (the cores, other than
+ * itself, that hold synapses of each local compartment). NULL after reporting through d (capacity, a
+ * placement that does not match, out of memory). */
+be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, const be_vl_caps *cap,
+                             ir_loc loc, ir_diag *d);
+void be_vl_mesh_destroy(be_vl_mesh *mi);
+/* DIR/load.cmd ("CORE OP ADDR DATA" lines, CORE "ff" = every core), DIR/astro_params.vh (MESH_X, MESH_Y
+ * and the per-core parameters of astro_mesh) and DIR/memory_map.txt. */
+bool be_vl_mesh_write_dir(const be_vl_mesh *mi, const ir_module *m, const char *dir, ir_diag *d);
 
 #endif

@@ -71,7 +71,7 @@ YAML
 "$BUILD/compiler/astroc" compile "$OUT/learn.yaml" --target astro-sim -o "$OUT/learn" >/dev/null
 for learn in 0 1; do
   verilator --cc --exe --build -j 2 --coverage --trace-fst -GLEARN=$learn --top-module astro_top --prefix Vastro_top \
-    -Mdir "$OUT/obj$learn" -CFLAGS "-I$(pwd)/rtl/harness" -o astro_replay \
+    -Mdir "$OUT/obj$learn" -CFLAGS "-I$(pwd)/rtl/harness -DASTRO_HW_ONE_MODEL" -o astro_replay \
     rtl/astro_lint.vlt rtl/astro_top.v rtl/astro_core.v rtl/astro_lif.v rtl/astro_ram.v rtl/astro_nalsm.v \
     rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v \
     "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build$learn.log" 2>&1

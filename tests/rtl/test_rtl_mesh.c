@@ -1,0 +1,360 @@
+/* test_rtl_mesh.c — the 'rtl' suite on the mesh (rtl/astro_mesh.v, 2 x 2 cores with routers): a hand
+ * check of the packets, hops and barrier through the harness, and 200 random lif networks placed by
+ * the mapping passes (compiler/mapping: partition in Morton/index order, annealed placement) on the
+ * astro-sim target with random per-core compartment limits, so that some land on one core and most on
+ * several; each must give the same raster and the same final v, u, ref and weights as the interp engine
+ * in fixed numerics. With ASTROC_RTL_RAND_RESET=SEED every register and memory bit starts random. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "astro_hw.h"
+#include "astroc_rt.h"
+#include "be_verilog.h"
+#include "engine_rtl.h"
+#include "mapping.h"
+#include "passes.h"
+
+#define LOC ((ir_loc){"test_rtl_mesh.c", 1, 1})
+
+static int g_rand_reset;
+static uint64_t g_seed = 1;
+
+/* ---------------------------------------------------------------- hand check through the harness */
+
+/* One neuron per core, a (0,0) -> every other core by one_to_one 20 mV synapses (delay 0). A forced spike
+ * of a at step 0 makes 3 packets: to (1,0) and (0,1) one hop each, to (1,1) two hops (x first): 4 hops.
+ * The three targets receive 20 mV in slot 1 and, with v_th 5 mV and no leak, spike at step 1; they have
+ * no fan-out, so the counters stay at 3 packets and 4 hops. */
+static void test_packets_and_hops(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("hops");
+  m->numerics = IR_NUMERICS_FIXED;
+  static const char *const names[] = {"a", "b", "c", "d"};
+  for (int k = 0; k < 4; k++) {
+    int32_t p = ir_add_population(m, names[k], IR_NEURON_LIF, 1, LOC);
+    m->pops[p].params[IR_P_LIF_DU] = ir_value_const(0, IR_DIM_NONE);
+    m->pops[p].params[IR_P_LIF_DV] = ir_value_const(4095, IR_DIM_NONE);
+    m->pops[p].params[IR_P_LIF_V_TH] = ir_value_const(5, IR_DIM_VOLTAGE);
+  }
+  for (uint32_t k = 1; k < 4; k++) {
+    char name[8];
+    snprintf(name, sizeof name, "a%s", names[k]);
+    int32_t j = ir_add_projection(m, name, (ir_ref){IR_NODE_POPULATION, 0}, (ir_ref){IR_NODE_POPULATION, k}, LOC);
+    m->projs[j].rule.kind = IR_CONN_ONE_TO_ONE;
+    m->projs[j].weight = ir_value_const(20, IR_DIM_VOLTAGE);
+    m->projs[j].delay = ir_value_const(0, IR_DIM_TIME);
+  }
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_expand(m, d));
+  be_vl_caps big = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
+  be_vl_image *one = be_vl_build(m, 1, &big, d);
+  assert_non_null(one);
+  static const uint32_t core_of[4] = {0, 1, 2, 3};
+  be_vl_placement pl = {.mesh_x = 2, .mesh_y = 2, .ncomp = 4, .core_of = core_of};
+  be_vl_mesh *mi = be_vl_mesh_build(one, &pl, &be_vl_mesh_caps, LOC, d);
+  assert_non_null(mi);
+  assert_int_equal(mi->nroutes, 3); /* a's entry lists cores 1, 2, 3 */
+  astro_hw_options o = {.rand_reset = g_rand_reset, .rand_seed = g_seed, .mesh = 1};
+  astro_hw *h = astro_hw_create(&o);
+  assert_non_null(h);
+  for (size_t k = 0; k < mi->ncmds; k++)
+    assert_true(astro_hw_cmd_core(h, mi->cmd_core[k], mi->cmds[k].op, mi->cmds[k].addr, mi->cmds[k].data, NULL));
+  uint64_t p0 = 0, h0 = 0, w = 0;
+  assert_true(astro_hw_cmd_core(h, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_PACKETS, 0, &p0));
+  assert_true(astro_hw_cmd_core(h, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_HOPS, 0, &h0));
+  assert_true(astro_hw_cmd_core(h, 0, BE_VL_OP_WR_EXT, 0, be_vl_pack_ext(true, 0), NULL));
+  for (int t = 0; t < 2; t++) {
+    assert_true(astro_hw_cmd_core(h, BE_VL_ALL_CORES, BE_VL_OP_STEP, 0, 0, NULL));
+    for (unsigned c = 0; c < 4; c++) {
+      assert_true(astro_hw_cmd_core(h, c, BE_VL_OP_RD_REG, BE_VL_REG_NSPK, 0, &w));
+      assert_int_equal(w, (t == 0) == (c == 0)); /* step 0: a only; step 1: b, c, d */
+      assert_true(astro_hw_cmd_core(h, c, BE_VL_OP_RD_REG, BE_VL_REG_STEP, 0, &w));
+      assert_int_equal(w, t + 1); /* the barrier keeps the cores in step */
+    }
+  }
+  uint64_t p1 = 0, h1 = 0;
+  assert_true(astro_hw_cmd_core(h, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_PACKETS, 0, &p1));
+  assert_true(astro_hw_cmd_core(h, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_HOPS, 0, &h1));
+  assert_int_equal(p1 - p0, 3);
+  assert_int_equal(h1 - h0, 4);
+  /* the target's state after its spike: v = 0, ref 0 (refractory 0) */
+  assert_true(astro_hw_cmd_core(h, 3, BE_VL_OP_RD_STATE, 0, 0, &w));
+  assert_int_equal(BE_VL_STATE_V(w), 0);
+  astro_hw_destroy(h);
+  be_vl_mesh_destroy(mi);
+  be_vl_image_destroy(one);
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+}
+
+/* ---------------------------------------------------------------- interp vs the mesh */
+
+typedef struct raster {
+  uint64_t *e; /* step << 32 | kind << 28 | node << 20 | neuron */
+  size_t n, cap;
+} raster;
+
+static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
+  raster *r = ctx;
+  for (uint32_t k = 0; k < n; k++) {
+    if (r->n == r->cap) {
+      r->cap = r->cap ? 2 * r->cap : 256;
+      r->e = realloc(r->e, r->cap * sizeof(*r->e));
+      assert_non_null(r->e);
+    }
+    r->e[r->n++] = step << 32 | (uint64_t)src.kind << 28 | (uint64_t)src.index << 20 | idx[k];
+  }
+}
+
+static rt_sim *create(const ir_module *m, const char *engine) {
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = engine, .numerics = IR_NUMERICS_FIXED};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  assert_non_null(s);
+  ir_diag_destroy(d);
+  return s;
+}
+
+static void run(rt_sim *s, uint64_t n) {
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(rt_sim_run(s, n, d));
+  ir_diag_destroy(d);
+}
+
+static void same_state(rt_sim *a, rt_sim *b, ir_ref node, const char *var, uint64_t n, uint64_t seed) {
+  double *x = calloc(n + 1, sizeof(double)), *y = calloc(n + 1, sizeof(double));
+  assert_true(rt_sim_read_state(a, node, var, x));
+  assert_true(rt_sim_read_state(b, node, var, y));
+  for (uint64_t i = 0; i < n; i++)
+    if (x[i] != y[i])
+      fail_msg("seed %llu: node %u %s[%llu]: interp %.0f rtl %.0f", (unsigned long long)seed, node.index, var,
+               (unsigned long long)i, x[i], y[i]);
+  free(x);
+  free(y);
+}
+
+/* Both engines, forced spikes half-way; identical rasters, v, u, ref and weights. Returns spikes. */
+static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed) {
+  rt_sim *s[2] = {create(m, "interp"), create(m, "rtl")};
+  raster r[2] = {{0}, {0}};
+  for (int k = 0; k < 2; k++) {
+    rt_sim_on_spikes(s[k], on_spikes, &r[k]);
+    run(s[k], steps / 2);
+    for (uint32_t p = 0; p < m->npops; p++)
+      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_POPULATION, p}, (uint32_t)((seed + p) % m->pops[p].size)));
+    run(s[k], steps - steps / 2);
+  }
+  assert_int_equal(r[0].n, r[1].n);
+  for (size_t k = 0; k < r[0].n; k++)
+    if (r[0].e[k] != r[1].e[k])
+      fail_msg("seed %llu: spike %zu differs: interp %llx rtl %llx", (unsigned long long)seed, k,
+               (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
+  static const char *const vars[] = {"v", "u", "ref"};
+  for (uint32_t p = 0; p < m->npops; p++)
+    for (int v = 0; v < 3; v++)
+      same_state(s[0], s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], m->pops[p].size, seed);
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", m->projs[k].csr->nsyn, seed);
+  size_t n = r[0].n;
+  for (int k = 0; k < 2; k++) {
+    free(r[k].e);
+    rt_sim_destroy(s[k]);
+  }
+  return n;
+}
+
+static uint64_t rnd(uint64_t *s) { /* splitmix64 */
+  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+static double unif(uint64_t *s, double a, double b) { return a + (b - a) * (double)(rnd(s) >> 11) / 9007199254740992.0; }
+static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd(s) % n); }
+
+static ir_value uniform(double a, double b, ir_dim dim) {
+  ir_value v = ir_value_const(a, dim);
+  v.kind = IR_VAL_UNIFORM;
+  v.b = b;
+  return v;
+}
+
+/* 1-4 lif populations of 1-60 neurons (sometimes on a grid, so partition uses Morton order), 1-2 inputs,
+ * 1-6 projections with mixed-sign weights and delays up to 63; not yet expanded. */
+static ir_module *random_network(uint64_t seed) {
+  uint64_t r = seed * 104729 + 7;
+  ir_module *m = ir_module_create("mesh");
+  m->numerics = IR_NUMERICS_FIXED;
+  m->seed = seed;
+  uint32_t npop = 1 + below(&r, 4), nin = 1 + below(&r, 2);
+  for (uint32_t p = 0; p < npop; p++) {
+    char name[16];
+    snprintf(name, sizeof name, "p%u", p);
+    int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + below(&r, 60), LOC);
+    ir_value *q = m->pops[k].params;
+    q[IR_P_LIF_TAU_U] = uniform(0, 10, IR_DIM_TIME);
+    if (below(&r, 2))
+      q[IR_P_LIF_DV] = ir_value_const(below(&r, 4096), IR_DIM_NONE);
+    else
+      q[IR_P_LIF_TAU_V] = uniform(1, 40, IR_DIM_TIME);
+    q[IR_P_LIF_V_TH] = uniform(0, 20, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_BIAS] = uniform(-1, below(&r, 3) == 0 ? 3 : 0.5, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_REFRACTORY] = ir_value_const(below(&r, 6), IR_DIM_TIME);
+    q[IR_P_LIF_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
+  }
+  for (uint32_t i = 0; i < nin; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "in%u", i);
+    bool poisson = below(&r, 2);
+    int32_t k = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, 1 + below(&r, 30), LOC);
+    if (poisson)
+      m->inputs[k].rate = uniform(0, 0.2, IR_DIM_RATE);
+    else
+      m->inputs[k].p = uniform(0, 0.3, IR_DIM_NONE);
+  }
+  uint32_t nproj = 1 + below(&r, 6);
+  uint32_t maxd = below(&r, 4) == 0 ? 63 : below(&r, 8);
+  for (uint32_t j = 0; j < nproj; j++) {
+    char name[16];
+    snprintf(name, sizeof name, "s%u", j);
+    bool from_in = below(&r, 3) == 0;
+    ir_ref pre = from_in ? (ir_ref){IR_NODE_INPUT, below(&r, nin)} : (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
+    int32_t k = ir_add_projection(m, name, pre, (ir_ref){IR_NODE_POPULATION, below(&r, npop)}, LOC);
+    ir_projection *q = &m->projs[k];
+    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
+    q->rule.p = unif(&r, 0.05, 0.6);
+    q->rule.allow_self = below(&r, 2);
+    double wmax = below(&r, 3) == 0 ? unif(&r, 10, 100) : unif(&r, 0.5, 8);
+    q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
+    q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
+  }
+  return m;
+}
+
+/* Runs the mapping pipeline (layout, expand, quantise, partition, place, route) on the astro-sim target
+ * with `limit` compartments per core and fills core_of (compartments in model order). Returns the
+ * number of cores used. */
+static uint32_t place(ir_module *m, uint64_t limit, uint64_t seed, uint32_t *core_of) {
+  map_target t;
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(map_target_load("astro-sim", &t, d));
+  t.limit[MAP_RES_COMPARTMENTS] = limit;
+  size_t n;
+  const ir_pass *p = map_pipeline(&t, &n);
+  map_options o = {.seed = seed, .default_rate = 0.02, .iterations = 0};
+  map_context_set(&t, &o);
+  ir_pipeline_options po = {.verify_each = true};
+  assert_true(ir_run_pipeline(m, p, n, &po, d));
+  ir_diag_destroy(d);
+  const map_plan *pl = map_context_plan();
+  uint32_t base[64], used = 0, b = 0;
+  for (uint32_t q = 0; q < m->npops; q++) {
+    base[q] = b;
+    b += m->pops[q].size;
+  }
+  uint64_t seen = 0;
+  for (uint32_t q = 0; q < pl->npieces; q++) {
+    const map_piece *pc = &pl->pieces[q];
+    assert_int_equal(pc->node.kind, IR_NODE_POPULATION);
+    uint32_t x, y;
+    map_core_xy(&t, (uint32_t)pc->core, &x, &y);
+    for (uint32_t j = pc->first; j < pc->first + pc->count; j++)
+      core_of[base[pc->node.index] + map_neuron_at(pl, pc->node.index, j)] = y * t.cores[0] + x;
+    seen |= UINT64_C(1) << (y * t.cores[0] + x);
+  }
+  for (; seen; seen &= seen - 1)
+    used++;
+  return used;
+}
+
+static void test_random_networks(void **state) {
+  (void)state;
+  size_t spikes = 0, several = 0, one = 0;
+  for (uint64_t seed = 1; seed <= 200; seed++) {
+    ir_module *m = random_network(seed);
+    uint32_t total = 0;
+    for (uint32_t p = 0; p < m->npops; p++)
+      total += m->pops[p].size;
+    uint64_t r = seed * 31 + 5;
+    /* a third of the networks may fit one core; the others are split over 2-4 cores */
+    uint64_t limit = below(&r, 3) == 0 ? total : (total + 3) / 4 + below(&r, total / 2 + 1);
+    uint32_t *core_of = calloc(total, sizeof(uint32_t));
+    uint32_t used = place(m, limit, seed, core_of);
+    assert_true(rt_rtl_set_placement(2, 2, core_of, total));
+    spikes += compare(m, 50 + seed % 30, seed);
+    assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
+    *(used > 1 ? &several : &one) += 1;
+    free(core_of);
+    ir_module_destroy(m);
+  }
+  print_message("200 random networks on the 2 x 2 mesh (%zu on one core, %zu on several): %zu spikes, identical "
+                "on interp and rtl\n", one, several, spikes);
+  assert_true(one >= 20 && several >= 100);
+  assert_true(spikes > 10000);
+}
+
+/* What the mesh cores do not run, and placements that do not fit. */
+static void test_mesh_rejections(void **state) {
+  (void)state;
+  ir_module *m = random_network(3);
+  uint32_t total = 0;
+  for (uint32_t p = 0; p < m->npops; p++)
+    total += m->pops[p].size;
+  uint32_t *core_of = calloc(total, sizeof(uint32_t));
+  place(m, total, 3, core_of);
+  m->projs[0].plasticity = IR_PLAST_STDP;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
+  assert_true(rt_rtl_set_placement(2, 2, core_of, total));
+  ir_diag *d = ir_diag_create(NULL);
+  rt_options o = {.engine = "rtl", .numerics = IR_NUMERICS_FIXED};
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "plastic projection 's0': the mesh cores have no learning engine"));
+  m->projs[0].plasticity = IR_PLAST_NONE;
+  assert_true(rt_rtl_set_placement(3, 1, core_of, total));
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "does not fit the mesh model (2 x 2 cores)"));
+  assert_true(rt_rtl_set_placement(2, 2, core_of, total - 1));
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "the placement covers"));
+  assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
+  ir_diag_destroy(d);
+  free(core_of);
+  ir_module_destroy(m);
+  /* a core over its capacity: 1100 compartments on core 0 of a mesh core holding 1024 */
+  ir_module *big = ir_module_create("big");
+  big->numerics = IR_NUMERICS_FIXED;
+  ir_add_population(big, "n", IR_NEURON_LIF, 1100, LOC);
+  uint32_t *zero = calloc(1100, sizeof(uint32_t));
+  assert_true(rt_rtl_set_placement(2, 2, zero, 1100));
+  d = ir_diag_create(NULL);
+  assert_null(rt_sim_create(big, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "core 0 (0,0) of the mesh needs 1100 compartments but a mesh core holds 1024"));
+  assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
+  ir_diag_destroy(d);
+  free(zero);
+  ir_module_destroy(big);
+}
+
+int main(int argc, char **argv) {
+  const char *rr = getenv("ASTROC_RTL_RAND_RESET");
+  bool rand_reset = rr && *rr && strcmp(rr, "0") != 0;
+  for (int k = 1; k < argc; k++)
+    rand_reset = rand_reset || strcmp(argv[k], "+verilator+rand+reset+2") == 0;
+  if (rand_reset) {
+    g_rand_reset = 2;
+    g_seed = rr ? strtoull(rr, NULL, 0) : 1;
+    if (!rt_rtl_set_options(NULL, 2, g_seed))
+      return 3;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_packets_and_hops),
+      cmocka_unit_test(test_random_networks),
+      cmocka_unit_test(test_mesh_rejections),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
