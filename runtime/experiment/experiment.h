@@ -118,6 +118,18 @@ uint64_t ex_fnv(uint64_t h, const void *p, size_t n);
 
 /* ================================================================ the protocol runner */
 
+/* Applies "NODE.PARAM=VALUE" (VALUE: a number with an optional unit, "0.01", "0.15 mV") to the parameter
+ * PARAM of the astrocyte, population or plastic projection NODE: a constant replacing the model's value.
+ * Checks the name, the dimension and the model table's range; false after an error in d. */
+bool ex_set_apply(ir_module *m, const char *spec, ir_diag *d);
+
+/* The headline numbers of a finished run (filled when ex_options.summary is not NULL). */
+typedef struct ex_summary {
+  double test, val;         /* accuracies in [0,1] at the best-validation epoch */
+  double sigma, sigma_sd;   /* branching factor over the recorded test samples */
+  uint32_t best_epoch;      /* 1-based */
+} ex_summary;
+
 typedef struct ex_options {
   const char *model_path; /* for the report and the fingerprint (its bytes are hashed) */
   const char *out_dir;    /* created if missing; holds caches, state files, report.md, plots */
@@ -131,6 +143,9 @@ typedef struct ex_options {
   uint32_t window;        /* branching window in steps (3) */
   uint32_t batch;         /* readout mini-batch size; 0: the default (ex_train_defaults) */
   uint32_t epochs;        /* readout epochs; 0: the readout phase's */
+  const char *const *sets; /* nsets "NODE.PARAM=VALUE" already applied to the module (ex_set_apply): they */
+  uint32_t nsets;          /* enter the caches' fingerprint and the report */
+  ex_summary *summary;     /* NULL, or receives the result */
 } ex_options;
 
 /* Runs the module's protocol (docs/experiments.md) and writes out_dir/report.md. The module must be expanded
@@ -138,6 +153,21 @@ typedef struct ex_options {
  * presents samples itself). Returns 0 on success, 1 after a user/I-O error reported through d, 3 on an
  * internal error. */
 int ex_run(ir_module *m, const ex_options *o, ir_diag *d);
+
+/* ================================================================ parameter sweeps */
+
+/* One run of a sweep: the swept value and its result. */
+typedef struct ex_sweep_point {
+  double value;
+  const char *dir; /* the run's output folder, relative to the sweep's */
+  ex_summary s;
+} ex_sweep_point;
+
+/* Writes dir/sweep.md (a table: value, test and validation accuracy, branching factor) and the plots
+ * dir/sweep_branching.svg and dir/sweep_accuracy.svg against the swept parameter `param`
+ * ("NODE.PARAM"). false after an I/O error in d. */
+bool ex_sweep_write(const char *dir, const char *model_path, const char *param, const ex_sweep_point *pt, size_t n,
+                    uint32_t window, ir_diag *d);
 
 /* ================================================================ SVG plots */
 

@@ -582,6 +582,8 @@ static uint64_t fingerprints(ex_ctx *c) {
   uint64_t words[] = {(uint64_t)num, c->m->seed, c->r.init_samples, (uint64_t)in->present, (uint64_t)in->split,
                       (uint64_t)in->plasticity};
   h = ex_fnv(h, words, sizeof words);
+  for (uint32_t k = 0; k < c->o->nsets; k++) /* --set changes the model: its text is part of the key */
+    h = ex_fnv(h, c->o->sets[k], strlen(c->o->sets[k]) + 1);
   double times[] = {in->sample_time, in->rate_decay, c->m->dt};
   c->fp_init = ex_fnv(h, times, sizeof times);
   double rt[] = {re->sample_time, re->rate_decay, (double)re->plasticity, (double)re->restore};
@@ -660,6 +662,10 @@ int ex_run(ir_module *m, const ex_options *o, ir_diag *d) {
     rc = record_samples(&c, &w);
   if (rc == 0)
     rc = ex_report_write(o->out_dir, o, &c.p, &c.r, d) ? 0 : 1;
+  if (rc == 0 && o->summary && c.r.epochs) {
+    const ex_epoch_stats *b = &c.r.hist[c.r.best];
+    *o->summary = (ex_summary){b->test, b->val, c.r.sigma, c.r.sigma_sd, c.r.best + 1};
+  }
   ex_worker_free(&w);
   ex_stim_close(&c.st);
   free(c.offset);

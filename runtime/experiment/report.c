@@ -78,6 +78,10 @@ bool ex_report_write(const char *dir, const ex_options *o, const ex_protocol *p,
   fprintf(f, "# Experiment report: %s\n\n", r->model_name ? r->model_name : "model");
   fprintf(f, "Model `%s`, data set `%s`, numerics `%s`, %u liquid neurons, %u worker thread(s).\n\n",
           o->model_path ? o->model_path : "?", r->dataset, r->numerics, r->nfeat, r->threads);
+  for (uint32_t k = 0; k < o->nsets; k++)
+    fprintf(f, "%s `--set %s`", k ? "," : "Parameters changed from the model file:", o->sets[k]);
+  if (o->nsets)
+    fprintf(f, ".\n\n");
   fprintf(f, "## Result\n\n");
   if (b)
     fprintf(f, "**Test accuracy %.2f%%** at epoch %u of %u (the epoch of best validation accuracy, %.2f%%; "

@@ -1,6 +1,7 @@
 /* test_experiment.c — the experiment library against hand-computed values: Adadelta steps, soft targets,
  * feature normalisation, readout training on a separable problem, the branching factor of hand-built
- * rasters, and the features cache (resume, partial rows, fingerprint mismatch). */
+ * rasters, the features cache (resume, partial rows, fingerprint mismatch), --set overrides and the sweep
+ * report. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -156,11 +158,89 @@ static void test_cache_resume(void **state) {
   unlink(path);
 }
 
+
+/* --set NODE.PARAM=VALUE on a hand-built module: the value lands in the right slot, in canonical units,
+ * and every malformed spec is an error naming what was expected. */
+static void test_set_apply(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("t");
+  assert_non_null(m);
+  int32_t a = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, (ir_loc){0});
+  int32_t p = ir_add_population(m, "exc", IR_NEURON_NALSM_LIF, 4, (ir_loc){0});
+  ir_ref pr = {IR_NODE_POPULATION, (uint32_t)p};
+  int32_t j = ir_add_projection(m, "ee", pr, pr, (ir_loc){0});
+  int32_t k = ir_add_projection(m, "fixed", pr, pr, (ir_loc){0});
+  assert_true(a >= 0 && j >= 0 && k >= 0);
+  m->projs[j].plasticity = IR_PLAST_STDP;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[j].plast_params);
+  ir_diag *d = ir_diag_create(NULL);
+  assert_true(ex_set_apply(m, "astro.w_a=0.005", d));
+  assert_int_equal(m->astros[a].params[IR_P_NALSM_ASTRO_W_A].kind, IR_VAL_CONST);
+  assert_true(m->astros[a].params[IR_P_NALSM_ASTRO_W_A].a == 0.005);
+  assert_true(m->astros[a].params[IR_P_NALSM_ASTRO_B_A].a == 0.15); /* untouched */
+  assert_true(ex_set_apply(m, "ee.a_plus=0.3 mV", d));
+  assert_true(m->projs[j].plast_params[IR_P_STDP_A_PLUS].a == 0.3);
+  assert_true(ex_set_apply(m, "astro.tau=0.2s", d)); /* canonical ms */
+  assert_true(fabs(m->astros[a].params[IR_P_NALSM_ASTRO_TAU].a - 200.0) < 1e-9);
+  assert_true(ex_set_apply(m, "exc.v_th=15mV", d));
+  assert_true(m->pops[p].params[IR_P_NALSM_LIF_V_TH].a == 15.0);
+  assert_int_equal(ir_diag_error_count(d), 0);
+  static const struct {
+    const char *spec, *msg;
+  } bad[] = {
+      {"astro=1", "expected NODE.PARAM=VALUE"},
+      {"nope.w_a=1", "no astrocyte, population or plastic projection named 'nope'"},
+      {"fixed.a_plus=1mV", "no astrocyte, population or plastic projection named 'fixed'"},
+      {"astro.w_b=1", "model 'nalsm' has no parameter 'w_b'"},
+      {"ee.a_plus=0.3", "parameter 'a_plus' is a voltage"},
+      {"astro.w_a=abc", "expected a number"},
+      {"astro.tau=-5ms", "must be in [0, inf]"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_false(ex_set_apply(m, bad[i].spec, d));
+    if (!strstr(ir_diag_last(d), bad[i].msg))
+      fail_msg("%s: got '%s', expected '%s'", bad[i].spec, ir_diag_last(d), bad[i].msg);
+  }
+  assert_true(m->astros[a].params[IR_P_NALSM_ASTRO_W_A].a == 0.005); /* failed sets change nothing */
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+}
+
+/* The sweep report: one table row per point with the numbers as given, and both plots written. */
+static void test_sweep_write(void **state) {
+  (void)state;
+  char dir[] = "/tmp/astroc_ex_sweepXXXXXX";
+  assert_non_null(mkdtemp(dir));
+  ex_sweep_point pt[2] = {{0.005, "astro.w_a=0.005", {0.8, 0.815, 1.25, 0.1, 3}},
+                          {0.03, "astro.w_a=0.03", {0.7512, 0.76, 0.875, 0.0625, 20}}};
+  ir_diag *d = ir_diag_create(NULL);
+  assert_true(ex_sweep_write(dir, "m.yaml", "astro.w_a", pt, 2, 3, d));
+  char path[256], buf[4096];
+  snprintf(path, sizeof path, "%s/sweep.md", dir);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  assert_non_null(strstr(buf, "| 0.005 | 1.250 | 0.100 | 80.00 | 81.50 | 3 | [astro.w_a=0.005](astro.w_a=0.005/report.md) |"));
+  assert_non_null(strstr(buf, "| 0.03 | 0.875 | 0.062 | 75.12 | 76.00 | 20 |"));
+  struct stat st;
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, (const char *[]){"sweep.md", "sweep_branching.svg", "sweep_accuracy.svg"}[i]);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 100);
+    unlink(path);
+  }
+  rmdir(dir);
+  ir_diag_destroy(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_adadelta_by_hand),  cmocka_unit_test(test_soft_targets),
       cmocka_unit_test(test_normalise),         cmocka_unit_test(test_readout_separable),
       cmocka_unit_test(test_branching_by_hand), cmocka_unit_test(test_cache_resume),
+      cmocka_unit_test(test_set_apply),         cmocka_unit_test(test_sweep_write),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
