@@ -1,8 +1,10 @@
-/* bench_rtl.c — cycle counts of the accelerator core under Verilator: cycles per step, cycles per
+/* bench_rtl.c — cycle counts of the accelerator under Verilator: cycles per step, cycles per
  * synaptic event and simulated cycles per wall-clock second, on random lif networks (fixed numerics)
  * driven by input spikes; with `learn`, every projection is astro_stdp modulated by a nalsm astrocyte
- * and the learning engine's cycles and weight updates are reported too.
- * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn]]]] (defaults 1000 100 200). */
+ * and the learning engine's cycles and weight updates are reported too; with `mesh`, the network is
+ * split in four index blocks over the 2 x 2 mesh (rtl/astro_mesh.v) and the per-core figures, packets
+ * and hops are reported.
+ * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|mesh]]]] (defaults 1000 100 200). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,17 +76,110 @@ static void add_learning(ir_module *m) {
   }
 }
 
+/* 20 Hz per input, host-side draws: the axons of this step's input events. */
+static uint32_t draw_inputs(uint64_t *lcg, uint32_t size, uint32_t *ev) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < size; i++) {
+    *lcg = *lcg * UINT64_C(6364136223846793005) + 1442695040888963407u;
+    if ((*lcg >> 33) % 50 == 0)
+      ev[n++] = i;
+  }
+  return n;
+}
+
+#define NC (ASTRO_HW_MESH_X * ASTRO_HW_MESH_Y)
+
+/* The network on the 2 x 2 mesh: compartment g on core g * 4 / n (four index blocks). */
+static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, ir_diag *d) {
+  be_vl_caps big = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
+  be_vl_image *img = be_vl_build(m, m->seed, &big, d);
+  if (!img)
+    return 1;
+  uint32_t *core_of = malloc(n * sizeof(uint32_t)), ev[128];
+  for (uint32_t g = 0; g < n; g++)
+    core_of[g] = (uint32_t)((uint64_t)g * NC / n);
+  be_vl_placement pl = {.mesh_x = ASTRO_HW_MESH_X, .mesh_y = ASTRO_HW_MESH_Y, .ncomp = n, .core_of = core_of};
+  be_vl_mesh *mi = be_vl_mesh_build(img, &pl, &be_vl_mesh_caps, m->loc, d);
+  astro_hw_options o = {.mesh = 1};
+  astro_hw *hw = mi ? astro_hw_create(&o) : NULL;
+  if (!hw)
+    return 1;
+  for (size_t c = 0; c < mi->ncmds; c++)
+    if (!astro_hw_cmd_core(hw, mi->cmd_core[c], mi->cmds[c].op, mi->cmds[c].addr, mi->cmds[c].data, NULL))
+      return 3;
+  uint64_t cyc = 0, cyc_c[NC] = {0}, ev_c[NC] = {0}, spikes = 0, p0 = 0, h0 = 0, p1 = 0, h1 = 0, lcg = 1;
+  uint64_t c0 = astro_hw_cycles(hw);
+  astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_PACKETS, 0, &p0);
+  astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_HOPS, 0, &h0);
+  double t0 = now_s();
+  for (uint32_t t = 0; t < steps; t++) {
+    uint32_t ne = draw_inputs(&lcg, m->inputs[0].size, ev);
+    for (uint32_t q = 0; q < ne; q++) {
+      uint32_t a = img->input_base[0] + ev[q];
+      for (unsigned c = 0; c < NC; c++)
+        if (mi->fanout_cores[a] >> c & 1)
+          astro_hw_cmd_core(hw, c, BE_VL_OP_IN_SPIKE, 0, a, NULL);
+    }
+    uint64_t s0 = astro_hw_cycles(hw);
+    astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_STEP, 0, 0, NULL);
+    cyc += astro_hw_cycles(hw) - s0 - 1; /* the STEP command's own cycle excluded */
+    for (unsigned c = 0; c < NC; c++) {
+      uint64_t y = 0, e = 0, s = 0;
+      astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_CYCLES, 0, &y);
+      astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_SYNEV, 0, &e);
+      astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_NSPK, 0, &s);
+      cyc_c[c] += y;
+      ev_c[c] += e;
+      spikes += s;
+    }
+  }
+  double wall = now_s() - t0;
+  astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_PACKETS, 0, &p1);
+  astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_HOPS, 0, &h1);
+  uint64_t all = astro_hw_cycles(hw) - c0, evs = 0;
+  for (unsigned c = 0; c < NC; c++)
+    evs += ev_c[c];
+  printf("network: %u lif compartments on a %u x %u mesh, %llu synapses, %u steps, %llu spikes\n", n,
+         ASTRO_HW_MESH_X, ASTRO_HW_MESH_Y, (unsigned long long)img->nsyn, steps, (unsigned long long)spikes);
+  printf("cycles per step:           %.1f  (STEP to all cores idle; one core would sweep %u compartments)\n",
+         (double)cyc / steps, n);
+  printf("synaptic events per step:  %.1f  (all cores)\n", (double)evs / steps);
+  printf("core  (x,y)  compartments  synapses  events/step  busy cycles/step  busy cycles/event\n");
+  for (unsigned c = 0; c < NC; c++)
+    printf("%4u  (%u,%u)  %12u  %8llu  %11.1f  %16.1f  %17.3f\n", c, c % ASTRO_HW_MESH_X, c / ASTRO_HW_MESH_X,
+           mi->nlocal[c], (unsigned long long)mi->nsyn[c], (double)ev_c[c] / steps, (double)cyc_c[c] / steps,
+           ev_c[c] ? (double)cyc_c[c] / (double)ev_c[c] : 0.0);
+  printf("mesh packets per step:     %.1f  (%.2f per spike; route-table entries %llu)\n", (double)(p1 - p0) / steps,
+         spikes ? (double)(p1 - p0) / (double)spikes : 0.0, (unsigned long long)mi->nroutes);
+  printf("mesh hops per step:        %.1f  (%.2f per packet)\n", (double)(h1 - h0) / steps,
+         p1 > p0 ? (double)(h1 - h0) / (double)(p1 - p0) : 0.0);
+  printf("Verilator speed:           %.2f M cycles/s (%llu cycles incl. host commands in %.3f s)\n",
+         (double)all / wall / 1e6, (unsigned long long)all, wall);
+  astro_hw_destroy(hw);
+  be_vl_mesh_destroy(mi);
+  be_vl_image_destroy(img);
+  free(core_of);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000;
   uint32_t fanout = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 100;
   uint32_t steps = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 200;
   bool learn = argc > 4 && strcmp(argv[4], "learn") == 0;
+  bool mesh = argc > 4 && strcmp(argv[4], "mesh") == 0;
   ir_diag *d = ir_diag_create(stderr);
   ir_module *m = network(n, fanout);
   if (learn)
     add_learning(m);
   if (!pass_expand(m, d))
     return 1;
+  if (mesh) {
+    int rc = run_mesh(m, n, steps, d);
+    ir_module_destroy(m);
+    ir_diag_destroy(d);
+    return rc;
+  }
   be_vl_image *img = be_vl_build(m, m->seed, NULL, d);
   astro_hw *hw = img ? astro_hw_create(NULL) : NULL;
   if (!hw)
@@ -95,12 +190,11 @@ int main(int argc, char **argv) {
   uint64_t cyc = 0, ev = 0, spikes = 0, lcyc = 0, lupd = 0, c0 = astro_hw_cycles(hw);
   double t0 = now_s();
   uint64_t lcg = 1;
+  uint32_t evq[128];
   for (uint32_t t = 0; t < steps; t++) {
-    for (uint32_t i = 0; i < m->inputs[0].size; i++) { /* 20 Hz per input, host-side draws */
-      lcg = lcg * UINT64_C(6364136223846793005) + 1442695040888963407u;
-      if ((lcg >> 33) % 50 == 0)
-        astro_hw_cmd(hw, BE_VL_OP_IN_SPIKE, 0, img->input_base[0] + i, NULL);
-    }
+    uint32_t ne = draw_inputs(&lcg, m->inputs[0].size, evq);
+    for (uint32_t q = 0; q < ne; q++)
+      astro_hw_cmd(hw, BE_VL_OP_IN_SPIKE, 0, img->input_base[0] + evq[q], NULL);
     uint64_t c = 0, e = 0, s = 0, lc = 0, lu = 0;
     astro_hw_cmd(hw, BE_VL_OP_STEP, 0, 0, NULL);
     astro_hw_cmd(hw, BE_VL_OP_RD_REG, BE_VL_REG_LCYCLES, 0, &lc);
