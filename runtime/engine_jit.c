@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "be_cpu.h"
 #include "models.h"
@@ -53,6 +56,7 @@ typedef struct jit_engine {
   size_t nowned;
   unsigned nthreads, nfunctions;
   double compile_ms;
+  be_cpu_origin origin; /* where the native code came from */
   /* Worker pool. A phase is split into `nthreads` chunks (fixed blocks of neurons / posts); any running
    * thread claims the next chunk from `ticket` (phase generation << 32 | next chunk), so a descheduled
    * worker never holds up the main thread, which simply does the remaining chunks itself. Results do
@@ -156,24 +160,26 @@ static float decay_factor(double tau, double d, double dt, double off) {
   return tau > 0 ? (float)exp(-dt / tau) : 0.0f;
 }
 
-/* Fills the spec's folded constants and the per-neuron arrays of unfolded parameters, from the same draws
- * and derivations as neuron_lif.c (rt_sample_params keyed by the population, ir_fx_lif_derive). */
+/* Fills the parameter arrays of a population: one element for a uniform parameter (its IR value is a
+ * constant, not a distribution), one per neuron otherwise, from the same draws and derivations as
+ * neuron_lif.c (rt_sample_params keyed by the population, ir_fx_lif_derive). Values are data, never code:
+ * "uniform" depends on the model only, so another seed or other constants reuse the compiled code. */
 static bool lif_params(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, ir_diag *d) {
   rt_interp *s = e->s;
   rt_pop *p = jp->p;
   const ir_value *iv = p->ip->params;
   const ir_model_desc *desc = ir_neuron_model_desc(IR_NEURON_LIF);
-  spec->fold[BE_CPU_LIF_P_DECAY_U] = seed_free(&iv[IR_P_LIF_TAU_U]) && seed_free(&iv[IR_P_LIF_DU]);
-  spec->fold[BE_CPU_LIF_P_DECAY_V] = seed_free(&iv[IR_P_LIF_TAU_V]) && seed_free(&iv[IR_P_LIF_DV]);
-  spec->fold[BE_CPU_LIF_P_VTH] = seed_free(&iv[IR_P_LIF_V_TH]);
-  spec->fold[BE_CPU_LIF_P_BIAS] = seed_free(&iv[IR_P_LIF_BIAS]);
-  spec->fold[BE_CPU_LIF_P_NREF] = seed_free(&iv[IR_P_LIF_REFRACTORY]);
+  spec->uniform[BE_CPU_LIF_P_DECAY_U] = seed_free(&iv[IR_P_LIF_TAU_U]) && seed_free(&iv[IR_P_LIF_DU]);
+  spec->uniform[BE_CPU_LIF_P_DECAY_V] = seed_free(&iv[IR_P_LIF_TAU_V]) && seed_free(&iv[IR_P_LIF_DV]);
+  spec->uniform[BE_CPU_LIF_P_VTH] = seed_free(&iv[IR_P_LIF_V_TH]);
+  spec->uniform[BE_CPU_LIF_P_BIAS] = seed_free(&iv[IR_P_LIF_BIAS]);
+  spec->uniform[BE_CPU_LIF_P_NREF] = seed_free(&iv[IR_P_LIF_REFRACTORY]);
   double *prm = rt_sample_params(s, iv, desc, RNG_KIND_NEURON_PARAM, p->index, p->n);
   if (!prm)
     return false;
   int32_t *arr[BE_CPU_LIF_NPARAM] = {0};
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
-    if (!spec->fold[k] && !(arr[k] = own(e, p->n, sizeof(int32_t)))) {
+    if (!(arr[k] = own(e, spec->uniform[k] ? 1 : p->n, sizeof(int32_t)))) {
       free(prm);
       return false;
     }
@@ -203,14 +209,11 @@ static bool lif_params(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, ir_diag *d)
       qv[BE_CPU_LIF_P_NREF] = r > 1e9 ? 1000000000 : (int32_t)r;
     }
     for (int k = 0; k < BE_CPU_LIF_NPARAM; k++) {
-      bool as_float = !s->fixed && k != BE_CPU_LIF_P_NREF;
-      if (i == 0) {
-        spec->q[k] = as_float ? 0 : qv[k];
-        spec->f[k] = fv[k];
-      }
-      if (arr[k] && as_float)
+      if (spec->uniform[k] && i > 0)
+        continue;
+      if (!s->fixed && k != BE_CPU_LIF_P_NREF)
         memcpy(&arr[k][i], &fv[k], sizeof(float));
-      else if (arr[k])
+      else
         arr[k][i] = (int32_t)qv[k];
     }
   }
@@ -243,13 +246,14 @@ static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, i
   jp->ptrs[BE_CPU_LIF_INJ] = s->fixed ? (void *)p->inj_i : (void *)p->inj_f;
   jp->ptrs[BE_CPU_LIF_FORCED] = p->src->forced;
   jp->ptrs[BE_CPU_LIF_SPK] = p->src->spk;
-  int32_t *shift = own(e, MAX_IN, sizeof(int32_t));
+  int64_t *shift = own(e, MAX_IN, sizeof(int64_t));
   if (!shift)
     return false;
   for (uint32_t k = 0; k < jp->nin; k++)
     shift[k] = 6 + jp->in[k]->wexp;
+  jp->ptrs[BE_CPU_LIF_SHIFT] = shift;
   snprintf(name, 32, "astroc_lif_%u", p->index);
-  *spec = (be_cpu_lif){.name = name, .fixed = s->fixed, .nin = jp->nin, .shift = shift, .has_inj = jp->has_inj};
+  *spec = (be_cpu_lif){.name = name, .fixed = s->fixed, .nin = jp->nin, .has_inj = jp->has_inj};
   if (!lif_params(e, jp, spec, d))
     return false;
   jp->gen = true; /* the address comes after compilation */
@@ -280,15 +284,14 @@ static bool plan_proj(jit_engine *e, jit_proj *jq, be_cpu_push *spec, char *name
   const ir_projection *ip = p->ip;
   bool list = ip->rule.kind == IR_CONN_LIST;
   snprintf(name, 32, "astroc_push_%u", p->index);
-  *spec = (be_cpu_push){.name = name, .fixed = s->fixed, .npost = c->npost, .nring = p->nring};
-  spec->delay_folded = (list || seed_free(&ip->delay)) && all_equal_u16(c->delay, c->nsyn);
-  spec->delay = c->nsyn ? c->delay[0] : 0;
-  bool wf = ip->plasticity == IR_PLAST_NONE && (list || seed_free(&ip->weight));
-  for (uint64_t k = 1; wf && k < c->nsyn; k++)
-    wf = s->fixed ? p->w_q[k] == p->w_q[0] : memcmp(&p->w_f[k], &p->w_f[0], sizeof(float)) == 0;
-  spec->w_folded = wf;
-  spec->wq = c->nsyn && s->fixed ? ir_fx_wmant(p->w_q[0]) : 0;
-  spec->wf = c->nsyn && !s->fixed ? p->w_f[0] : 0.0f;
+  *spec = (be_cpu_push){.name = name, .fixed = s->fixed};
+  /* Uniform delays / weights are read from element 0 of their arrays; "uniform" is decided from the model
+   * (a constant, not a distribution), so the choice, and the code, does not change with the seed. */
+  spec->delay_uniform = (list || seed_free(&ip->delay)) && all_equal_u16(c->delay, c->nsyn);
+  bool wu = ip->plasticity == IR_PLAST_NONE && (list || seed_free(&ip->weight));
+  for (uint64_t k = 1; wu && k < c->nsyn; k++)
+    wu = s->fixed ? p->w_q[k] == p->w_q[0] : memcmp(&p->w_f[k], &p->w_f[0], sizeof(float)) == 0;
+  spec->w_uniform = wu;
   jq->ptrs[BE_CPU_PUSH_IDX] = p->pre->idx;
   jq->ptrs[BE_CPU_PUSH_COL] = c->col;
   jq->ptrs[BE_CPU_PUSH_DELAY] = c->delay;
@@ -325,12 +328,43 @@ static bool jit_fail(ir_diag *d, const ir_module *m, const char *what, const cha
   return false;
 }
 
+/* The disk cache folder: $ASTROC_JIT_CACHE ("off" or "0": none), else $XDG_CACHE_HOME/astroc/jit, else
+ * $HOME/.cache/astroc/jit, else none. Written into buf. */
+static const char *cache_dir(char *buf, size_t n) {
+  const char *v = getenv("ASTROC_JIT_CACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+  if (v)
+    return *v && strcmp(v, "0") != 0 && strcmp(v, "off") != 0 ? v : NULL;
+  if (x && *x)
+    snprintf(buf, n, "%s/astroc/jit", x);
+  else if (h && *h)
+    snprintf(buf, n, "%s/.cache/astroc/jit", h);
+  else
+    return NULL;
+  return buf;
+}
+
+static const char *origin_name(be_cpu_origin o) {
+  return o == BE_CPU_CACHED ? "cached object" : o == BE_CPU_SHARED ? "shared in process" : "compiled";
+}
+
+/* ASTROC_JIT_DUMP: optimise here to print the IR, then compile without any cache. */
+static be_cpu_jit *build_dumped(be_cpu_program *prog, char *err, size_t n) {
+  if (!be_cpu_optimize(prog, err, n))
+    return NULL;
+  char *ir = be_cpu_print_ir(prog);
+  if (ir)
+    fputs(ir, stderr);
+  free(ir);
+  return be_cpu_jit_create(prog, err, n);
+}
+
 static bool compile(jit_engine *e, ir_diag *d) {
   rt_interp *s = e->s;
   const ir_module *m = s->m;
   double t0 = now_ms();
-  char err[512] = "";
-  be_cpu_program *prog = be_cpu_program_create(m->name ? m->name : "astroc", err, sizeof err);
+  char err[512] = "", dir[4096];
+  /* One module name for every network: the code (and its cache key) depends on the structure only. */
+  be_cpu_program *prog = be_cpu_program_create("astroc", err, sizeof err);
   if (!prog)
     return jit_fail(d, m, "cannot start LLVM", err);
   char (*names)[32] = own(e, (size_t)m->npops + m->nprojs + 1, 32);
@@ -347,16 +381,13 @@ static bool compile(jit_engine *e, ir_diag *d) {
     if (ok && e->projs[k].gen && !(ok = be_cpu_add_push(prog, &spec, err, sizeof err)))
       jit_fail(d, m, "code generation", err);
   }
-  if (ok && !(ok = be_cpu_optimize(prog, err, sizeof err)))
-    jit_fail(d, m, "optimisation", err);
-  if (ok && env_on("ASTROC_JIT_DUMP")) {
-    char *ir = be_cpu_print_ir(prog);
-    if (ir)
-      fputs(ir, stderr);
-    free(ir);
+  e->origin = BE_CPU_COMPILED;
+  if (ok) {
+    e->jit = env_on("ASTROC_JIT_DUMP") ? build_dumped(prog, err, sizeof err)
+                                       : be_cpu_jit_build(prog, cache_dir(dir, sizeof dir), &e->origin, err, sizeof err);
+    if (!e->jit)
+      ok = jit_fail(d, m, "native code generation", err);
   }
-  if (ok && !(e->jit = be_cpu_jit_create(prog, err, sizeof err)))
-    ok = jit_fail(d, m, "native code generation", err);
   be_cpu_program_destroy(prog);
   for (uint32_t k = 0; ok && k < m->npops; k++)
     if (e->pops[k].gen && !(e->pops[k].fn = be_cpu_jit_lookup(e->jit, names[k], err, sizeof err)))
@@ -370,8 +401,8 @@ static bool compile(jit_engine *e, ir_diag *d) {
     e->nfunctions += e->projs[k].gen;
   e->compile_ms = now_ms() - t0;
   if (ok && env_on("ASTROC_JIT_VERBOSE"))
-    fprintf(stderr, "astroc: jit: %u functions compiled for %s in %.1f ms, %u thread(s)\n", e->nfunctions,
-            be_cpu_host_cpu(), e->compile_ms, e->nthreads);
+    fprintf(stderr, "astroc: jit: %u functions for %s, code: %s, %.1f ms, %u thread(s)\n", e->nfunctions,
+            be_cpu_host_cpu(), origin_name(e->origin), e->compile_ms, e->nthreads);
   return ok;
 }
 
@@ -399,7 +430,8 @@ static void do_phase(jit_engine *e, int phase, unsigned tid) {
   for (uint32_t k = 0; k < m->nprojs; k++) {
     jit_proj *jq = &e->projs[k];
     if (jq->gen && jq->p->pre->nspk) {
-      int64_t ints[4] = {jq->p->pre->nspk, jq->stride, tid, (int64_t)((s->step + 1) % jq->p->nring)};
+      int64_t ints[BE_CPU_PUSH_NINTS] = {jq->p->pre->nspk, jq->stride, tid, (int64_t)((s->step + 1) % jq->p->nring),
+                                         jq->p->post->n, jq->p->nring};
       jq->fn(jq->ptrs, ints);
     }
   }
@@ -501,27 +533,30 @@ static bool start_threads(jit_engine *e) {
 
 /* ---------------------------------------------------------------- the step loop */
 
-/* Compaction of a spike byte array (flags are 0 or 1): 32 silent neurons are skipped with one test, and
- * within a word of 8 flags each spike is found with a count of trailing zeros (little-endian bytes). */
+/* Compaction of a spike byte array (flags are 0 or 1) into the ascending index list: 64 flags at a time
+ * become one bit mask (SSE2 movemask on x86-64, else a byte loop), so a silent stretch costs one test
+ * and each spike one count of trailing zeros. Loading the flags straight into vector registers matters:
+ * copying them through a stack buffer stalls on store forwarding and cost 15% of a CUBA step. */
 static void compact(rt_src *c, uint64_t t) {
   uint32_t n = 0, i = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  for (; i + 32 <= c->n; i += 32) {
-    uint64_t w[4];
-    memcpy(w, c->spk + i, 32);
-    if (!(w[0] | w[1] | w[2] | w[3]))
-      continue;
-    for (uint32_t k = 0; k < 4; k++)
-      for (uint64_t x = w[k]; x;) {
-        uint32_t b = (uint32_t)__builtin_ctzll(x) >> 3; /* the first non-zero flag */
-        x &= ~(UINT64_C(0xff) << (8 * b));
-        c->idx[n++] = i + 8 * k + b;
-        c->last[i + 8 * k + b] = (int64_t)t;
-      }
+  const uint8_t *spk = c->spk;
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  for (; i + 64 <= c->n; i += 64) {
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+      __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(spk + i + 16 * k));
+      m |= (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x, zero)) << (16 * k);
+    }
+    for (; m; m &= m - 1) {
+      uint32_t j = i + (uint32_t)__builtin_ctzll(m);
+      c->idx[n++] = j;
+      c->last[j] = (int64_t)t;
+    }
   }
 #endif
   for (; i < c->n; i++)
-    if (c->spk[i]) {
+    if (spk[i]) {
       c->idx[n++] = i;
       c->last[i] = (int64_t)t;
     }

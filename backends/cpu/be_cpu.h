@@ -4,8 +4,10 @@
  * Nothing here includes llvm-c: callers describe what to generate with plain structs (be_cpu_lif,
  * be_cpu_push), add them to a program, then either JIT it (be_cpu_jit_create) or emit an object
  * (be_cpu_emit_object). Every generated function has the same C signature, be_cpu_fn: pointer
- * arguments in `ptrs`, integer arguments in `ints`, with slots fixed by the enums below. No address
- * is folded into the code, so an emitted object is position independent and works for any arrays.
+ * arguments in `ptrs`, integer arguments in `ints`, with slots fixed by the enums below. No address and
+ * no parameter value is folded into the code: it depends only on the network's structure (numerics,
+ * number of inputs, which parameters are uniform), so one compiled program serves any parameter values,
+ * seeds and sizes, an emitted object is position independent, and compiled code can be cached.
  * docs/jit.md describes the generated loops and what is folded.
  */
 #ifndef ASTROC_BE_CPU_H
@@ -20,16 +22,19 @@ typedef void (*be_cpu_fn)(void *const *ptrs, const int64_t *ints);
 /* ---------------------------------------------------------------- lif: delivery + update */
 
 /* Parameters of the lif update. Fixed: du, dv, vth (already << 6), bias (mant << exp), nref.
- * Float: fu, fv, vth, bias (mV), nref. A folded parameter is a constant in the code; an unfolded one
- * is read per neuron from its array (int32 in fixed mode; float, and int32 for nref, in float mode). */
+ * Float: fu, fv, vth, bias (mV), nref. No parameter value is compiled into the code: a `uniform`
+ * parameter (one value for the whole population) is read once per call from element 0 of its array, the
+ * others per neuron (int32 in fixed mode; float, and int32 for nref, in float mode). The code therefore
+ * depends only on the network's structure, and a run with other parameter values reuses it. */
 enum { BE_CPU_LIF_P_DECAY_U, BE_CPU_LIF_P_DECAY_V, BE_CPU_LIF_P_VTH, BE_CPU_LIF_P_BIAS, BE_CPU_LIF_P_NREF,
        BE_CPU_LIF_NPARAM };
 
-/* ptrs[] slots of a lif function. RING0 + k: the ring slot of incoming projection k for this step
- * (ring + (t % nring) * n), int64 mantissa sums (fixed) or float mV sums; read and cleared. */
+/* ptrs[] slots of a lif function. SHIFT (fixed): int64 array, 6 + weight exponent of each incoming
+ * projection. RING0 + k: the ring slot of incoming projection k for this step (ring + (t % nring) * n),
+ * int64 mantissa sums (fixed) or float mV sums; read and cleared. */
 enum { BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF, BE_CPU_LIF_PARAM0 /* + BE_CPU_LIF_P_* */,
        BE_CPU_LIF_INJ = BE_CPU_LIF_PARAM0 + BE_CPU_LIF_NPARAM, BE_CPU_LIF_FORCED, BE_CPU_LIF_SPK,
-       BE_CPU_LIF_RING0 };
+       BE_CPU_LIF_SHIFT, BE_CPU_LIF_RING0 };
 /* ints[] slots: the neuron range [lo, hi). */
 enum { BE_CPU_LIF_LO, BE_CPU_LIF_HI };
 
@@ -37,11 +42,8 @@ typedef struct be_cpu_lif {
   const char *name;      /* symbol name, unique in its program */
   bool fixed;            /* numerics */
   uint32_t nin;          /* incoming event projections, in model order */
-  const int32_t *shift;  /* fixed: 6 + weight exponent of each incoming projection (nin entries) */
   bool has_inj;          /* some input injects current: read ptrs[INJ]; else inj is 0 */
-  bool fold[BE_CPU_LIF_NPARAM];
-  int64_t q[BE_CPU_LIF_NPARAM]; /* folded value, fixed mode (and nref in float mode) */
-  float f[BE_CPU_LIF_NPARAM];   /* folded value, float mode (decays, vth, bias) */
+  bool uniform[BE_CPU_LIF_NPARAM]; /* parameter k has one value, ptrs[PARAM0 + k][0] */
 } be_cpu_lif;
 
 /* ---------------------------------------------------------------- push: spikes into delay rings */
@@ -49,18 +51,16 @@ typedef struct be_cpu_lif {
 /* ptrs[] slots of a push function. RP: per-row synapse ranges, row i of thread tid is
  * [rp[i*stride + tid], rp[i*stride + tid + 1]) (stride 1, tid 0: the CSR row_ptr). */
 enum { BE_CPU_PUSH_IDX, BE_CPU_PUSH_RP, BE_CPU_PUSH_COL, BE_CPU_PUSH_DELAY, BE_CPU_PUSH_W, BE_CPU_PUSH_RING };
-/* ints[] slots: number of spikes in idx, rp stride, thread id, (t + 1) % nring. */
-enum { BE_CPU_PUSH_NSPK, BE_CPU_PUSH_STRIDE, BE_CPU_PUSH_TID, BE_CPU_PUSH_BASE };
+/* ints[] slots: number of spikes in idx, rp stride, thread id, (t + 1) % nring, post population size,
+ * ring slots (max delay + 1; every delay is below it). */
+enum { BE_CPU_PUSH_NSPK, BE_CPU_PUSH_STRIDE, BE_CPU_PUSH_TID, BE_CPU_PUSH_BASE, BE_CPU_PUSH_NPOST,
+       BE_CPU_PUSH_NRING, BE_CPU_PUSH_NINTS };
 
 typedef struct be_cpu_push {
   const char *name;
   bool fixed;
-  uint32_t npost, nring;
-  bool delay_folded; /* every synapse has delay `delay`: ptrs[DELAY] unused */
-  uint32_t delay;
-  bool w_folded;     /* every synapse has the weight wq (fixed mantissa) / wf (float): ptrs[W] unused */
-  int32_t wq;
-  float wf;
+  bool delay_uniform; /* every synapse has delay ptrs[DELAY][0]: the ring slot is computed once per call */
+  bool w_uniform;     /* every synapse has weight ptrs[W][0] (fixed: w16, float: mV): no per-synapse load */
 } be_cpu_push;
 
 /* ---------------------------------------------------------------- programs */
@@ -83,9 +83,30 @@ bool be_cpu_emit_object(be_cpu_program *p, void **obj, size_t *len, char *err, s
 /* ---------------------------------------------------------------- JIT */
 
 typedef struct be_cpu_jit be_cpu_jit;
-/* Compiles an optimised program to native code in this process. Takes ownership of p's module: p must
- * still be destroyed by the caller, but cannot be used for anything else afterwards. */
+
+/* Where the code of a be_cpu_jit_build came from. */
+typedef enum be_cpu_origin {
+  BE_CPU_COMPILED, /* optimised and compiled now (and stored in the disk cache, if any) */
+  BE_CPU_SHARED,   /* an identical program is already loaded in this process: shared, no work */
+  BE_CPU_CACHED,   /* object code read from the disk cache: no optimisation, no code generation */
+} be_cpu_origin;
+
+/* Native code for a not yet optimised program, keyed by a 64-bit hash of the program's LLVM IR, the host
+ * CPU, its features and the LLVM version (be_cpu_program_key). Looks in this process first, then in
+ * `cache_dir` (NULL: no disk cache) for "<key>.o", else optimises and compiles p and, with a cache_dir,
+ * stores the object there (written to a temporary file, then renamed: concurrent runs are safe). A cached
+ * file is checked (magic, key, length, checksum) before LLVM sees it; a bad or unreadable file is ignored
+ * and replaced, never loaded. p is consumed for code generation either way: destroy it afterwards. The
+ * result is reference-counted (be_cpu_jit_destroy releases one reference). *how (may be NULL) says where
+ * the code came from. NULL on failure, with err set. */
+be_cpu_jit *be_cpu_jit_build(be_cpu_program *p, const char *cache_dir, be_cpu_origin *how, char *err, size_t errlen);
+/* The key be_cpu_jit_build uses for p (unoptimised), 0 if the IR cannot be printed. */
+uint64_t be_cpu_program_key(be_cpu_program *p);
+/* Compiles an optimised program to native code in this process, bypassing every cache. Takes ownership
+ * of p's module: p must still be destroyed by the caller, but cannot be used for anything else. */
 be_cpu_jit *be_cpu_jit_create(be_cpu_program *p, char *err, size_t errlen);
+/* Loads object code (be_cpu_emit_object's output) into a new JIT; NULL with err if LLVM refuses it. */
+be_cpu_jit *be_cpu_jit_from_object(const void *obj, size_t len, char *err, size_t errlen);
 /* The address of a generated function, NULL if absent (err says why). */
 be_cpu_fn be_cpu_jit_lookup(be_cpu_jit *j, const char *name, char *err, size_t errlen);
 void be_cpu_jit_destroy(be_cpu_jit *j);

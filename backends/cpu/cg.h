@@ -2,7 +2,10 @@
 #ifndef ASTROC_BE_CPU_CG_H
 #define ASTROC_BE_CPU_CG_H
 
+#include <pthread.h>
+
 #include <llvm-c/Core.h>
+#include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/TargetMachine.h>
 
@@ -16,6 +19,21 @@ struct be_cpu_program {
   LLVMBuilderRef b;
   bool optimized, handed_over;
 };
+
+/* A loaded JIT. refs and next belong to cache.c's registry (guarded by its lock). */
+struct be_cpu_jit {
+  LLVMOrcLLJITRef j;
+  uint64_t key;      /* be_cpu_program_key of its program; 0: not shared */
+  unsigned refs;
+  struct be_cpu_jit *next;
+};
+
+/* Drops one reference of j; true when it was the last (the caller then disposes j). */
+bool be_cpu_cache_release(be_cpu_jit *j);
+
+/* One-time LLVM initialisation (program.c). */
+extern pthread_once_t be_cpu_init_once;
+void be_cpu_init_llvm(void);
 
 /* Common types of a program. */
 typedef struct cg_types {

@@ -16,15 +16,26 @@ typedef struct lif_ctx {
   LLVMBuilderRef b;
   cg_types T;
   const be_cpu_lif *s;
-  LLVMValueRef fn, i; /* body function, loop index (i64) */
+  LLVMValueRef fn, i;                  /* body function, loop index (i64) */
+  LLVMValueRef uni[BE_CPU_LIF_NPARAM]; /* uniform parameters, loaded once in the entry block */
+  LLVMValueRef shift[MAX_IN];          /* fixed: 6 + weight exponent per input, loaded in the entry block */
 } lif_ctx;
 
-/* Parameter k of neuron i: a folded constant or a load from its array (body parameter 5 + k). */
+/* Element 0 of parameter array k as i64 (int32 array) or float: emitted in the entry block, before the
+ * loop, so the vectoriser sees a loop-invariant scalar and broadcasts it. */
+static LLVMValueRef load_uniform(lif_ctx *c, int k, bool fl) {
+  LLVMBuilderRef b = c->b;
+  LLVMTypeRef et = fl ? c->T.f32 : c->T.i32;
+  LLVMValueRef x = LLVMBuildLoad2(b, et, LLVMGetParam(c->fn, 5 + k), "");
+  return fl ? x : LLVMBuildSExt(b, x, c->T.i64, "");
+}
+
+/* Parameter k of neuron i: the uniform value or a load from its array (body parameter 5 + k). */
 static LLVMValueRef param(lif_ctx *c, int k, bool as_float) {
   LLVMBuilderRef b = c->b;
   bool fl = as_float && k != BE_CPU_LIF_P_NREF;
-  if (c->s->fold[k])
-    return fl ? LLVMConstReal(c->T.f32, c->s->f[k]) : LLVMConstInt(c->T.i64, (unsigned long long)c->s->q[k], 1);
+  if (c->s->uniform[k])
+    return c->uni[k];
   LLVMValueRef arr = LLVMGetParam(c->fn, 5 + k);
   LLVMTypeRef et = fl ? c->T.f32 : c->T.i32;
   LLVMValueRef x = LLVMBuildLoad2(b, et, cg_gep(b, et, arr, c->i), "");
@@ -56,11 +67,11 @@ static LLVMValueRef synaptic_input(lif_ctx *c) {
   LLVMValueRef zero = fx ? cg_i64(&c->T, 0) : LLVMConstReal(c->T.f32, 0.0);
   LLVMValueRef syn = zero;
   for (uint32_t k = 0; k < c->s->nin; k++) {
-    LLVMValueRef cell = cg_gep(b, et, LLVMGetParam(c->fn, 13 + k), c->i);
+    LLVMValueRef cell = cg_gep(b, et, LLVMGetParam(c->fn, 14 + k), c->i);
     LLVMValueRef r = LLVMBuildLoad2(b, et, cell, "");
     LLVMBuildStore(b, zero, cell);
     if (fx) /* mantissa sum << (6 + e): exact, as the interp's multiply by 2^(6+e) */
-      syn = LLVMBuildAdd(b, syn, LLVMBuildShl(b, r, cg_i64(&c->T, c->s->shift[k]), ""), "");
+      syn = LLVMBuildAdd(b, syn, LLVMBuildShl(b, r, c->shift[k], ""), "");
     else /* 0.0f + r0 + r1 ...: the interp's zeroed syn_f plus each projection in model order */
       syn = LLVMBuildFAdd(b, syn, r, "");
   }
@@ -139,10 +150,10 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   lif_ctx c = {.p = p, .b = p->b, .T = be_cpu_cg_types(p->ctx), .s = s};
   cg_types *T = &c.T;
   LLVMTypeRef st = s->fixed ? T->p32 : T->pf, it = s->fixed ? T->p64 : T->pf;
-  /* lo, hi, v, u, ref, 5 parameter arrays, inj, forced, spk, rings */
-  LLVMTypeRef params[13 + MAX_IN] = {T->i64, T->i64, st, st, T->p32, st, st, st, st, T->p32, it, T->p8, T->p8};
-  int slot[13 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
-  bool is_int[13 + MAX_IN] = {true, true};
+  /* lo, hi, v, u, ref, 5 parameter arrays, inj, forced, spk, shift, rings */
+  LLVMTypeRef params[14 + MAX_IN] = {T->i64, T->i64, st, st, T->p32, st, st, st, st, T->p32, it, T->p8, T->p8, T->p64};
+  int slot[14 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
+  bool is_int[14 + MAX_IN] = {true, true};
   if (s->fixed)
     for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
       params[5 + k] = T->p32;
@@ -151,20 +162,29 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   slot[10] = BE_CPU_LIF_INJ;
   slot[11] = BE_CPU_LIF_FORCED;
   slot[12] = BE_CPU_LIF_SPK;
+  slot[13] = BE_CPU_LIF_SHIFT;
   for (uint32_t k = 0; k < s->nin; k++) {
-    params[13 + k] = it;
-    slot[13 + k] = BE_CPU_LIF_RING0 + (int)k;
+    params[14 + k] = it;
+    slot[14 + k] = BE_CPU_LIF_RING0 + (int)k;
   }
-  unsigned np = 13 + s->nin;
+  unsigned np = 14 + s->nin;
   LLVMValueRef wrapper;
   c.fn = be_cpu_cg_split(p, s->name, params, np, &wrapper);
   LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "entry");
+  LLVMBasicBlockRef pre = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "preheader");
   LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "loop");
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "exit");
   LLVMBuilderRef b = p->b;
   LLVMValueRef lo = LLVMGetParam(c.fn, 0), hi = LLVMGetParam(c.fn, 1);
   LLVMPositionBuilderAtEnd(b, entry);
-  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, lo, hi, ""), loop, exit);
+  LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, lo, hi, ""), pre, exit);
+  LLVMPositionBuilderAtEnd(b, pre); /* only with neurons to update: a uniform array has element 0 */
+  for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
+    if (s->uniform[k])
+      c.uni[k] = load_uniform(&c, k, !s->fixed && k != BE_CPU_LIF_P_NREF);
+  for (uint32_t k = 0; s->fixed && k < s->nin; k++)
+    c.shift[k] = LLVMBuildLoad2(b, T->i64, cg_gep(b, T->i64, LLVMGetParam(c.fn, 13), cg_i64(T, k)), "");
+  LLVMBuildBr(b, loop);
   LLVMPositionBuilderAtEnd(b, loop);
   c.i = LLVMBuildPhi(b, T->i64, "i");
   if (s->fixed)
@@ -172,7 +192,7 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   else
     body_float(&c);
   LLVMValueRef next = LLVMBuildAdd(b, c.i, cg_i64(T, 1), "");
-  LLVMBasicBlockRef from[2] = {entry, LLVMGetInsertBlock(b)};
+  LLVMBasicBlockRef from[2] = {pre, LLVMGetInsertBlock(b)};
   LLVMValueRef vals[2] = {lo, next};
   LLVMAddIncoming(c.i, vals, from, 2);
   be_cpu_cg_no_unroll(p, LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, next, hi, ""), loop, exit));

@@ -19,7 +19,7 @@ typedef struct push_ctx {
   LLVMTypeRef prefetch_ty;
 } push_ctx;
 
-enum { A_NSPK, A_STRIDE, A_TID, A_BASE, A_IDX, A_RP, A_COL, A_DELAY, A_W, A_RING, A_N };
+enum { A_NSPK, A_STRIDE, A_TID, A_BASE, A_NPOST, A_NRING, A_IDX, A_RP, A_COL, A_DELAY, A_W, A_RING, A_N };
 
 static void prefetch(push_ctx *c, LLVMTypeRef et, LLVMValueRef base, LLVMValueRef i) {
   LLVMBuilderRef b = c->b;
@@ -45,30 +45,28 @@ static LLVMValueRef spike_row(push_ctx *c, LLVMValueRef q) {
   return LLVMBuildZExt(b, i, c->T.i64, "");
 }
 
-/* The synapse s: ring[slot * npost + col[s]] += w[s]. */
-static void scatter(push_ctx *c, LLVMValueRef s, LLVMValueRef slot0) {
+/* The synapse s: ring[slot * npost + col[s]] += w[s]. A uniform delay or weight is element 0 of its array,
+ * loaded in the loop body at a constant index: loop-invariant, so LLVM hoists it and the slot computation
+ * out of the synapse loop (the arrays are noalias, the ring stores cannot change them). */
+static void scatter(push_ctx *c, LLVMValueRef s) {
   LLVMBuilderRef b = c->b;
   cg_types *T = &c->T;
   const be_cpu_push *sp = c->s;
   LLVMValueRef col = LLVMBuildZExt(b, LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, A_COL), s), ""),
                                    T->i64, "");
-  LLVMValueRef slot = slot0;
-  if (!sp->delay_folded) {
-    LLVMValueRef d = LLVMBuildLoad2(b, T->i16, cg_gep(b, T->i16, LLVMGetParam(c->fn, A_DELAY), s), "");
-    LLVMValueRef x = LLVMBuildAdd(b, LLVMGetParam(c->fn, A_BASE), LLVMBuildZExt(b, d, T->i64, ""), "");
-    LLVMValueRef r = cg_i64(T, sp->nring);
-    slot = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntUGE, x, r, ""), LLVMBuildSub(b, x, r, ""), x, "");
-  }
-  LLVMValueRef cell = LLVMBuildAdd(b, LLVMBuildMul(b, slot, cg_i64(T, sp->npost), ""), col, "");
+  LLVMValueRef ds = sp->delay_uniform ? cg_i64(T, 0) : s, ws = sp->w_uniform ? cg_i64(T, 0) : s;
+  LLVMValueRef d = LLVMBuildLoad2(b, T->i16, cg_gep(b, T->i16, LLVMGetParam(c->fn, A_DELAY), ds), "");
+  LLVMValueRef x = LLVMBuildAdd(b, LLVMGetParam(c->fn, A_BASE), LLVMBuildZExt(b, d, T->i64, ""), "");
+  LLVMValueRef r = LLVMGetParam(c->fn, A_NRING); /* base < nring and delay < nring: one wrap suffices */
+  LLVMValueRef slot = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntUGE, x, r, ""), LLVMBuildSub(b, x, r, ""), x, "");
+  LLVMValueRef cell = LLVMBuildAdd(b, LLVMBuildMul(b, slot, LLVMGetParam(c->fn, A_NPOST), ""), col, "");
   LLVMTypeRef et = sp->fixed ? T->i64 : T->f32;
   LLVMValueRef w;
-  if (sp->w_folded)
-    w = sp->fixed ? cg_i64(T, sp->wq) : LLVMConstReal(T->f32, sp->wf);
-  else if (sp->fixed) /* mantissa = asr(w16, 8) */
-    w = LLVMBuildSExt(b, LLVMBuildAShr(b, LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, A_W), s), ""),
+  if (sp->fixed) /* mantissa = asr(w16, 8) */
+    w = LLVMBuildSExt(b, LLVMBuildAShr(b, LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, A_W), ws), ""),
                                        LLVMConstInt(T->i32, 8, 0), ""), T->i64, "");
   else
-    w = LLVMBuildLoad2(b, T->f32, cg_gep(b, T->f32, LLVMGetParam(c->fn, A_W), s), "");
+    w = LLVMBuildLoad2(b, T->f32, cg_gep(b, T->f32, LLVMGetParam(c->fn, A_W), ws), "");
   LLVMValueRef pc = cg_gep(b, et, LLVMGetParam(c->fn, A_RING), cell);
   LLVMValueRef old = LLVMBuildLoad2(b, et, pc, "");
   LLVMBuildStore(b, sp->fixed ? LLVMBuildAdd(b, old, w, "") : LLVMBuildFAdd(b, old, w, ""), pc);
@@ -84,10 +82,10 @@ static void prefetch_next(push_ctx *c, LLVMValueRef q, LLVMBasicBlockRef cont) {
   LLVMValueRef a2 = row_bound(c, spike_row(c, q1), 0);
   for (int k = 0; k < PREFETCH_LINES; k++)
     prefetch(c, T->i32, LLVMGetParam(c->fn, A_COL), LLVMBuildAdd(b, a2, cg_i64(T, 16 * k), ""));
-  if (!c->s->w_folded)
+  if (!c->s->w_uniform)
     for (int k = 0; k < PREFETCH_LINES; k++)
       prefetch(c, T->i32, LLVMGetParam(c->fn, A_W), LLVMBuildAdd(b, a2, cg_i64(T, 16 * k), ""));
-  if (!c->s->delay_folded)
+  if (!c->s->delay_uniform)
     prefetch(c, T->i16, LLVMGetParam(c->fn, A_DELAY), a2);
   LLVMBuildBr(b, cont);
 }
@@ -95,8 +93,6 @@ static void prefetch_next(push_ctx *c, LLVMValueRef q, LLVMBasicBlockRef cont) {
 bool be_cpu_add_push(be_cpu_program *p, const be_cpu_push *s, char *err, size_t errlen) {
   if (!p->mod || p->optimized)
     return be_cpu_fail(err, errlen, "be_cpu_add_push: the program is already optimised");
-  if (s->nring == 0 || (s->delay_folded && s->delay >= s->nring))
-    return be_cpu_fail(err, errlen, "be_cpu_add_push: the delay does not fit the ring");
   push_ctx c = {.p = p, .b = p->b, .T = be_cpu_cg_types(p->ctx), .s = s};
   cg_types *T = &c.T;
   LLVMTypeRef pfa[4] = {T->p8, T->i32, T->i32, T->i32};
@@ -104,11 +100,12 @@ bool be_cpu_add_push(be_cpu_program *p, const be_cpu_push *s, char *err, size_t 
   c.prefetch = LLVMGetNamedFunction(p->mod, "llvm.prefetch.p0i8");
   if (!c.prefetch)
     c.prefetch = LLVMAddFunction(p->mod, "llvm.prefetch.p0i8", c.prefetch_ty);
-  LLVMTypeRef params[A_N] = {T->i64, T->i64, T->i64, T->i64, T->p32, T->p64, T->p32, T->p16,
+  LLVMTypeRef params[A_N] = {T->i64, T->i64, T->i64, T->i64, T->i64, T->i64, T->p32, T->p64, T->p32, T->p16,
                              s->fixed ? T->p32 : T->pf, s->fixed ? T->p64 : T->pf};
-  const int slot[A_N] = {BE_CPU_PUSH_NSPK, BE_CPU_PUSH_STRIDE, BE_CPU_PUSH_TID, BE_CPU_PUSH_BASE, BE_CPU_PUSH_IDX,
-                         BE_CPU_PUSH_RP, BE_CPU_PUSH_COL, BE_CPU_PUSH_DELAY, BE_CPU_PUSH_W, BE_CPU_PUSH_RING};
-  const bool is_int[A_N] = {true, true, true, true};
+  const int slot[A_N] = {BE_CPU_PUSH_NSPK,  BE_CPU_PUSH_STRIDE, BE_CPU_PUSH_TID, BE_CPU_PUSH_BASE,
+                         BE_CPU_PUSH_NPOST, BE_CPU_PUSH_NRING,  BE_CPU_PUSH_IDX, BE_CPU_PUSH_RP,
+                         BE_CPU_PUSH_COL,   BE_CPU_PUSH_DELAY,  BE_CPU_PUSH_W,   BE_CPU_PUSH_RING};
+  const bool is_int[A_N] = {true, true, true, true, true, true};
   LLVMValueRef wrapper;
   c.fn = be_cpu_cg_split(p, s->name, params, A_N, &wrapper);
   LLVMBuilderRef b = p->b;
@@ -120,10 +117,6 @@ bool be_cpu_add_push(be_cpu_program *p, const be_cpu_push *s, char *err, size_t 
   LLVMBasicBlockRef latch = LLVMAppendBasicBlockInContext(ctx, c.fn, "next_spike");
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(ctx, c.fn, "exit");
   LLVMPositionBuilderAtEnd(b, entry);
-  LLVMValueRef slot0 = cg_i64(T, 0); /* folded delay: one slot per call */
-  if (s->delay_folded && s->nring > 1)
-    slot0 = LLVMBuildURem(b, LLVMBuildAdd(b, LLVMGetParam(c.fn, A_BASE), cg_i64(T, s->delay), ""),
-                          cg_i64(T, s->nring), "");
   LLVMValueRef zero = cg_i64(T, 0), one = cg_i64(T, 1);
   LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSGT, LLVMGetParam(c.fn, A_NSPK), zero, ""), outer, exit);
 
@@ -137,7 +130,7 @@ bool be_cpu_add_push(be_cpu_program *p, const be_cpu_push *s, char *err, size_t 
   LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntULT, a, e, ""), inner, latch);
   LLVMPositionBuilderAtEnd(b, inner);
   LLVMValueRef sy = LLVMBuildPhi(b, T->i64, "s");
-  scatter(&c, sy, slot0);
+  scatter(&c, sy);
   LLVMValueRef s1 = LLVMBuildAdd(b, sy, one, "");
   LLVMBasicBlockRef from_inner[2] = {row, LLVMGetInsertBlock(b)};
   LLVMValueRef vals_inner[2] = {a, s1};

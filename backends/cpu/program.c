@@ -28,17 +28,17 @@ static bool fail_llvm(char *err, size_t errlen, const char *what, char *msg) {
   return be_cpu_fail(err, errlen, buf);
 }
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+pthread_once_t be_cpu_init_once = PTHREAD_ONCE_INIT;
 static bool init_ok;
 static char *host_cpu;
 
-static void init_llvm(void) {
+void be_cpu_init_llvm(void) {
   init_ok = LLVMInitializeNativeTarget() == 0 && LLVMInitializeNativeAsmPrinter() == 0;
   host_cpu = LLVMGetHostCPUName(); /* kept until exit */
 }
 
 const char *be_cpu_host_cpu(void) {
-  pthread_once(&init_once, init_llvm);
+  pthread_once(&be_cpu_init_once, be_cpu_init_llvm);
   return host_cpu ? host_cpu : "generic";
 }
 
@@ -61,7 +61,7 @@ cg_types be_cpu_cg_types(LLVMContextRef c) {
 }
 
 be_cpu_program *be_cpu_program_create(const char *name, char *err, size_t errlen) {
-  pthread_once(&init_once, init_llvm);
+  pthread_once(&be_cpu_init_once, be_cpu_init_llvm);
   if (!init_ok) {
     be_cpu_fail(err, errlen, "LLVM has no native target for this host");
     return NULL;

@@ -1,13 +1,16 @@
 /* test_backend.c — backends/cpu on its own: generated lif updates and pushes called directly on tiny
  * arrays and checked against values computed by hand (docs/numerics.md worked examples), the float loop
- * is vectorised, and object code can be emitted for the host. */
+ * is vectorised, object code can be emitted for the host, and the code cache (cache.c): the key ignores
+ * parameter values, a second build is shared or loaded from disk, a damaged file is never loaded. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "be_cpu.h"
 
@@ -32,17 +35,17 @@ static void done(prog *g) {
 }
 
 /* numerics.md, test_negative_decay_truncates: du = 2048, dv = 0, one input of mantissa -96 with
- * exponent -5 (shift 1). u, v: -192/-192, -95/-287, -47/-334, -23/-357. Folded and unfolded parameters. */
-static void lif_negative_decay(bool fold) {
+ * exponent -5 (shift 1). u, v: -192/-192, -95/-287, -47/-334, -23/-357. Uniform and per-neuron
+ * parameters (one neuron: the same arrays, read once before the loop or per neuron). */
+static void lif_negative_decay(bool uniform) {
   prog g = {be_cpu_program_create("t", err, sizeof err), NULL};
   assert_non_null(g.p);
-  const int32_t shift[1] = {1};
-  be_cpu_lif s = {.name = "lif", .fixed = true, .nin = 1, .shift = shift};
+  int64_t shift[1] = {1};
+  be_cpu_lif s = {.name = "lif", .fixed = true, .nin = 1};
   int64_t q[BE_CPU_LIF_NPARAM] = {2048, 0, INT64_C(1) << 30, 0, 0};
   int32_t arr[BE_CPU_LIF_NPARAM][1];
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++) {
-    s.fold[k] = fold;
-    s.q[k] = q[k];
+    s.uniform[k] = uniform;
     arr[k][0] = (int32_t)q[k];
   }
   assert_true(be_cpu_add_lif(g.p, &s, err, sizeof err));
@@ -54,9 +57,10 @@ static void lif_negative_decay(bool fold) {
   uint8_t forced = 0, spk = 7;
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref};
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
-    ptrs[BE_CPU_LIF_PARAM0 + k] = fold ? NULL : arr[k];
+    ptrs[BE_CPU_LIF_PARAM0 + k] = arr[k];
   ptrs[BE_CPU_LIF_FORCED] = &forced;
   ptrs[BE_CPU_LIF_SPK] = &spk;
+  ptrs[BE_CPU_LIF_SHIFT] = shift;
   ptrs[BE_CPU_LIF_RING0] = &ring;
   const int64_t ints[2] = {0, 1};
   const int32_t want_u[4] = {-192, -95, -47, -23}, want_v[4] = {-192, -287, -334, -357};
@@ -70,7 +74,7 @@ static void lif_negative_decay(bool fold) {
   done(&g);
 }
 
-static void test_lif_negative_decay_folded(void **state) {
+static void test_lif_negative_decay_uniform(void **state) {
   (void)state;
   lif_negative_decay(true);
 }
@@ -85,7 +89,8 @@ static void test_lif_negative_decay_arrays(void **state) {
 static void test_lif_threshold_refractory(void **state) {
   (void)state;
   prog g = {be_cpu_program_create("t", err, sizeof err), NULL};
-  be_cpu_lif s = {.name = "lif", .fixed = true, .fold = {true, true, true, true, true}, .q = {4095, 0, 128, 64, 3}};
+  be_cpu_lif s = {.name = "lif", .fixed = true, .uniform = {true, true, true, true, true}};
+  int32_t prm[BE_CPU_LIF_NPARAM][1] = {{4095}, {0}, {128}, {64}, {3}};
   assert_true(be_cpu_add_lif(g.p, &s, err, sizeof err));
   finish(&g);
   be_cpu_fn fn = be_cpu_jit_lookup(g.j, "lif", err, sizeof err);
@@ -93,6 +98,8 @@ static void test_lif_threshold_refractory(void **state) {
   int32_t v[2] = {0, 0}, u[2] = {0, 0}, ref[2] = {0, 0};
   uint8_t forced[2] = {0, 0}, spk[2];
   void *ptrs[BE_CPU_LIF_RING0] = {v, u, ref};
+  for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
+    ptrs[BE_CPU_LIF_PARAM0 + k] = prm[k];
   ptrs[BE_CPU_LIF_FORCED] = forced;
   ptrs[BE_CPU_LIF_SPK] = spk;
   const int64_t ints[2] = {0, 2};
@@ -112,7 +119,7 @@ static void test_lif_threshold_refractory(void **state) {
 static void test_push_delays(void **state) {
   (void)state;
   prog g = {be_cpu_program_create("t", err, sizeof err), NULL};
-  be_cpu_push s = {.name = "push", .fixed = true, .npost = 3, .nring = 4};
+  be_cpu_push s = {.name = "push", .fixed = true};
   assert_true(be_cpu_add_push(g.p, &s, err, sizeof err));
   finish(&g);
   be_cpu_fn fn = be_cpu_jit_lookup(g.j, "push", err, sizeof err);
@@ -123,7 +130,7 @@ static void test_push_delays(void **state) {
   int32_t w[4] = {96 << 8, -5 * 256, 7 * 256 + 200, -1}; /* mantissas 96, -5, 7, -1 (floor) */
   int64_t ring[12] = {0};
   void *ptrs[6] = {idx, rp, col, delay, w, ring};
-  const int64_t ints[4] = {2, 1, 0, 3};
+  const int64_t ints[BE_CPU_PUSH_NINTS] = {2, 1, 0, 3, 3, 4}; /* 2 spikes, base 3, 3 posts, 4 slots */
   fn(ptrs, ints);
   int64_t want[12] = {0};
   want[3 * 3 + 0] = 96; /* slot 3 */
@@ -137,10 +144,8 @@ static void test_push_delays(void **state) {
 static void test_ir_and_object(void **state) {
   (void)state;
   be_cpu_program *p = be_cpu_program_create("t", err, sizeof err);
-  be_cpu_lif s = {.name = "lif_f", .fixed = false, .fold = {true, true, true, true, true},
-                  .f = {0.8f, 0.95f, 10.0f, 0.1f, 0}, .q = {0, 0, 0, 0, 2}};
-  be_cpu_push ps = {.name = "push_f", .fixed = false, .npost = 10, .nring = 1, .delay_folded = true,
-                    .w_folded = true, .wf = 1.5f};
+  be_cpu_lif s = {.name = "lif_f", .fixed = false, .uniform = {true, true, true, true, true}};
+  be_cpu_push ps = {.name = "push_f", .fixed = false, .delay_uniform = true, .w_uniform = true};
   assert_true(be_cpu_add_lif(p, &s, err, sizeof err));
   assert_true(be_cpu_add_push(p, &ps, err, sizeof err));
   assert_true(be_cpu_optimize(p, err, sizeof err));
@@ -161,13 +166,107 @@ static void test_ir_and_object(void **state) {
   be_cpu_program_destroy(p);
 }
 
+/* ---------------------------------------------------------------- the code cache */
+
+/* A float lif program (nin inputs) plus a push; the same structure for any parameter values. */
+static be_cpu_program *cache_prog(uint32_t nin, bool fixed) {
+  be_cpu_program *p = be_cpu_program_create("astroc", err, sizeof err);
+  assert_non_null(p);
+  be_cpu_lif s = {.name = "lif", .fixed = fixed, .nin = nin, .uniform = {true, true, true, true, true}};
+  be_cpu_push ps = {.name = "push", .fixed = fixed, .delay_uniform = true, .w_uniform = true};
+  assert_true(be_cpu_add_lif(p, &s, err, sizeof err));
+  assert_true(be_cpu_add_push(p, &ps, err, sizeof err));
+  return p;
+}
+
+/* Runs the cached lif for 3 steps: fu = 0.5, fv = 0.5, vth 100, bias 1, input 2.0 then 0, 0. Computed
+ * by hand: u = 2, 1, 0.5; v = 0.5*0 + 2 + 1 = 3, 1.5 + 1 + 1 = 3.5, 1.75 + 0.5 + 1 = 3.25. */
+static void check_lif_float(be_cpu_jit *j) {
+  be_cpu_fn fn = be_cpu_jit_lookup(j, "lif", err, sizeof err);
+  assert_non_null(fn);
+  float v = 0, u = 0, fu = 0.5f, fv = 0.5f, vth = 100, bias = 1, ring = 2.0f;
+  int32_t ref = 0, nref = 2;
+  int64_t shift = 0;
+  uint8_t forced = 0, spk = 0;
+  void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref, &fu, &fv, &vth, &bias, &nref, NULL, &forced, &spk, &shift, &ring};
+  const int64_t ints[2] = {0, 1};
+  const float want_u[3] = {2, 1, 0.5f}, want_v[3] = {3, 3.5f, 3.25f};
+  for (int t = 0; t < 3; t++) {
+    fn(ptrs, ints);
+    assert_true(u == want_u[t]);
+    assert_true(v == want_v[t]);
+    assert_true(ring == 0.0f);
+  }
+}
+
+static void test_key_ignores_values(void **state) {
+  (void)state;
+  be_cpu_program *a = cache_prog(1, false), *b = cache_prog(1, false), *c = cache_prog(2, false),
+                 *d = cache_prog(1, true);
+  uint64_t ka = be_cpu_program_key(a);
+  assert_true(ka != 0);
+  assert_true(ka == be_cpu_program_key(b)); /* no value is in the code: equal structure, equal key */
+  assert_true(ka != be_cpu_program_key(c)); /* another input */
+  assert_true(ka != be_cpu_program_key(d)); /* fixed point */
+  be_cpu_program_destroy(a);
+  be_cpu_program_destroy(b);
+  be_cpu_program_destroy(c);
+  be_cpu_program_destroy(d);
+}
+
+static be_cpu_jit *build(const char *dir, be_cpu_origin want) {
+  be_cpu_program *p = cache_prog(1, false);
+  be_cpu_origin how = (be_cpu_origin)-1;
+  be_cpu_jit *j = be_cpu_jit_build(p, dir, &how, err, sizeof err);
+  be_cpu_program_destroy(p);
+  if (!j)
+    print_error("%s\n", err);
+  assert_non_null(j);
+  assert_int_equal(how, want);
+  check_lif_float(j);
+  return j;
+}
+
+static void test_cache_shared_disk_damaged(void **state) {
+  (void)state;
+  char dir[] = "/tmp/astroc_jit_cacheXXXXXX";
+  assert_non_null(mkdtemp(dir));
+  be_cpu_jit *j1 = build(dir, BE_CPU_COMPILED); /* writes <key>.o */
+  be_cpu_jit *j2 = build(dir, BE_CPU_SHARED);   /* same process: the same JIT */
+  assert_ptr_equal(j1, j2);
+  be_cpu_jit_destroy(j2);
+  be_cpu_jit_destroy(j1);
+  be_cpu_jit_destroy(build(dir, BE_CPU_CACHED)); /* nothing loaded: read from disk */
+  be_cpu_program *p = cache_prog(1, false);
+  char path[256];
+  snprintf(path, sizeof path, "%s/%016llx.o", dir, (unsigned long long)be_cpu_program_key(p));
+  be_cpu_program_destroy(p);
+  /* Damage: one byte of the object flipped (checksum), then the file cut short (length). */
+  FILE *f = fopen(path, "r+b");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 200, SEEK_SET), 0);
+  int c = fgetc(f);
+  assert_int_equal(fseek(f, 200, SEEK_SET), 0);
+  fputc(c ^ 0x5a, f);
+  fclose(f);
+  be_cpu_jit_destroy(build(dir, BE_CPU_COMPILED)); /* refused, recompiled, rewritten */
+  be_cpu_jit_destroy(build(dir, BE_CPU_CACHED));
+  assert_int_equal(truncate(path, 100), 0);
+  be_cpu_jit_destroy(build(dir, BE_CPU_COMPILED));
+  be_cpu_jit_destroy(build(NULL, BE_CPU_COMPILED)); /* no disk cache */
+  remove(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_lif_negative_decay_folded),
+      cmocka_unit_test(test_lif_negative_decay_uniform),
       cmocka_unit_test(test_lif_negative_decay_arrays),
       cmocka_unit_test(test_lif_threshold_refractory),
       cmocka_unit_test(test_push_delays),
       cmocka_unit_test(test_ir_and_object),
+      cmocka_unit_test(test_key_ignores_values),
+      cmocka_unit_test(test_cache_shared_disk_damaged),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
