@@ -28,7 +28,8 @@ static void lt_on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *i
   }
 }
 
-/* Runs `steps` steps on `engine`; fills the raster and, per population, v then u (doubles, malloc'd).
+/* Runs `steps` steps on `engine`; fills the raster and, per population, v then u (lif) or ref (nalsm_lif)
+ * (doubles, malloc'd).
  * Returns false when the simulation cannot be created or run. */
 static bool lt_run(const ir_module *m, const char *engine, uint64_t steps, lt_raster *r, double **state,
                    ir_diag *d) {
@@ -45,7 +46,8 @@ static bool lt_run(const ir_module *m, const char *engine, uint64_t steps, lt_ra
   uint64_t at = 0;
   for (uint32_t p = 0; ok && p < m->npops; p++) {
     ir_ref ref = {IR_NODE_POPULATION, p};
-    ok = rt_sim_read_state(s, ref, "v", *state + at) && rt_sim_read_state(s, ref, "u", *state + at + m->pops[p].size);
+    const char *second = m->pops[p].model == IR_NEURON_NALSM_LIF ? "ref" : "u";
+    ok = rt_sim_read_state(s, ref, "v", *state + at) && rt_sim_read_state(s, ref, second, *state + at + m->pops[p].size);
     at += 2 * (uint64_t)m->pops[p].size;
   }
   rt_sim_destroy(s);

@@ -1,6 +1,7 @@
 /* test_conformance.c — the loihi engine, running only the compiled tables, against the interp engine in
- * fixed numerics: identical rasters and final v/u on the lif examples and on 200 random lif networks
- * (some compiled for a deliberately tiny target so that they span many cores). */
+ * fixed numerics: identical rasters and final state on the lif and NALSM examples and on 200 random
+ * lif / nalsm_lif networks with current injection (some compiled for a deliberately tiny target so
+ * that they span many cores), and with learning on 80 of them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +80,37 @@ static void test_cuba(void **state) {
   ir_diag_destroy(d);
 }
 
+/* The NALSM examples in fixed numerics: nalsm_lif compartments with kernel formats, a dataset input
+ * injecting current, astro_stdp on every projection. Skipped when the data set is not installed. */
+static void check_nalsm_example(const char *name, const lh_target *t, uint64_t steps, size_t min_spikes) {
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = load_example(name, d);
+  expand(m, d);
+  rt_options opt = {.engine = "interp", .numerics = -1};
+  rt_sim *s = rt_sim_create(m, &opt, d);
+  if (!s) { /* the data set is missing (docs/datasets.md) */
+    ir_module_destroy(m);
+    ir_diag_destroy(d);
+    skip();
+  }
+  rt_sim_destroy(s);
+  size_t n = check_same(m, t, steps, d);
+  print_message("%s on %s: %zu spikes identical\n", name, t->name, n);
+  assert_true(n >= min_spikes);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+static void test_nalsm_tiny(void **state) {
+  (void)state;
+  check_nalsm_example("nalsm/nalsm_tiny.yaml", lh_target_get("loihi1"), 300, 5000);
+}
+
+static void test_nalsm1000(void **state) {
+  (void)state;
+  check_nalsm_example("nalsm/nalsm1000.yaml", lh_target_get("loihi2"), 120, 5000);
+}
+
 /* ---------------------------------------------------------------- random networks */
 
 static uint64_t lcg(uint64_t *s) {
@@ -96,6 +128,26 @@ static ir_value vuniform(double a, double b, ir_dim dim) {
 }
 
 static const double vth_choices[] = {4, 7, 9};
+static const double nalsm_vth_choices[] = {5, 8.5, 12};
+static const double reset_choices[] = {0, -2, 1.5};
+
+/* A nalsm_lif population: leak, threshold (a few distinct values), reset, refractory, kernel. */
+static void nalsm_pop(ir_module *m, const char *name, uint64_t *s) {
+  ir_loc loc = {0};
+  int32_t k = ir_add_population(m, name, IR_NEURON_NALSM_LIF, 1 + pick(s, 60), loc);
+  ir_value *q = m->pops[k].params;
+  q[IR_P_NALSM_LIF_TAU_V] = pick(s, 2) ? ir_value_const(unif(s, 2, 100), IR_DIM_TIME) : vuniform(5, 80, IR_DIM_TIME);
+  q[IR_P_NALSM_LIF_V_TH] = pick(s, 2) ? ir_value_const(unif(s, 2, 20), IR_DIM_VOLTAGE)
+                                      : (ir_value){.kind = IR_VAL_CHOICE, .dim = IR_DIM_VOLTAGE, .nchoice = 3,
+                                                   .choice = nalsm_vth_choices};
+  q[IR_P_NALSM_LIF_V_RESET] = pick(s, 2) ? ir_value_const(0, IR_DIM_VOLTAGE)
+                                         : (ir_value){.kind = IR_VAL_CHOICE, .dim = IR_DIM_VOLTAGE, .nchoice = 3,
+                                                      .choice = reset_choices};
+  q[IR_P_NALSM_LIF_REFRACTORY] = ir_value_const(pick(s, 5), IR_DIM_TIME);
+  q[IR_P_NALSM_LIF_TAU_SYN] = ir_value_const(unif(s, 0, 4), IR_DIM_TIME);
+  q[IR_P_NALSM_LIF_KERNEL_CUTOFF] = ir_value_const(pick(s, 16), IR_DIM_TIME);
+  q[IR_P_NALSM_LIF_V_INIT] = vuniform(-2, 8, IR_DIM_VOLTAGE);
+}
 
 static ir_module *random_net(uint64_t seed) {
   uint64_t s = seed * 7919 + 17;
@@ -108,6 +160,10 @@ static ir_module *random_net(uint64_t seed) {
   char name[32];
   for (uint32_t p = 0; p < npops; p++) {
     snprintf(name, sizeof name, "p%u", p);
+    if (pick(&s, 3) == 0) {
+      nalsm_pop(m, name, &s);
+      continue;
+    }
     int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + pick(&s, 60), loc);
     ir_value *q = m->pops[k].params;
     if (pick(&s, 2)) {
@@ -139,6 +195,15 @@ static ir_module *random_net(uint64_t seed) {
                                       : vuniform(0, 0.1, IR_DIM_RATE); /* per ms */
     else
       m->inputs[i].p = ir_value_const(unif(&s, 0.0, 0.3), IR_DIM_NONE);
+  }
+  if (pick(&s, 3) == 0) { /* current injection, one-to-one into a population of the same size */
+    uint32_t into = pick(&s, npops);
+    int32_t i = ir_add_input(m, "inj", IR_INPUT_POISSON, m->pops[into].size, loc);
+    m->inputs[i].rate = ir_value_const(unif(&s, 0.02, 0.3), IR_DIM_RATE);
+    m->inputs[i].inject_into = (int32_t)into;
+    m->inputs[i].inject_current = pick(&s, 2) ? ir_value_const(unif(&s, -3, 12), IR_DIM_VOLTAGE)
+                                              : vuniform(0, 10, IR_DIM_VOLTAGE);
+    ninputs++;
   }
   uint32_t nproj = 1 + pick(&s, 5);
   for (uint32_t k = 0; k < nproj; k++) {
@@ -178,7 +243,7 @@ static void test_random_networks(void **state) {
   (void)state;
   ir_diag *d = ir_diag_create(stderr);
   lh_target tiny = tiny_target();
-  size_t spikes = 0, multi = 0;
+  size_t spikes = 0, multi = 0, nalsm = 0, inject = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_net(seed);
     expand(m, d);
@@ -186,6 +251,9 @@ static void test_random_networks(void **state) {
     lh_config *c = lh_compile(m, t, d);
     assert_non_null(c);
     multi += c->ncores > 1;
+    nalsm += c->nkernels > 0;
+    for (uint32_t k = 0; k < m->ninputs; k++)
+      inject += m->inputs[k].inject_into >= 0;
     lh_config_free(c);
     spikes += check_same(m, t, 120, d);
     ir_module_destroy(m);
@@ -194,7 +262,10 @@ static void test_random_networks(void **state) {
   /* the suite means something only if the networks spike and span cores */
   assert_true(spikes > 10000);
   assert_true(multi > 50);
-  print_message("200 random networks: %zu spikes compared, %zu spanning several cores\n", spikes, multi);
+  assert_true(nalsm > 50);
+  assert_true(inject > 30);
+  print_message("200 random networks: %zu spikes compared, %zu spanning several cores, %zu with nalsm_lif, "
+                "%zu with current injection\n", spikes, multi, nalsm, inject);
   ir_diag_destroy(d);
 }
 
@@ -311,6 +382,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lif_small),
       cmocka_unit_test(test_cuba),
+      cmocka_unit_test(test_nalsm_tiny),
+      cmocka_unit_test(test_nalsm1000),
       cmocka_unit_test(test_random_networks),
       cmocka_unit_test(test_random_learning),
   };
