@@ -84,7 +84,8 @@ module astro_core #(
   localparam [3:0] S_IDLE = 4'd0, S_CLEAR = 4'd1, S_NEUR = 4'd2, S_NDRAIN = 4'd3, S_PROP = 4'd4,
       S_PDRAIN = 4'd5, S_DONE = 4'd6, S_LEARN = 4'd7, S_ASTRO = 4'd8, S_KERN = 4'd9, S_NEUR2 = 4'd10,
       S_SEND = 4'd11, S_WAIT = 4'd12;
-  localparam [4:0] REG_AXBASE = 5'd16;  // MESH: global axon of local compartment 0
+  // MESH registers: global axon of local compartment 0; PROP + PDRAIN and WAIT cycles of the last step
+  localparam [4:0] REG_AXBASE = 5'd16, REG_PCYCLES = 5'd17, REG_WCYCLES = 5'd18;
   reg [3:0] state_r, state_nx;
 
   reg [NW:0] nneur_r;
@@ -102,6 +103,7 @@ module astro_core #(
   reg [31:0] lcycles_r, lcyc_cnt_r, lupd_r, lupd_cnt_r;  // LEARN + ASTRO cycles, weight write-backs
 
   reg [AW-1:0] axbase_r;
+  reg [31:0] pcyc_r, pcyc_cnt_r, wcyc_r, wcyc_cnt_r;
   wire [AW-1:0] axbase = MESH != 0 ? axbase_r : {AW{1'b0}};
   reg [NW:0] tx_i_r;  // SEND: next spike-list entry
   reg tx_v_r;         // SEND: spk_rd holds entry tx_i_r
@@ -495,6 +497,10 @@ module astro_core #(
       fw_data_r <= 0;
       o_rvalid <= 1'b0;
       axbase_r <= 0;
+      pcyc_r <= 0;
+      pcyc_cnt_r <= 0;
+      wcyc_r <= 0;
+      wcyc_cnt_r <= 0;
       tx_i_r <= 0;
       tx_v_r <= 1'b0;
       rd_op_r <= OP_NOP;
@@ -545,8 +551,17 @@ module astro_core #(
           default: rd_reg_r <= 64'd0;
         endcase
       if (cmd && op == OP_RD_REG && i_cmd_addr[4])
-        rd_reg_r <= i_cmd_addr[4:0] == REG_AXBASE ? {{(64 - AW) {1'b0}}, axbase} : 64'd0;
+        case (i_cmd_addr[4:0])
+          REG_AXBASE: rd_reg_r <= {{(64 - AW) {1'b0}}, axbase};
+          REG_PCYCLES: rd_reg_r <= MESH != 0 ? {32'd0, pcyc_r} : 64'd0;
+          REG_WCYCLES: rd_reg_r <= MESH != 0 ? {32'd0, wcyc_r} : 64'd0;
+          default: rd_reg_r <= 64'd0;
+        endcase
+      if (state_r == S_PROP || state_r == S_PDRAIN) pcyc_cnt_r <= pcyc_cnt_r + 1;
+      if (state_r == S_WAIT) wcyc_cnt_r <= wcyc_cnt_r + 1;
       if (cmd && op == OP_STEP) begin
+        pcyc_cnt_r <= 0;
+        wcyc_cnt_r <= 0;
         n_idx_r <= 0;
         nspk_r <= 0;
         cyc_cnt_r <= 0;
@@ -651,6 +666,8 @@ module astro_core #(
         slot_r <= {1'b0, slot_r} + 1'b1 >= nslot_r ? {DW{1'b0}} : slot_r + 1'b1;
         nin_r <= 0;
         cycles_r <= cyc_cnt_r + 1;
+        pcyc_r <= pcyc_cnt_r;
+        wcyc_r <= wcyc_cnt_r;
         synev_r <= synev_cnt_r;
         lcycles_r <= lcyc_cnt_r;
         lupd_r <= lupd_cnt_r;

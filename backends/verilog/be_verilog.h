@@ -38,7 +38,7 @@ enum { BE_VL_SP_PLAST = 0, BE_VL_SP_RAXON = 1, BE_VL_SP_RSYN = 2, BE_VL_SP_TRACE
 #define BE_VL_CORE_ID 0x41535431u /* "AST1", read from BE_VL_REG_ID */
 /* Mesh (rtl/astro_mesh.v): a core's register AXBASE (global axon of local compartment 0); commands to
  * BE_VL_ALL_CORES go to every core, and RD_REG there reads the mesh registers. */
-enum { BE_VL_REG_AXBASE = 16 };
+enum { BE_VL_REG_AXBASE = 16, BE_VL_REG_PCYCLES = 17, BE_VL_REG_WCYCLES = 18 }; /* PROP, WAIT cycles */
 enum { BE_VL_MREG_ID = 0, BE_VL_MREG_PACKETS = 1, BE_VL_MREG_HOPS = 2 };
 #define BE_VL_ALL_CORES 0xffu
 #define BE_VL_MESH_ID 0x4d534831u /* "MSH1", low 32 bits of BE_VL_MREG_ID */

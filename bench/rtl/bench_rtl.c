@@ -107,7 +107,7 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, ir_diag *d) {
   for (size_t c = 0; c < mi->ncmds; c++)
     if (!astro_hw_cmd_core(hw, mi->cmd_core[c], mi->cmds[c].op, mi->cmds[c].addr, mi->cmds[c].data, NULL))
       return 3;
-  uint64_t cyc = 0, cyc_c[NC] = {0}, ev_c[NC] = {0}, spikes = 0, p0 = 0, h0 = 0, p1 = 0, h1 = 0, lcg = 1;
+  uint64_t cyc = 0, cyc_c[NC] = {0}, ev_c[NC] = {0}, pc_c[NC] = {0}, wc_c[NC] = {0}, spikes = 0, p0 = 0, h0 = 0, p1 = 0, h1 = 0, lcg = 1;
   uint64_t c0 = astro_hw_cycles(hw);
   astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_PACKETS, 0, &p0);
   astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_HOPS, 0, &h0);
@@ -124,7 +124,11 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, ir_diag *d) {
     astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_STEP, 0, 0, NULL);
     cyc += astro_hw_cycles(hw) - s0 - 1; /* the STEP command's own cycle excluded */
     for (unsigned c = 0; c < NC; c++) {
-      uint64_t y = 0, e = 0, s = 0;
+      uint64_t y = 0, e = 0, s = 0, pc = 0, wc = 0;
+      astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_PCYCLES, 0, &pc);
+      astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_WCYCLES, 0, &wc);
+      pc_c[c] += pc;
+      wc_c[c] += wc;
       astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_CYCLES, 0, &y);
       astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_SYNEV, 0, &e);
       astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_NSPK, 0, &s);
@@ -144,11 +148,11 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, ir_diag *d) {
   printf("cycles per step:           %.1f  (STEP to all cores idle; one core would sweep %u compartments)\n",
          (double)cyc / steps, n);
   printf("synaptic events per step:  %.1f  (all cores)\n", (double)evs / steps);
-  printf("core  (x,y)  compartments  synapses  events/step  busy cycles/step  busy cycles/event\n");
+  printf("core  (x,y)  compartments  synapses  events/step  cycles/step  wait/step  prop cycles/event\n");
   for (unsigned c = 0; c < NC; c++)
-    printf("%4u  (%u,%u)  %12u  %8llu  %11.1f  %16.1f  %17.3f\n", c, c % ASTRO_HW_MESH_X, c / ASTRO_HW_MESH_X,
-           mi->nlocal[c], (unsigned long long)mi->nsyn[c], (double)ev_c[c] / steps, (double)cyc_c[c] / steps,
-           ev_c[c] ? (double)cyc_c[c] / (double)ev_c[c] : 0.0);
+    printf("%4u  (%u,%u)  %12u  %8llu  %11.1f  %11.1f  %9.1f  %17.3f\n", c, c % ASTRO_HW_MESH_X,
+           c / ASTRO_HW_MESH_X, mi->nlocal[c], (unsigned long long)mi->nsyn[c], (double)ev_c[c] / steps,
+           (double)cyc_c[c] / steps, (double)wc_c[c] / steps, ev_c[c] ? (double)pc_c[c] / (double)ev_c[c] : 0.0);
   printf("mesh packets per step:     %.1f  (%.2f per spike; route-table entries %llu)\n", (double)(p1 - p0) / steps,
          spikes ? (double)(p1 - p0) / (double)spikes : 0.0, (unsigned long long)mi->nroutes);
   printf("mesh hops per step:        %.1f  (%.2f per packet)\n", (double)(h1 - h0) / steps,
