@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "fe.h"
@@ -74,10 +77,13 @@ static void read_all_state(rt_sim *s, const ir_module *m, vec *out) {
     }
 }
 
+static uint64_t run_seed; /* non-zero: run() overrides the module's seed */
+
 static void run(const ir_module *m, const char *engine, int numerics, unsigned threads, uint64_t nsteps, result *r) {
   memset(r, 0, sizeof(*r));
   ir_diag *d = ir_diag_create(stderr);
-  rt_options o = {.engine = engine, .numerics = numerics, .threads = threads};
+  rt_options o = {.engine = engine, .numerics = numerics, .threads = threads, .seed_set = run_seed != 0,
+                  .seed = run_seed};
   rt_sim *s = rt_sim_create(m, &o, d);
   assert_non_null(s);
   rt_sim_on_spikes(s, on_spikes, r);
@@ -398,12 +404,78 @@ static void test_checkpoint_across_engines(void **state) {
   ir_module_destroy(m);
 }
 
+/* The files of a cache folder as "name:inode;" (the compile path always writes a new file by rename, so an
+ * unchanged inode means no compilation happened). */
+static void list_cache(const char *dir, char *out, size_t n) {
+  out[0] = '\0';
+  DIR *dp = opendir(dir);
+  assert_non_null(dp);
+  for (struct dirent *de; (de = readdir(dp));) {
+    if (de->d_name[0] == '.')
+      continue;
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(out + strlen(out), n - strlen(out), "%s:%llu;", de->d_name, (unsigned long long)st.st_ino);
+  }
+  closedir(dp);
+}
+
+/* Re-running CUBA with other parameter values (threshold, bias, a weight, a delay-free projection's weight)
+ * and another seed reuses the compiled code: the disk cache keeps exactly the file of the first run, the
+ * same inode, while the results still equal the interp's on the changed network and differ from the first. */
+static void test_rerun_without_recompiling(void **state) {
+  (void)state;
+  const char *old = getenv("ASTROC_JIT_CACHE");
+  char *saved = old ? strdup(old) : NULL;
+  char dir[] = "/tmp/astroc_jit_rerunXXXXXX";
+  assert_non_null(mkdtemp(dir));
+  setenv("ASTROC_JIT_CACHE", dir, 1);
+  ir_module *m = load_example("cuba.yaml");
+  result a, b, c;
+  run(m, "jit", IR_NUMERICS_FLOAT, 1, 300, &a);
+  char before[1024], after[1024];
+  list_cache(dir, before, sizeof before);
+  assert_non_null(strstr(before, ".o:"));
+  assert_null(strchr(strchr(before, ';') + 1, ';')); /* one object */
+  for (uint32_t k = 0; k < m->npops; k++) {
+    m->pops[k].params[IR_P_LIF_V_TH].a *= 0.9;
+    m->pops[k].params[IR_P_LIF_BIAS].a *= 1.1;
+  }
+  ir_csr *csr = m->projs[0].csr; /* the expanded weights are what the engines read */
+  for (uint64_t k = 0; k < csr->nsyn; k++)
+    csr->weight[k] *= 2;
+  run_seed = 99; /* another seed: other initial voltages */
+  run(m, "interp", IR_NUMERICS_FLOAT, 1, 300, &b);
+  run(m, "jit", IR_NUMERICS_FLOAT, 1, 300, &c);
+  run_seed = 0;
+  same(&b, &c, "cuba, new values");
+  assert_true(a.nspikes != c.nspikes);
+  list_cache(dir, after, sizeof after);
+  assert_string_equal(before, after);
+  free_result(&a);
+  free_result(&b);
+  free_result(&c);
+  ir_module_destroy(m);
+  char path[512];
+  snprintf(path, sizeof path, "%s/%.16s.o", dir, before);
+  remove(path);
+  rmdir(dir);
+  if (saved)
+    setenv("ASTROC_JIT_CACHE", saved, 1);
+  else
+    unsetenv("ASTROC_JIT_CACHE");
+  free(saved);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lif_small),
       cmocka_unit_test(test_thread_limit),
       cmocka_unit_test(test_jit_info),
       cmocka_unit_test(test_checkpoint_across_engines),
+      cmocka_unit_test(test_rerun_without_recompiling),
       cmocka_unit_test(test_random_fixed),
       cmocka_unit_test(test_random_float),
       cmocka_unit_test(test_cuba),
