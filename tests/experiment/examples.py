@@ -15,12 +15,13 @@ if os.environ.get('ASTROC_DATA'):
 def fail(msg):
     sys.exit('FAIL: ' + msg)
 
+os.makedirs(work, exist_ok=True)
 ran = 0
 for model in models:
     text = open(model).read()
     ds = re.search(r'dataset: \{name: (\w+)', text).group(1)
     liquid = sum(int(n) for n in re.findall(r'size: (\d+)\n    layout: liquid', text))
-    numerics = re.search(r'numerics: (\w+)', text).group(1)
+    numerics = re.search(r'^  numerics: (\w+)', text, re.M).group(1)
     has_init = 'kind: init' in text
     p = subprocess.run([astroc, 'check', model], capture_output=True, text=True)
     if p.returncode != 0:
