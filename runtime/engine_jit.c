@@ -43,6 +43,8 @@ typedef struct jit_proj {
   be_cpu_fn fn;
   void *ptrs[BE_CPU_PUSH_RING + 1];
   int64_t stride; /* of ptrs[RP]: 1 (the CSR row_ptr) or threads + 1 */
+  uint32_t pend;  /* fused mode: spikes of the last step still to push (pre->idx keeps them) */
+  int64_t pend_base; /* their (step + 1) % nring */
 } jit_proj;
 
 typedef struct jit_engine {
@@ -55,6 +57,7 @@ typedef struct jit_engine {
   void **owned; /* arrays to free */
   size_t nowned;
   unsigned nthreads, nfunctions;
+  bool fused;   /* one parallel phase per step (PHASE_STEP) */
   double compile_ms;
   be_cpu_origin origin; /* where the native code came from */
   /* Worker pool. A phase is split into `nthreads` chunks (fixed blocks of neurons / posts); any running
@@ -74,7 +77,11 @@ typedef struct jit_engine {
   struct jit_engine *next; /* registry of live engines (rt_jit_info_get) */
 } jit_engine;
 
-enum { PHASE_UPDATE, PHASE_PUSH };
+/* Parallel phases. Two-phase mode: UPDATE then, after compaction, PUSH, every step. Fused mode (the
+ * default when every generated projection allows it, see plan_fused): one STEP phase per step that first
+ * pushes the previous step's spikes into the thread's own ring cells and then updates its own neurons,
+ * and a FLUSH (push only) at the end of each run, so between runs the rings are exactly the interp's. */
+enum { PHASE_UPDATE, PHASE_PUSH, PHASE_STEP, PHASE_FLUSH };
 
 /* ---------------------------------------------------------------- registry for rt_jit_info_get */
 
@@ -406,6 +413,22 @@ static bool compile(jit_engine *e, ir_diag *d) {
   return ok;
 }
 
+/* Fused mode defers a generated projection's push from the end of step t to the start of step t+1's
+ * parallel phase. Between the two run the interp's plasticity, the next step's inputs and clearing:
+ * the push must read the same weights (no plasticity on the projection) and the same spike list (a
+ * population's idx is only rewritten by the next compaction; an input's by the next step's inputs).
+ * ASTROC_JIT_TWO_PHASE=1 forces the two-phase mode. */
+static bool plan_fused(const jit_engine *e) {
+  if (env_on("ASTROC_JIT_TWO_PHASE"))
+    return false;
+  for (uint32_t k = 0; k < e->s->m->nprojs; k++) {
+    const jit_proj *jq = &e->projs[k];
+    if (jq->gen && (jq->p->ip->plasticity != IR_PLAST_NONE || jq->p->ip->pre.kind != IR_NODE_POPULATION))
+      return false;
+  }
+  return true;
+}
+
 /* ---------------------------------------------------------------- threads */
 
 static inline void cpu_relax(void) {
@@ -414,27 +437,40 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-static void do_phase(jit_engine *e, int phase, unsigned tid) {
+static void update_block(jit_engine *e, unsigned tid) {
+  const ir_module *m = e->s->m;
+  for (uint32_t k = 0; k < m->npops; k++) {
+    jit_pop *jp = &e->pops[k];
+    if (jp->gen) {
+      int64_t ints[2] = {jp->blk[tid], jp->blk[tid + 1]};
+      jp->fn(jp->ptrs, ints);
+    }
+  }
+}
+
+/* Pushes spikes into the ring cells of thread tid's posts: this step's (two-phase mode) or the last
+ * step's pending ones (fused mode). */
+static void push_block(jit_engine *e, unsigned tid, bool pending) {
   rt_interp *s = e->s;
   const ir_module *m = s->m;
-  if (phase == PHASE_UPDATE) {
-    for (uint32_t k = 0; k < m->npops; k++) {
-      jit_pop *jp = &e->pops[k];
-      if (jp->gen) {
-        int64_t ints[2] = {jp->blk[tid], jp->blk[tid + 1]};
-        jp->fn(jp->ptrs, ints);
-      }
-    }
-    return;
-  }
   for (uint32_t k = 0; k < m->nprojs; k++) {
     jit_proj *jq = &e->projs[k];
-    if (jq->gen && jq->p->pre->nspk) {
-      int64_t ints[BE_CPU_PUSH_NINTS] = {jq->p->pre->nspk, jq->stride, tid, (int64_t)((s->step + 1) % jq->p->nring),
-                                         jq->p->post->n, jq->p->nring};
+    uint32_t n = pending ? jq->pend : jq->p->pre->nspk;
+    if (jq->gen && n) {
+      int64_t base = pending ? jq->pend_base : (int64_t)((s->step + 1) % jq->p->nring);
+      int64_t ints[BE_CPU_PUSH_NINTS] = {n, jq->stride, tid, base, jq->p->post->n, jq->p->nring};
       jq->fn(jq->ptrs, ints);
     }
   }
+}
+
+static void do_phase(jit_engine *e, int phase, unsigned tid) {
+  if (phase == PHASE_STEP || phase == PHASE_FLUSH)
+    push_block(e, tid, true);
+  if (phase == PHASE_STEP || phase == PHASE_UPDATE)
+    update_block(e, tid);
+  if (phase == PHASE_PUSH)
+    push_block(e, tid, false);
 }
 
 /* Claims the next chunk of phase generation `gen`; false when there is none left (or a newer phase). */
@@ -606,7 +642,7 @@ static bool step_once(jit_engine *e, ir_diag *d) {
       jp->ptrs[BE_CPU_LIF_RING0 + q] = s->fixed ? (void *)(p->ring_i + base) : (void *)(p->ring_f + base);
     }
   }
-  run_phase(e, PHASE_UPDATE);
+  run_phase(e, e->fused ? PHASE_STEP : PHASE_UPDATE); /* fused: pushes the last step's spikes first */
   for (uint32_t k = 0; k < m->npops; k++) /* (3b) event models not generated */
     if (!e->pops[k].gen && !s->pops[k].model->kernel_delivery)
       s->pops[k].model->update(s, &s->pops[k]);
@@ -617,10 +653,14 @@ static bool step_once(jit_engine *e, ir_diag *d) {
       rt_syn_deliver_kernel(s, &s->pops[k]);
       s->pops[k].model->update(s, &s->pops[k]);
     }
-  bool any = false; /* (3e) push */
+  bool any = false; /* (3e) push; fused: deferred to the next parallel phase */
   for (uint32_t k = 0; k < m->nprojs; k++) {
     rt_proj *p = &s->projs[k];
-    if (e->projs[k].gen)
+    jit_proj *jq = &e->projs[k];
+    if (jq->gen && e->fused) {
+      jq->pend = p->pre->nspk;
+      jq->pend_base = (int64_t)((t + 1) % p->nring);
+    } else if (jq->gen)
       any |= p->pre->nspk != 0;
     else if (p->nring)
       rt_syn_push_proj(s, p);
@@ -691,7 +731,9 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
   for (uint32_t k = 0; k < m->nprojs; k++)
     e->projs[k].p = &e->s->projs[k];
   unsigned before = ir_diag_error_count(d);
-  if (!compile(e, d) || !start_threads(e)) {
+  bool compiled = compile(e, d);
+  e->fused = compiled && plan_fused(e);
+  if (!compiled || !start_threads(e)) {
     if (ir_diag_error_count(d) == before)
       ir_error(d, m->loc, "jit engine: out of memory or threads");
     jit_destroy(e);
@@ -701,12 +743,25 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
   return e;
 }
 
+/* Fused mode: the pushes of the last step, so that between runs (checkpoints, state reads, another
+ * engine restoring) the rings hold exactly what the interp's would. */
+static void flush(jit_engine *e) {
+  bool any = false;
+  for (uint32_t k = 0; k < e->s->m->nprojs; k++)
+    any |= e->projs[k].pend != 0;
+  if (any)
+    run_phase(e, PHASE_FLUSH);
+  for (uint32_t k = 0; k < e->s->m->nprojs; k++)
+    e->projs[k].pend = 0;
+}
+
 static bool jit_run(void *v, uint64_t nsteps, ir_diag *d) {
   jit_engine *e = v;
-  for (uint64_t k = 0; k < nsteps; k++)
-    if (!step_once(e, d))
-      return false;
-  return true;
+  bool ok = true;
+  for (uint64_t k = 0; ok && k < nsteps; k++)
+    ok = step_once(e, d);
+  flush(e);
+  return ok;
 }
 
 static uint64_t jit_steps(const void *v) { return ((const jit_engine *)v)->s->step; }
