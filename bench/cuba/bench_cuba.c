@@ -1,7 +1,8 @@
 /* bench_cuba.c — runs a model (examples/cuba.yaml) on one astroc engine and prints one line of timings:
- * "astroc ENGINE THREADS NUMERICS SIM_S LOOP_S SPIKES EVENTS COMPILE_MS". LOOP_S is the wall time of
- * rt_sim_run only (creation and JIT compilation excluded, reported apart); EVENTS counts synaptic events
- * (every synapse of every spike). Usage: bench_cuba MODEL ENGINE THREADS SIM_MS [float|fixed] [V_UNIT] */
+ * "astroc ENGINE THREADS NUMERICS SIM_S LOOP_S SPIKES EVENTS COMPILE_MS CPU_S NEURONS". LOOP_S is the
+ * wall time of rt_sim_run only (creation and JIT compilation excluded, reported apart), CPU_S the CPU time
+ * of all the process's threads over the same interval (on a shared machine, LOOP_S - CPU_S is roughly
+ * time spent waiting for a core); EVENTS counts synaptic events (every synapse of every spike). Usage: bench_cuba MODEL ENGINE THREADS SIM_MS [float|fixed] [V_UNIT] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,9 @@ static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx,
       c->events += c->outdeg[src.index][idx[k]];
 }
 
-static double now_s(void) {
+static double clock_s(clockid_t id) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(id, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -62,13 +63,17 @@ int main(int argc, char **argv) {
   rt_sim_on_spikes(s, on_spikes, &c);
   double sim_ms = atof(argv[4]);
   uint64_t nsteps = (uint64_t)(sim_ms / m->dt + 0.5);
-  double t0 = now_s();
+  uint64_t neurons = 0;
+  for (uint32_t p = 0; p < m->npops; p++)
+    neurons += m->pops[p].size;
+  double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), t0 = clock_s(CLOCK_MONOTONIC);
   if (!rt_sim_run(s, nsteps, d))
     return 1;
-  double loop = now_s() - t0;
-  printf("astroc %s %u %s %g %.6f %llu %llu %.1f\n", argv[2], o.threads ? o.threads : 1,
+  double loop = clock_s(CLOCK_MONOTONIC) - t0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+  printf("astroc %s %u %s %g %.6f %llu %llu %.1f %.6f %llu\n", argv[2], o.threads ? o.threads : 1,
          rt_sim_numerics(s) == IR_NUMERICS_FIXED ? "fixed" : "float", sim_ms / 1000.0, loop,
-         (unsigned long long)c.spikes, (unsigned long long)c.events, info.compile_ms);
+         (unsigned long long)c.spikes, (unsigned long long)c.events, info.compile_ms, cpu,
+         (unsigned long long)neurons);
   rt_sim_destroy(s);
   for (uint32_t p = 0; p < m->npops; p++)
     free(c.outdeg[p]);
