@@ -4,10 +4,14 @@
  * and the learning engine's cycles and weight updates are reported too; with `mesh`, the network is
  * split in four index blocks over the 2 x 2 mesh (rtl/astro_mesh.v) and the per-core figures, packets
  * and hops are reported.
- * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|mesh]]]] (defaults 1000 100 200). */
+ * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|mesh [DIR]]]]] (defaults 1000 100 200); with `mesh DIR`
+ * the mesh image is also written to DIR (load.cmd, astro_params.vh, memory_map.txt; DIR must exist or
+ * is created). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "astro_hw.h"
@@ -90,7 +94,7 @@ static uint32_t draw_inputs(uint64_t *lcg, uint32_t size, uint32_t *ev) {
 #define NC (ASTRO_HW_MESH_X * ASTRO_HW_MESH_Y)
 
 /* The network on the 2 x 2 mesh: compartment g on core g * 4 / n (four index blocks). */
-static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, ir_diag *d) {
+static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, const char *dir, ir_diag *d) {
   be_vl_caps big = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
   be_vl_image *img = be_vl_build(m, m->seed, &big, d);
   if (!img)
@@ -100,6 +104,8 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, ir_diag *d) {
     core_of[g] = (uint32_t)((uint64_t)g * NC / n);
   be_vl_placement pl = {.mesh_x = ASTRO_HW_MESH_X, .mesh_y = ASTRO_HW_MESH_Y, .ncomp = n, .core_of = core_of};
   be_vl_mesh *mi = be_vl_mesh_build(img, &pl, &be_vl_mesh_caps, m->loc, d);
+  if (mi && dir && ((mkdir(dir, 0777) != 0 && errno != EEXIST) || !be_vl_mesh_write_dir(mi, m, dir, d)))
+    return 1;
   astro_hw_options o = {.mesh = 1};
   astro_hw *hw = mi ? astro_hw_create(&o) : NULL;
   if (!hw)
@@ -179,7 +185,7 @@ int main(int argc, char **argv) {
   if (!pass_expand(m, d))
     return 1;
   if (mesh) {
-    int rc = run_mesh(m, n, steps, d);
+    int rc = run_mesh(m, n, steps, argc > 5 ? argv[5] : NULL, d);
     ir_module_destroy(m);
     ir_diag_destroy(d);
     return rc;

@@ -6,8 +6,11 @@
 #include <cstdlib>
 #include <new>
 
+// Coverage builds (rtl/scripts/coverage.sh) verilate one top: ASTRO_HW_NO_MESH or ASTRO_HW_NO_TOP.
+#ifndef ASTRO_HW_NO_TOP
 #include "Vastro_top.h"
-#ifndef ASTRO_HW_ONE_MODEL  // coverage builds (rtl/scripts/coverage.sh) verilate astro_top only
+#endif
+#ifndef ASTRO_HW_NO_MESH
 #include "Vastro_mesh.h"
 #endif
 #include "verilated.h"
@@ -18,8 +21,10 @@ constexpr unsigned OP_STEP = 8, OP_CLEAR = 9, OP_RD_REG = 10, OP_RD_SPIKE = 12, 
 constexpr uint64_t MAX_WAIT = uint64_t(1) << 34;
 
 // The two models have the same bus; the mesh adds i_cmd_core.
+#ifndef ASTRO_HW_NO_TOP
 inline void set_core(Vastro_top *, unsigned) {}
-#ifndef ASTRO_HW_ONE_MODEL
+#endif
+#ifndef ASTRO_HW_NO_MESH
 inline void set_core(Vastro_mesh *m, unsigned core) { m->i_cmd_core = core & 0xff; }
 #endif
 
@@ -123,7 +128,7 @@ extern "C" astro_hw *astro_hw_create(const astro_hw_options *opt) {
   h->mesh = opt && opt->mesh;
   bool ok;
   if (h->mesh) {
-#ifndef ASTRO_HW_ONE_MODEL
+#ifndef ASTRO_HW_NO_MESH
     auto *s = new (std::nothrow) sim<Vastro_mesh>(h->ctx);
     h->m = s;
     ok = s && s->init(fst);
@@ -131,9 +136,13 @@ extern "C" astro_hw *astro_hw_create(const astro_hw_options *opt) {
     ok = false;
 #endif
   } else {
+#ifndef ASTRO_HW_NO_TOP
     auto *s = new (std::nothrow) sim<Vastro_top>(h->ctx);
     h->m = s;
     ok = s && s->init(fst);
+#else
+    ok = false;
+#endif
   }
   if (!ok) {
     astro_hw_destroy(h);

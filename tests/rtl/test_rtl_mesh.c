@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "astro_hw.h"
 #include "astroc_rt.h"
@@ -25,6 +27,50 @@ static int g_rand_reset;
 static uint64_t g_seed = 1;
 
 /* ---------------------------------------------------------------- hand check through the harness */
+
+/* be_vl_mesh_write_dir: one "CORE OP ADDR DATA" line per command after the header, the route of a (core
+ * 0, local 0) to cores 1, 2, 3 = mask e, and MESH_X / MESH_Y in the parameter header. */
+static void check_written(const be_vl_mesh *mi, const ir_module *m) {
+  char dir[] = "/tmp/astroc_mesh_XXXXXX", path[256], line[256];
+  assert_non_null(mkdtemp(dir));
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(be_vl_mesh_write_dir(mi, m, dir, d));
+  ir_diag_destroy(d);
+  snprintf(path, sizeof path, "%s/load.cmd", dir);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = 0;
+  bool route = false;
+  while (fgets(line, sizeof line, f)) {
+    if (line[0] == '#')
+      continue;
+    unsigned core, addr;
+    unsigned long long data;
+    char op[32];
+    assert_int_equal(sscanf(line, "%x %31s %x %llx", &core, op, &addr, &data), 4);
+    route = route || (core == 0 && strcmp(op, "WR_ROUTE") == 0 && addr == 0 && data == 0xe);
+    n++;
+  }
+  fclose(f);
+  assert_int_equal(n, mi->ncmds);
+  assert_true(route);
+  static const char *const files[] = {"load.cmd", "astro_params.vh", "memory_map.txt"};
+  for (int j = 0; j < 3; j++) {
+    snprintf(path, sizeof path, "%s/%s", dir, files[j]);
+    if (j == 1) {
+      f = fopen(path, "r");
+      assert_non_null(f);
+      char buf[2048];
+      size_t got = fread(buf, 1, sizeof buf - 1, f);
+      buf[got] = 0;
+      fclose(f);
+      assert_non_null(strstr(buf, "parameter MESH_X = 2,"));
+      assert_non_null(strstr(buf, "parameter MESH_Y = 2,"));
+    }
+    assert_int_equal(remove(path), 0);
+  }
+  assert_int_equal(rmdir(dir), 0);
+}
 
 /* One neuron per core, a (0,0) -> every other core by one_to_one 20 mV synapses (delay 0). A forced spike
  * of a at step 0 makes 3 packets: to (1,0) and (0,1) one hop each, to (1,1) two hops (x first): 4 hops.
@@ -59,6 +105,7 @@ static void test_packets_and_hops(void **state) {
   be_vl_mesh *mi = be_vl_mesh_build(one, &pl, &be_vl_mesh_caps, LOC, d);
   assert_non_null(mi);
   assert_int_equal(mi->nroutes, 3); /* a's entry lists cores 1, 2, 3 */
+  check_written(mi, m);
   astro_hw_options o = {.rand_reset = g_rand_reset, .rand_seed = g_seed, .mesh = 1};
   astro_hw *h = astro_hw_create(&o);
   assert_non_null(h);
