@@ -579,11 +579,16 @@ static void compact(rt_src *c, uint64_t t) {
 #if defined(__SSE2__)
   const __m128i zero = _mm_setzero_si128();
   for (; i + 64 <= c->n; i += 64) {
-    uint64_t m = 0;
-    for (int k = 0; k < 4; k++) {
-      __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(spk + i + 16 * k));
-      m |= (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x, zero)) << (16 * k);
-    }
+    const __m128i *p = (const __m128i *)(const void *)(spk + i);
+    __m128i x0 = _mm_loadu_si128(p), x1 = _mm_loadu_si128(p + 1), x2 = _mm_loadu_si128(p + 2),
+            x3 = _mm_loadu_si128(p + 3);
+    __m128i any = _mm_or_si128(_mm_or_si128(x0, x1), _mm_or_si128(x2, x3));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, zero)) == 0xffff) /* the common case: 64 silent neurons */
+      continue;
+    uint64_t m = (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x0, zero)) |
+                 (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x1, zero)) << 16 |
+                 (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x2, zero)) << 32 |
+                 (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x3, zero)) << 48;
     for (; m; m &= m - 1) {
       uint32_t j = i + (uint32_t)__builtin_ctzll(m);
       c->idx[n++] = j;
