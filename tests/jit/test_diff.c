@@ -309,7 +309,8 @@ static void test_lif_small(void **state) {
   ir_module_destroy(m);
 }
 
-/* CUBA (4000 neurons, 320k synapses) for 150 ms of biological time, both numerics, 1 and 2 threads.
+/* CUBA (4000 neurons, 320k synapses) for 150 ms of biological time, both numerics, 1 and 2 threads, in the
+ * fused schedule and (2 threads) in the two-phase one.
  * Fixed mode uses v_unit = 0.125 mV: with 1 mV the bias (0.054863 mV = 3.5 fine units) rounds to a
  * resting voltage below threshold and the network is silent. */
 static void test_cuba(void **state) {
@@ -322,10 +323,15 @@ static void test_cuba(void **state) {
     run(m, "interp", modes[k], 1, 1500, &a);
     assert_true(a.nspikes > 1000);
     for (unsigned t = 1; t <= 2; t++) {
-      run(m, "jit", modes[k], t, 1500, &b);
+      run(m, "jit", modes[k], t, 1500, &b); /* fused mode: CUBA has no input and no plasticity */
       same(&a, &b, k ? "cuba float" : "cuba fixed");
       free_result(&b);
     }
+    setenv("ASTROC_JIT_TWO_PHASE", "1", 1); /* the other schedule: push right after compaction */
+    run(m, "jit", modes[k], 2, 1500, &b);
+    unsetenv("ASTROC_JIT_TWO_PHASE");
+    same(&a, &b, k ? "cuba float, two-phase" : "cuba fixed, two-phase");
+    free_result(&b);
     free_result(&a);
   }
   ir_module_destroy(m);
