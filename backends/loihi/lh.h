@@ -46,6 +46,8 @@ typedef struct lh_target {
   uint32_t weight_bits;         /* 8: signed mantissa, mixed-sign layout */
   uint32_t tag_bits;            /* plastic synapses: the 8 fraction bits of the weight word */
   uint32_t delay_max;           /* 62 */
+  uint32_t mesh_chips[2];       /* chips in x and y (product chips_max; else taken as chips_max x 1) */
+  uint32_t mesh_cores[2];       /* cores per chip in x and y (product cores_per_chip; else cores_per_chip x 1) */
 } lh_target;
 
 /* The built-in targets by name; NULL when unknown. Static storage. */
@@ -179,7 +181,8 @@ typedef struct lh_config {
   char *name;
   double dt, v_unit;
   uint64_t seed;
-  uint32_t ncores, nchips;
+  uint32_t ncores, nchips; /* cores used; chips they span */
+  bool mapped;             /* cores assigned by the mapping passes (else the sequential fill) */
   lh_core *cores;
   uint32_t npops, ninputs, nrules, nastros, nkernels;
   lh_pop *pops;
@@ -193,11 +196,19 @@ void lh_config_free(lh_config *c);
 
 /* ================================================================ compile, report, files */
 
-/* Builds the configuration of an expanded fixed-mode module for target t (partitioning by a
- * sequential fill, docs/loihi-format.md "Partitioning"). NULL after reporting: a non-lif population,
- * float numerics, a delay above the target's, a dataset input or current injection, a neuron whose
- * own needs exceed a core, too many cores. */
+/* Builds the configuration of an expanded fixed-mode module for target t. Cores are assigned by the
+ * mapping passes quantise, partition and place (run on a copy of m; m is not changed), checked with the exact per-core usage; when those passes fail, by a sequential fill
+ * (docs/loihi-format.md, "Partitioning"). NULL after reporting: a population other than lif and
+ * nalsm_lif, float numerics, a delay above the target's, a neuron whose own needs exceed a core, too
+ * many cores. Compiler side (links the mapping passes). */
 lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d);
+
+typedef struct lh_options {
+  bool sequential;           /* skip the mapping passes: the sequential fill */
+  uint64_t place_iterations; /* the placement's annealing budget; 0: the mapping's default (about 1 s at most) */
+} lh_options;
+/* lh_compile with options (NULL: the defaults). */
+lh_config *lh_compile_opt(const ir_module *m, const lh_target *t, const lh_options *opt, ir_diag *d);
 
 /* Resources used by core k (against c->target->limit). */
 void lh_core_usage(const lh_config *c, uint32_t k, uint32_t use[LH_RES_COUNT]);

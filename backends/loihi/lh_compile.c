@@ -1,6 +1,7 @@
 /* lh_compile.c — from an expanded fixed-mode module to an lh_config: checks what the Loihi targets
- * can host, derives per-neuron integers and per-projection formats, and partitions neurons onto cores
- * by a sequential fill that respects every per-core limit (docs/loihi-format.md, "Partitioning"). */
+ * can host, derives per-neuron integers and per-projection formats, keeps the exact per-core usage of
+ * a core being filled (lh_fill), and drives the core assignment: the mapping passes' (lh_assign.c),
+ * else a sequential fill that respects every per-core limit (docs/loihi-format.md, "Partitioning"). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,17 +237,7 @@ static bool build_incoming(lh_ctx *x) {
 
 /* ---------------------------------------------------------------- sequential fill */
 
-typedef struct fill {
-  uint32_t use[LH_RES_COUNT];
-  lh_cx_profile cxp[LH_PROFILES_CAP + 1];
-  int32_t vthp[LH_PROFILES_CAP + 1];
-  int32_t *fmt_of; /* per projection: format slot in this core, -1 */
-  uint32_t **cnt;  /* per projection, per presynaptic neuron: synapses into this core */
-  uint32_t *tp;    /* touched (projection, pre) pairs: the core's input axons */
-  uint32_t *ti;
-  uint32_t *tfmt;  /* projections whose format this core holds, in order */
-  uint64_t ntouch, captouch;
-} fill;
+typedef lh_fill fill;
 
 static bool touch(fill *f, uint32_t p, uint32_t i) {
   if (f->ntouch == f->captouch) {
@@ -264,7 +255,7 @@ static bool touch(fill *f, uint32_t p, uint32_t i) {
   return true;
 }
 
-static void reset_core(fill *f, const ir_module *m) {
+void lh_fill_next_core(lh_fill *f, const ir_module *m) {
   for (uint64_t k = 0; k < f->ntouch; k++)
     f->cnt[f->tp[k]][f->ti[k]] = 0;
   for (uint32_t k = 0; k < f->use[LH_RES_FORMATS]; k++)
@@ -289,7 +280,7 @@ static bool over(const fill *f, const lh_target *t, uint32_t cx_cap, lh_resource
 
 /* Adds neuron j of population p to the current core. Returns false with the core unchanged when a
  * limit would be exceeded (*which says which); *oom on allocation failure. */
-static bool try_add(lh_ctx *x, fill *f, uint32_t p, uint32_t j, lh_resource *which, bool *oom) {
+bool lh_fill_add(lh_ctx *x, lh_fill *f, uint32_t p, uint32_t j, lh_resource *which, bool *oom) {
   lh_cx_profile q = lh_neuron_profile(x, p, j);
   int32_t vth = lh_neuron_vth(x, p, j);
   uint32_t save[LH_RES_COUNT];
@@ -383,28 +374,44 @@ static bool try_add(lh_ctx *x, fill *f, uint32_t p, uint32_t j, lh_resource *whi
   return false;
 }
 
-static void report_alone(lh_ctx *x, const fill *f, uint32_t core, uint32_t p, uint32_t j, lh_resource r) {
-  (void)f;
+void lh_fill_report_alone(lh_ctx *x, uint32_t core, uint32_t p, uint32_t j, lh_resource r) {
   ir_error(x->d, x->m->pops[p].loc,
            "core %u: neuron %u of population '%s' alone needs more %s than a %s core has (limit %u)", core, j,
            x->m->pops[p].name, lh_resource_phrase(r), x->t->name, x->t->limit[r]);
 }
 
+bool lh_fill_init(lh_fill *f, const ir_module *m) {
+  *f = (lh_fill){0};
+  f->fmt_of = malloc((m->nprojs ? m->nprojs : 1) * sizeof(int32_t));
+  f->tfmt = malloc((m->nprojs ? m->nprojs : 1) * sizeof(uint32_t));
+  f->cnt = calloc(m->nprojs ? m->nprojs : 1, sizeof(uint32_t *));
+  if (!f->fmt_of || !f->tfmt || !f->cnt)
+    return false;
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    f->fmt_of[k] = -1;
+    f->cnt[k] = calloc(m->projs[k].csr->npre ? m->projs[k].csr->npre : 1, sizeof(uint32_t));
+    if (!f->cnt[k])
+      return false;
+  }
+  return true;
+}
+
+void lh_fill_free(lh_fill *f, const ir_module *m) {
+  for (uint32_t k = 0; f->cnt && k < m->nprojs; k++)
+    free(f->cnt[k]);
+  free(f->cnt);
+  free(f->fmt_of);
+  free(f->tfmt);
+  free(f->tp);
+  free(f->ti);
+}
+
 static bool partition(lh_ctx *x) {
   const ir_module *m = x->m;
-  fill f = {0};
+  fill f;
   bool ok = false, oom = false;
-  f.fmt_of = malloc((m->nprojs ? m->nprojs : 1) * sizeof(int32_t));
-  f.tfmt = malloc((m->nprojs ? m->nprojs : 1) * sizeof(uint32_t));
-  f.cnt = calloc(m->nprojs ? m->nprojs : 1, sizeof(uint32_t *));
-  if (!f.fmt_of || !f.tfmt || !f.cnt)
+  if (!lh_fill_init(&f, m))
     goto done;
-  for (uint32_t k = 0; k < m->nprojs; k++) {
-    f.fmt_of[k] = -1;
-    f.cnt[k] = calloc(m->projs[k].csr->npre ? m->projs[k].csr->npre : 1, sizeof(uint32_t));
-    if (!f.cnt[k])
-      goto done;
-  }
   uint32_t core = 0, ncx = 0;
   for (uint32_t p = 0; p < m->npops; p++) {
     x->core_of[p] = malloc((m->pops[p].size ? m->pops[p].size : 1) * sizeof(uint32_t));
@@ -413,19 +420,19 @@ static bool partition(lh_ctx *x) {
       goto done;
     for (uint32_t j = 0; j < m->pops[p].size; j++) {
       lh_resource r;
-      if (!try_add(x, &f, p, j, &r, &oom)) {
+      if (!lh_fill_add(x, &f, p, j, &r, &oom)) {
         if (oom)
           goto done;
         if (ncx == 0) {
-          report_alone(x, &f, core, p, j, r);
+          lh_fill_report_alone(x, core, p, j, r);
           goto done;
         }
-        reset_core(&f, m);
+        lh_fill_next_core(&f, m);
         core++;
         ncx = 0;
-        if (!try_add(x, &f, p, j, &r, &oom)) {
+        if (!lh_fill_add(x, &f, p, j, &r, &oom)) {
           if (!oom)
-            report_alone(x, &f, core, p, j, r);
+            lh_fill_report_alone(x, core, p, j, r);
           goto done;
         }
       }
@@ -446,17 +453,45 @@ static bool partition(lh_ctx *x) {
 done:
   if (oom)
     ir_error(x->d, m->loc, "out of memory partitioning the network");
-  for (uint32_t k = 0; f.cnt && k < m->nprojs; k++)
-    free(f.cnt[k]);
-  free(f.cnt);
-  free(f.fmt_of);
-  free(f.tfmt);
-  free(f.tp);
-  free(f.ti);
+  lh_fill_free(&f, m);
   return ok;
 }
 
 /* ---------------------------------------------------------------- driver */
+
+/* Forgets a core assignment and the tables built from it. */
+static void reset_assignment(lh_ctx *x) {
+  lh_tables_reset(x->c);
+  for (uint32_t p = 0; p < x->m->npops; p++) {
+    free(x->core_of[p]);
+    free(x->cx_of[p]);
+    x->core_of[p] = x->cx_of[p] = NULL;
+  }
+  free(x->mesh_id);
+  x->mesh_id = NULL;
+}
+
+/* The sequential fill, redone with proportionally fewer compartments per core while a core has more
+ * output axons than the limit (they are known only once every neuron has a core). */
+static bool fill_sequential(lh_ctx *x) {
+  const lh_target *t = x->t;
+  for (;;) {
+    x->axout_over = false;
+    if (!partition(x) || !lh_build_tables(x))
+      return false;
+    if (!x->axout_over)
+      return true;
+    uint32_t lim = t->limit[LH_RES_AXOUT], cap = x->cx_cap;
+    uint64_t next = (uint64_t)cap * lim / x->axout_used * 97 / 100;
+    if (cap <= 1) {
+      ir_error(x->d, x->m->loc, "core %u: %u output axons exceed the %s limit of %u by %u even with one "
+               "compartment per core", x->axout_core, x->axout_used, t->name, lim, x->axout_used - lim);
+      return false;
+    }
+    x->cx_cap = next >= cap ? cap - 1 : next < 1 ? 1 : (uint32_t)next;
+    reset_assignment(x);
+  }
+}
 
 static void ctx_free(lh_ctx *x) {
   const ir_module *m = x->m;
@@ -465,6 +500,7 @@ static void ctx_free(lh_ctx *x) {
     free(x->pi[k].frac);
   }
   free(x->pi);
+  free(x->mesh_id);
   for (uint32_t p = 0; p < m->npops; p++) {
     if (x->prm) free(x->prm[p]);
     if (x->nprm) free(x->nprm[p]);
@@ -492,7 +528,9 @@ static char *dupstr(const char *s) {
   return r;
 }
 
-lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d) {
+lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d) { return lh_compile_opt(m, t, NULL, d); }
+
+lh_config *lh_compile_opt(const ir_module *m, const lh_target *t, const lh_options *opt, ir_diag *d) {
   if (!check_module(m, t, d))
     return NULL;
   lh_config *c = calloc(1, sizeof *c);
@@ -517,28 +555,16 @@ lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d) {
     c->seed = m->seed;
     ok = c->name && derive_neurons(&x) && derive_projections(&x) && build_incoming(&x);
     x.cx_cap = t->limit[LH_RES_CX];
-    for (;;) {
+    bool oom = false;
+    if (ok && !(opt && opt->sequential) && lh_assign_mapped(&x, opt ? opt->place_iterations : 0, &oom)) {
       x.axout_over = false;
-      ok = ok && partition(&x) && lh_build_tables(&x);
-      if (!ok || !x.axout_over)
-        break;
-      /* Output axons are known only once every neuron has a core: refill with proportionally fewer
-       * compartments per core (docs/loihi-format.md, "Partitioning"). */
-      uint32_t lim = t->limit[LH_RES_AXOUT], cap = x.cx_cap;
-      uint64_t next = (uint64_t)cap * lim / x.axout_used * 97 / 100;
-      if (cap <= 1) {
-        ir_error(d, m->loc, "core %u: %u output axons exceed the %s limit of %u by %u even with one compartment "
-                 "per core", x.axout_core, x.axout_used, t->name, lim, x.axout_used - lim);
-        ok = false;
-        break;
-      }
-      x.cx_cap = next >= cap ? cap - 1 : next < 1 ? 1 : (uint32_t)next;
-      lh_tables_reset(c);
-      for (uint32_t p = 0; p < m->npops; p++) {
-        free(x.core_of[p]);
-        free(x.cx_of[p]);
-        x.core_of[p] = x.cx_of[p] = NULL;
-      }
+      ok = lh_build_tables(&x);
+      c->mapped = ok && !x.axout_over;
+    } else
+      ok = ok && !oom;
+    if (ok && !c->mapped) {
+      reset_assignment(&x);
+      ok = fill_sequential(&x);
     }
   }
   if (!ok && ir_diag_error_count(d) == before)

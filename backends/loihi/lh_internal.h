@@ -27,6 +27,7 @@ typedef struct lh_ctx {
   uint32_t **core_of;     /* per population, per neuron: core */
   uint32_t **cx_of;       /* per population, per neuron: compartment within the core */
   /* incoming synapses of every neuron, per population: in_ptr[pop][j..j+1) into in_proj/in_syn */
+  uint32_t *mesh_id;       /* per core: its mesh core (lh_assign_mapped), or NULL: core k is mesh core k */
   uint32_t cx_cap;         /* compartments per core in this attempt (<= the limit) */
   uint32_t axout_core, axout_used; /* set by lh_build_tables when a core has too many output axons */
   bool axout_over;
@@ -34,6 +35,35 @@ typedef struct lh_ctx {
   uint32_t **in_proj;
   uint64_t **in_syn;
 } lh_ctx;
+
+/* A core being filled (lh_compile.c): the exact per-core usage of the neurons added so far, with the
+ * profiles, formats and (projection, pre) input axons it holds. */
+typedef struct lh_fill {
+  uint32_t use[LH_RES_COUNT];
+  lh_cx_profile cxp[LH_PROFILES_CAP + 1];
+  int32_t vthp[LH_PROFILES_CAP + 1];
+  int32_t *fmt_of; /* per projection: format slot in this core, -1 */
+  uint32_t **cnt;  /* per projection, per presynaptic neuron: synapses into this core */
+  uint32_t *tp;    /* touched (projection, pre) pairs: the core's input axons */
+  uint32_t *ti;
+  uint32_t *tfmt;  /* projections whose format this core holds, in order */
+  uint64_t ntouch, captouch;
+} lh_fill;
+bool lh_fill_init(lh_fill *f, const ir_module *m); /* false on allocation failure (then lh_fill_free) */
+void lh_fill_free(lh_fill *f, const ir_module *m);
+void lh_fill_next_core(lh_fill *f, const ir_module *m); /* empties the core */
+/* Adds neuron j of population p to the core; false with the core unchanged when a limit would be
+ * exceeded (*which says which), or with *oom set on allocation failure. */
+bool lh_fill_add(lh_ctx *x, lh_fill *f, uint32_t p, uint32_t j, lh_resource *which, bool *oom);
+/* The error of a neuron that does not fit even an empty core. */
+void lh_fill_report_alone(lh_ctx *x, uint32_t core, uint32_t p, uint32_t j, lh_resource r);
+
+/* lh_assign.c: core assignment by the mapping passes (quantise, partition, place; docs/mapping.md):
+ * each placed piece fills its mesh core in the pieces' neuron order, checked with the exact per-core
+ * usage; a neuron the exact usage refuses opens a spill core on the first free mesh core. Sets
+ * core_of, cx_of, mesh_id, c->ncores, c->nchips. place_iterations: the annealing budget (0: default). false without a diagnostic when the passes fail or
+ * the mesh has no free core (the caller falls back to the sequential fill); *oom on allocation failure. */
+bool lh_assign_mapped(lh_ctx *x, uint64_t place_iterations, bool *oom);
 
 /* lh_compile.c: the compartment profile and threshold-profile value of neuron j of population p. */
 lh_cx_profile lh_neuron_profile(const lh_ctx *x, uint32_t p, uint32_t j);

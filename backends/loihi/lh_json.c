@@ -38,10 +38,11 @@ static void print_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
   c->first = false;
 }
 
-static void core_json(const lh_config *c, const lh_core *k, FILE *f) {
+static void core_json(const lh_config *c, uint32_t index, FILE *f) {
   const lh_target *t = c->target;
+  const lh_core *k = &c->cores[index];
   uint32_t use[LH_RES_COUNT];
-  lh_core_usage(c, k->id, use);
+  lh_core_usage(c, index, use);
   fprintf(f, "    {\"id\": %u, \"chip\": %u, \"core_in_chip\": %u,\n      \"usage\": {", k->id, k->chip,
           k->index_in_chip);
   for (int r = 0; r < LH_RES_COUNT; r++)
@@ -128,8 +129,9 @@ bool lh_write_json(const lh_config *c, FILE *f) {
   const lh_target *t = c->target;
   fprintf(f, "{\n  \"format\": \"astroc-loihi\", \"version\": 1, \"target\": \"%s\", \"network\": ", t->name);
   jstr(f, c->name);
-  fprintf(f, ",\n  \"dt_ms\": %.17g, \"v_unit_mV\": %.17g, \"seed\": %" PRIu64 ", \"cores\": %u, \"chips\": %u,\n",
-          c->dt, c->v_unit, c->seed, c->ncores, c->nchips);
+  fprintf(f, ",\n  \"dt_ms\": %.17g, \"v_unit_mV\": %.17g, \"seed\": %" PRIu64 ", \"cores\": %u, \"chips\": %u, "
+             "\"assignment\": \"%s\",\n", c->dt, c->v_unit, c->seed, c->ncores, c->nchips,
+          c->mapped ? "mapping" : "sequential");
   fprintf(f, "  \"encoding\": {\"word_bits\": %u, \"chunk_synapses\": %u, \"header_bits\": %u, \"index_bits\": %u, "
              "\"weight_bits\": %u, \"tag_bits\": %u, \"delay_max\": %u, \"cores_per_chip\": %u},\n  \"limits\": {",
           t->word_bits, t->chunk_max, t->header_bits, t->index_bits, t->weight_bits, t->tag_bits, t->delay_max,
@@ -191,7 +193,7 @@ bool lh_write_json(const lh_config *c, FILE *f) {
   }
   fprintf(f, "],\n  \"cores\": [\n");
   for (uint32_t k = 0; k < c->ncores; k++) {
-    core_json(c, &c->cores[k], f);
+    core_json(c, k, f);
     fprintf(f, k + 1 < c->ncores ? ",\n" : "\n");
   }
   fprintf(f, "  ],\n");

@@ -23,6 +23,10 @@ bool lh_target_from_map(const map_target *t, lh_target *out, ir_diag *d) {
   out->weight_bits = t->weight_bits;
   out->tag_bits = t->fmt.tag_bits;
   out->delay_max = t->delay_max;
+  out->mesh_chips[0] = t->chips[0];
+  out->mesh_chips[1] = t->chips[1];
+  out->mesh_cores[0] = t->cores[0];
+  out->mesh_cores[1] = t->cores[1];
   const char *bad = NULL;
   if (out->word_bits != 64 || out->weight_bits != 8)
     bad = "64-bit words and 8-bit weights";

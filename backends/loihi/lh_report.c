@@ -26,12 +26,15 @@ void lh_report(const lh_config *c, FILE *out) {
           t->name, c->ncores, c->nchips, c->nchips == 1 ? "" : "s", t->limit[LH_RES_CX], t->limit[LH_RES_WORDS],
           t->limit[LH_RES_AXIN], t->limit[LH_RES_AXOUT], t->limit[LH_RES_CXPROF], t->limit[LH_RES_VTHPROF],
           t->limit[LH_RES_FORMATS]);
+  fprintf(out, "cores assigned by %s\n", c->mapped ? "the mapping passes (partition, place; docs/mapping.md)"
+                                                     : "the sequential fill (docs/loihi-format.md)");
   fprintf(out, "%6s %5s %13s %13s %11s %11s %7s %7s %7s\n", "core", "chip", "compartments", "syn words",
           "axons in", "axons out", "cxprof", "vthprof", "formats");
   for (uint32_t k = 0; k < c->ncores; k++) {
     uint32_t u[LH_RES_COUNT];
     lh_core_usage(c, k, u);
-    fprintf(out, "%6u %5u %6u/%-6u %6u/%-6u %5u/%-5u %5u/%-5u %3u/%-3u %3u/%-3u %3u/%-3u\n", k, c->cores[k].chip,
+    fprintf(out, "%6u %5u %6u/%-6u %6u/%-6u %5u/%-5u %5u/%-5u %3u/%-3u %3u/%-3u %3u/%-3u\n", c->cores[k].id,
+            c->cores[k].chip,
             u[LH_RES_CX], t->limit[LH_RES_CX], u[LH_RES_WORDS], t->limit[LH_RES_WORDS], u[LH_RES_AXIN],
             t->limit[LH_RES_AXIN], u[LH_RES_AXOUT], t->limit[LH_RES_AXOUT], u[LH_RES_CXPROF], t->limit[LH_RES_CXPROF],
             u[LH_RES_VTHPROF], t->limit[LH_RES_VTHPROF], u[LH_RES_FORMATS], t->limit[LH_RES_FORMATS]);

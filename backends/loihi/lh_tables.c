@@ -35,9 +35,9 @@ static bool build_compartments(lh_ctx *x) {
       c->cores[x->core_of[p][j]].ncx++;
   for (uint32_t k = 0; k < c->ncores; k++) {
     lh_core *core = &c->cores[k];
-    core->id = k;
-    core->chip = k / x->t->cores_per_chip;
-    core->index_in_chip = k % x->t->cores_per_chip;
+    core->id = x->mesh_id ? x->mesh_id[k] : k;
+    core->chip = core->id / x->t->cores_per_chip;
+    core->index_in_chip = core->id % x->t->cores_per_chip;
     core->cx = calloc(core->ncx ? core->ncx : 1, sizeof(lh_cx));
     core->out_ptr = calloc((size_t)core->ncx + 1, sizeof(uint32_t));
     if (!core->cx || !core->out_ptr)
@@ -537,55 +537,4 @@ bool lh_build_tables(lh_ctx *x) {
   }
   return build_compartments(x) && build_inputs(x) && build_axons(x) && build_synapse_memory(x) &&
          build_routes(x) && build_rules(x);
-}
-
-void lh_tables_reset(lh_config *c) {
-  for (uint32_t k = 0; c->cores && k < c->ncores; k++) {
-    lh_core *core = &c->cores[k];
-    free(core->cx);
-    free(core->axin);
-    free(core->words);
-    free(core->out_ptr);
-    free(core->out);
-  }
-  for (uint32_t k = 0; c->inputs && k < c->ninputs; k++) {
-    lh_input *in = &c->inputs[k];
-    free(in->name);
-    free(in->p_q);
-    free(in->ev_step);
-    free(in->ev_neuron);
-    free(in->dataset);
-    free(in->split);
-    free(in->inject);
-    free(in->out_ptr);
-    free(in->out);
-  }
-  for (uint32_t k = 0; c->pops && k < c->npops; k++)
-    free(c->pops[k].name);
-  for (uint32_t k = 0; c->astros && k < c->nastros; k++) {
-    free(c->astros[k].name);
-    free(c->astros[k].listen_kind);
-    free(c->astros[k].listen_index);
-    free(c->astros[k].listen_sign);
-  }
-  free(c->cores);
-  free(c->inputs);
-  free(c->pops);
-  free(c->rules);
-  free(c->astros);
-  c->cores = NULL;
-  c->inputs = NULL;
-  c->pops = NULL;
-  c->rules = NULL;
-  c->astros = NULL;
-  c->ncores = c->ninputs = c->npops = c->nrules = c->nastros = 0;
-}
-
-void lh_config_free(lh_config *c) {
-  if (!c)
-    return;
-  lh_tables_reset(c);
-  free(c->kernels);
-  free(c->name);
-  free(c);
 }

@@ -31,6 +31,8 @@ static const lh_target loihi1 = {
     .weight_bits = 8,
     .tag_bits = 8,
     .delay_max = 62,
+    .mesh_chips = {4, 2},
+    .mesh_cores = {8, 16},
 };
 
 /* Loihi 2: up to 8,192 neurons a core (index 13 bits). Its memory is shared flexibly between
@@ -49,6 +51,8 @@ static const lh_target loihi2 = {
     .weight_bits = 8,
     .tag_bits = 8,
     .delay_max = 62,
+    .mesh_chips = {4, 2},
+    .mesh_cores = {8, 16},
 };
 
 const lh_target *lh_target_get(const char *name) {

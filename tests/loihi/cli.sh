@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli.sh — `astroc compile --target loihi1` (report, folder), `astroc run DIR --backend loihi` against
-# interp, a limit error's message and exit status, and --target netx. Args: ASTROC SRCDIR.
+# interp, a limit error's message and exit status, every example for loihi1 and loihi2 (compiled within
+# limits, or the documented error of what cannot be hosted), and --target netx. Args: ASTROC SRCDIR.
 set -u
 astroc=$1
 src=$2
@@ -9,8 +10,12 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$astroc" compile "$src/examples/lif_small.yaml" --target loihi1 -o "$tmp/small" > "$tmp/out.txt" || fail "compile"
-grep -q '^loihi1: 1 cores on 1 chip' "$tmp/out.txt" || fail "report header"
-grep -Eq '^ +0 +0 +7/1024 +11/16384 +8/4096 +4/4096 +2/32 +2/8 +2/8' "$tmp/out.txt" || fail "report row: $(cat "$tmp/out.txt")"
+grep -q '^loihi1: 2 cores on 1 chip' "$tmp/out.txt" || fail "report header: $(cat "$tmp/out.txt")"
+grep -q '^cores assigned by the mapping passes' "$tmp/out.txt" || fail "report: assignment"
+# the mapping puts each population on its own core: 'a' (4 neurons; 4 input axons from 'replay', one word
+# each; 4 output axons, one per neuron to b's core), 'b' (3 neurons; 4 input axons from 'a', 7 words)
+grep -Eq '^ +0 +0 +4/1024 +4/16384 +4/4096 +4/4096 +1/32 +1/8 +1/8' "$tmp/out.txt" || fail "report row 0: $(cat "$tmp/out.txt")"
+grep -Eq '^ +1 +0 +3/1024 +7/16384 +4/4096 +0/4096 +1/32 +1/8 +1/8' "$tmp/out.txt" || fail "report row 1: $(cat "$tmp/out.txt")"
 for f in loihi.json loihi.bin network.aimg; do test -s "$tmp/small/$f" || fail "missing $f"; done
 "$astroc" run "$tmp/small" --backend loihi --spikes "$tmp/a.csv" -q || fail "run loihi"
 "$astroc" run "$src/examples/lif_small.yaml" --spikes "$tmp/b.csv" -q || fail "run interp"
@@ -32,6 +37,28 @@ YAML
 test $? -eq 1 || fail "limit error exit status"
 grep -q "core 0: neuron 0 of population 'p' alone needs more input axons than a loihi1 core has (limit 4096)" \
   "$tmp/err.txt" || fail "limit message: $(cat "$tmp/err.txt")"
+
+# every example, both targets, in fixed numerics: within limits, or the error of what a Loihi core cannot host
+for f in "$src"/examples/*.yaml "$src"/examples/nalsm/*.yaml; do
+  for t in loihi1 loihi2; do
+    name=$(basename "$f" .yaml)
+    "$astroc" compile "$f" --numerics fixed --target $t -o "$tmp/ex" > "$tmp/ex.txt" 2> "$tmp/ex.err"
+    rc=$?
+    case $name in
+      amsu) want="neuron model 'amsu' is not supported yet by the $t target" ;;
+      tripartite) want="astrocyte 'glia': model 'tripartite' is not supported yet by the $t target" ;;
+      li_rinzel) want="the li_rinzel model needs float numerics" ;;
+      *) want= ;;
+    esac
+    if [ -n "$want" ]; then
+      test $rc -eq 1 || fail "$name on $t: exit status $rc, expected 1"
+      grep -q "$want" "$tmp/ex.err" || fail "$name on $t: expected '$want', got $(cat "$tmp/ex.err")"
+    else
+      test $rc -eq 0 || fail "$name on $t: $(cat "$tmp/ex.err")"
+      grep -q "^compiled $name for $t" "$tmp/ex.txt" || fail "$name on $t: no summary"
+    fi
+  done
+done
 
 # netx export of a chain, imported back by run
 cat > "$tmp/chain.yaml" <<'YAML'

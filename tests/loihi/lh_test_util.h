@@ -70,10 +70,14 @@ static void lt_rmdir(const char *dir) {
   rmdir(dir);
 }
 
-/* Compiles m for t into a temporary folder and points the module at it (LH_DIR_ATTR). Returns the
- * folder (malloc'd) or NULL. */
+/* How the tests compile: a short placement budget (the assignment, not its quality, is under test);
+ * a test may switch to the sequential fill. */
+static lh_options lt_opt = {.place_iterations = 1000};
+
+/* Compiles m for t (lt_opt) into a temporary folder and points the module at it (LH_DIR_ATTR).
+ * Returns the folder (malloc'd) or NULL. */
 static char *lt_compile_to_dir(ir_module *m, const lh_target *t, ir_diag *d) {
-  lh_config *c = lh_compile(m, t, d);
+  lh_config *c = lh_compile_opt(m, t, &lt_opt, d);
   if (!c)
     return NULL;
   char *dir = lt_tmpdir();

@@ -243,14 +243,16 @@ static void test_random_networks(void **state) {
   (void)state;
   ir_diag *d = ir_diag_create(stderr);
   lh_target tiny = tiny_target();
-  size_t spikes = 0, multi = 0, nalsm = 0, inject = 0;
+  size_t spikes = 0, multi = 0, nalsm = 0, inject = 0, mapped = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_net(seed);
     expand(m, d);
     const lh_target *t = seed % 2 ? lh_target_get("loihi1") : &tiny;
-    lh_config *c = lh_compile(m, t, d);
+    lt_opt.sequential = seed % 4 == 0; /* a quarter through the fallback, the sequential fill */
+    lh_config *c = lh_compile_opt(m, t, &lt_opt, d);
     assert_non_null(c);
     multi += c->ncores > 1;
+    mapped += c->mapped;
     nalsm += c->nkernels > 0;
     for (uint32_t k = 0; k < m->ninputs; k++)
       inject += m->inputs[k].inject_into >= 0;
@@ -264,8 +266,11 @@ static void test_random_networks(void **state) {
   assert_true(multi > 50);
   assert_true(nalsm > 50);
   assert_true(inject > 30);
+  assert_true(mapped > 120);
+  lt_opt.sequential = false;
   print_message("200 random networks: %zu spikes compared, %zu spanning several cores, %zu with nalsm_lif, "
-                "%zu with current injection\n", spikes, multi, nalsm, inject);
+                "%zu with current injection, %zu assigned by the mapping passes\n", spikes, multi, nalsm, inject,
+                mapped);
   ir_diag_destroy(d);
 }
 
@@ -329,6 +334,7 @@ static void test_random_learning(void **state) {
     add_plasticity(m, &s);
     expand(m, d);
     const lh_target *t = seed % 2 ? lh_target_get("loihi1") : &tiny;
+    lt_opt.sequential = seed % 4 == 0;
     check_same(m, t, 150, d);
     /* the states check_same does not cover: every projection's w (and traces), the astrocyte's a */
     char *dir = lt_compile_to_dir(m, t, d);
@@ -372,6 +378,7 @@ static void test_random_learning(void **state) {
     free(dir);
     ir_module_destroy(m);
   }
+  lt_opt.sequential = false;
   assert_true(plastic > 50);
   assert_true(changed > 1000);
   print_message("80 plastic networks: %zu plastic projections, %zu weights changed by learning\n", plastic, changed);
