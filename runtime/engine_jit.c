@@ -25,6 +25,9 @@
 #define MAX_THREADS 64
 #define SPIN_WORKER 20000 /* pause loops (~0.1-1 ms) a worker waits for the next phase before blocking */
 #define SPIN_MAIN 2000    /* pause loops the main thread waits for workers before yielding its core */
+#define PREEMPTED_MS 0.2  /* a wait this long for a claimed chunk means the worker lost its core */
+#define SOLO_STEPS 256    /* phases the main thread then runs alone (doubling on repeats) */
+#define SOLO_MAX 65536
 
 typedef struct jit_pop {
   rt_pop *p;
@@ -58,6 +61,8 @@ typedef struct jit_engine {
   size_t nowned;
   unsigned nthreads, nfunctions;
   bool fused;   /* one parallel phase per step (PHASE_STEP) */
+  unsigned solo_left, solo_len; /* back-off: phases the main thread still runs alone, length of the last */
+  uint64_t backoffs;            /* how often (ASTROC_JIT_VERBOSE reports it) */
   double compile_ms;
   be_cpu_origin origin; /* where the native code came from */
   /* Worker pool. A phase is split into `nthreads` chunks (fixed blocks of neurons / posts); any running
@@ -534,9 +539,23 @@ static void publish(jit_engine *e, uint32_t first_chunk) {
   }
 }
 
+/* Runs a parallel phase. When a worker was preempted inside a chunk it had claimed, the main thread waits
+ * for it for a whole scheduler time slice (milliseconds, against microseconds of work): the machine has
+ * more runnable threads than cores. The engine then backs off — the main thread runs the next SOLO_STEPS
+ * phases alone, doubling on every repeat up to SOLO_MAX, halving back after a solo stretch — so an
+ * oversubscribed machine costs about the single-thread speed instead of a multiple of it. Results do not
+ * depend on who runs a chunk. */
 static void run_phase(jit_engine *e, int phase) {
   if (e->nthreads == 1) {
     do_phase(e, phase, 0);
+    return;
+  }
+  if (e->solo_left) {
+    e->solo_left--;
+    for (unsigned c = 0; c < e->nthreads; c++)
+      do_phase(e, phase, c);
+    if (!e->solo_left && e->solo_len > SOLO_STEPS)
+      e->solo_len /= 2;
     return;
   }
   e->phase = phase;
@@ -544,12 +563,20 @@ static void run_phase(jit_engine *e, int phase) {
   e->gen++;
   publish(e, 0);
   work(e, e->gen);
+  if (atomic_load(&e->done) == e->nthreads)
+    return;
+  double t0 = now_ms();
   unsigned spins = 0;
   while (atomic_load(&e->done) != e->nthreads) /* a worker is finishing a chunk it claimed */
     if (++spins < SPIN_MAIN)
       cpu_relax();
     else
       sched_yield();
+  if (spins >= SPIN_MAIN && now_ms() - t0 > PREEMPTED_MS) {
+    e->solo_len = e->solo_len ? (e->solo_len * 2 > SOLO_MAX ? SOLO_MAX : e->solo_len * 2) : SOLO_STEPS;
+    e->solo_left = e->solo_len;
+    e->backoffs++;
+  }
 }
 
 static bool start_threads(jit_engine *e) {
@@ -683,6 +710,9 @@ static void jit_destroy(void *v) {
   if (!e)
     return;
   registry_remove(e);
+  if (e->nthreads > 1 && env_on("ASTROC_JIT_VERBOSE"))
+    fprintf(stderr, "astroc: jit: %llu back-off(s) to one thread (workers preempted)\n",
+            (unsigned long long)e->backoffs);
   if (e->nstarted) {
     atomic_store(&e->quit, 1);
     e->gen++;

@@ -1,22 +1,29 @@
 #!/bin/sh
 # bench/cuba/run.sh — the CUBA benchmark (Brette et al. 2007, examples/cuba.yaml): astroc's interp and jit
 # engines (1 and 2 threads) against Brian2 2.5 C++ standalone (1 and 2 OpenMP threads), same network size,
-# same biological time. Prints real-time factors (wall time / biological time, simulation loop only),
-# synaptic events per second, the JIT compile time and the ratio Brian2 / astroc. Each timing is the fastest
-# of 3 runs (Brian2: 3 runs of its compiled binary).
-#   SIM_MS=10000 (default) biological time; BUILD=build-jit (default) the meson build folder.
+# same biological time, in one invocation. Prints for each: the simulation loop's wall time and real-time
+# factor (RTF = wall time / biological time), its CPU time and CPU real-time factor (all threads of the
+# process; on a shared machine the wall time also counts the time spent waiting for a core), the firing
+# rate, synaptic events per second, the JIT compile time (reported apart, not in the loop), and the ratio
+# Brian2 / astroc, on wall time and (1 thread) on CPU time. Each timing is the fastest of 3 runs (Brian2: of
+# 3 runs of its compiled binary; its loop CPU time is measured against a one-step build, brian_cuba.py).
+#   SIM_MS=10000 (default) biological time; BUILD=build-jit (default) the meson build folder;
+#   NOBUILD=1 uses the binaries as they are. The jit's disk cache is off here, so the compile time shown is a
+#   real compilation (a cached run reports a few ms; docs/jit.md).
 set -e
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build-jit}
 SIM_MS=${SIM_MS:-10000}
 INTERP_MS=${INTERP_MS:-$SIM_MS}
 MODEL=$ROOT/examples/cuba.yaml
-ninja -C "$BUILD" bench/cuba/bench_cuba >/dev/null
+[ -n "$NOBUILD" ] || ninja -C "$BUILD" bench/cuba/bench_cuba >/dev/null
 B=$BUILD/bench/cuba/bench_cuba
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+export ASTROC_JIT_CACHE=off
 
-echo "CUBA: 4000 LIF (3200 exc / 800 inh), p = 0.02, dt = 0.1 ms, $(awk "BEGIN { print $SIM_MS / 1000 }") s biological time; host CPU: $(nproc) core(s)"
+echo "CUBA: 4000 LIF (3200 exc / 800 inh), p = 0.02, dt = 0.1 ms, $(awk "BEGIN { print $SIM_MS / 1000 }") s biological time"
+echo "host: $(nproc) core(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
 # The fastest of 3 runs (the machine may be shared); interp once.
 best() { for k in 1 2 3; do "$B" "$@"; done | sort -k6 -g | head -1; }
 {
@@ -26,27 +33,39 @@ best() { for k in 1 2 3; do "$B" "$@"; done | sort -k6 -g | head -1; }
   best "$MODEL" jit 1 "$SIM_MS" fixed 0.125
   best "$MODEL" jit 2 "$SIM_MS" fixed 0.125
   S=$(awk "BEGIN { print $SIM_MS / 1000 }")
-  for args in "1 astroc" "2 astroc" "1 brette"; do
-    set -- $args
-    /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" "$1" "$TMP/brian_$1_$2" "$2" 2>/dev/null | tail -1
-  done
+  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_astroc" astroc 2>/dev/null | tail -1
+  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 2 "$TMP/brian_2_astroc" astroc --no-cpu 2>/dev/null | tail -1
+  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_brette" brette --no-cpu 2>/dev/null | tail -1
 } > "$TMP/results"
-sed 's/^/# /' "$TMP/results"   # the raw lines: simulator, threads, sim s, loop s, spikes, ...
+sed 's/^/# /' "$TMP/results"   # the raw lines (bench_cuba.c and brian_cuba.py describe the fields)
 
 awk '
-$1 == "astroc" { n++; name[n] = "astroc " $2 " " $4; thr[n] = $3; sim[n] = $5; loop[n] = $6; spk[n] = $7; ev[n] = $8; cms[n] = $9 }
-$1 == "brian2" { n++; name[n] = "brian2 standalone " $7; thr[n] = $2; sim[n] = $3; loop[n] = $4; spk[n] = $5; ev[n] = $5 * $6 / 4000; cms[n] = -1 }
+$1 == "astroc" { n++; name[n] = "astroc " $2 " " $4; thr[n] = $3; sim[n] = $5; loop[n] = $6; spk[n] = $7; ev[n] = $8; cms[n] = $9; cpu[n] = $10 }
+$1 == "brian2" { n++; name[n] = "brian2 standalone " $7; thr[n] = $2; sim[n] = $3; loop[n] = $4; spk[n] = $5; ev[n] = $5 * $6 / 4000; cms[n] = -1; cpu[n] = $8 }
 END {
-  for (i = 1; i <= n; i++) if (name[i] == "brian2 standalone astroc" && (best == 0 || loop[i] / sim[i] < best)) best = loop[i] / sim[i]
-  printf "%-26s %7s %9s %8s %9s %10s %12s %14s\n", "simulator", "threads", "loop [s]", "RTF", "rate [Hz]", "events/s", "compile [ms]", "brian2/astroc";
+  for (i = 1; i <= n; i++) if (name[i] == "brian2 standalone astroc") {
+    if (bw == 0 || loop[i] / sim[i] < bw) bw = loop[i] / sim[i]
+    if (thr[i] == 1 && cpu[i] > 0) bc = cpu[i] / sim[i]
+  }
+  printf "%-26s %3s %8s %7s %8s %7s %7s %9s %9s %13s %13s\n", "simulator", "thr", "wall [s]", "RTF", "cpu [s]", "cpu RTF",
+    "rate", "events/s", "compile", "brian2/astroc", "brian2/astroc";
+  printf "%-26s %3s %8s %7s %8s %7s %7s %9s %9s %13s %13s\n", "", "", "", "", "", "", "[Hz]", "(cpu)", "[ms]", "wall", "cpu (1 thr)";
   for (i = 1; i <= n; i++) {
-    rtf = loop[i] / sim[i];
+    rtf = loop[i] / sim[i]
     c = "-"; if (cms[i] > 0) c = sprintf("%.1f", cms[i])
-    r = "-"; if (substr(name[i], 1, 6) == "astroc") r = sprintf("%.2f", best / rtf)
-    printf "%-26s %7d %9.3f %8.4f %9.1f %10.3g %12s %14s\n", name[i], thr[i], loop[i], rtf, spk[i] / sim[i] / 4000, ev[i] / loop[i], c, r
+    cs = "-"; cr = "-"; eps = ev[i] / loop[i]
+    if (cpu[i] > 0) { cs = sprintf("%.3f", cpu[i]); cr = sprintf("%.4f", cpu[i] / sim[i]); if (thr[i] == 1) eps = ev[i] / cpu[i] }
+    rw = "-"; rc = "-"
+    if (substr(name[i], 1, 6) == "astroc") {
+      rw = sprintf("%.2f", bw / rtf)
+      if (thr[i] == 1 && bc > 0 && cpu[i] > 0) rc = sprintf("%.2f", bc / (cpu[i] / sim[i]))
+    }
+    printf "%-26s %3d %8.3f %7.4f %8s %7s %7.1f %9.3g %9s %13s %13s\n", name[i], thr[i], loop[i], rtf, cs, cr,
+      spk[i] / sim[i] / 4000, eps, c, rw, rc
   }
 }' "$TMP/results"
-echo "RTF = wall time of the simulation loop / biological time (lower is faster). brian2/astroc: the best Brian2 RTF"
-echo "on the same network (model 'astroc': examples/cuba.yaml's dynamics) over astroc's RTF. 'brette' is Brian2's"
-echo "own CUBA (two currents, fires ~10x less), for reference. Events: synapses of every spike (Brian2: mean out-degree)."
-echo "Fixed-point runs use v_unit = 0.125 mV (with 1 mV the rounded bias keeps the network silent)."
+echo "RTF = wall time of the simulation loop / biological time (lower is faster); cpu RTF the same with CPU time"
+echo "(all threads; with 2 threads it counts spinning workers too, so it is not a speed). brian2/astroc: the best"
+echo "Brian2 RTF on the same network (model 'astroc': examples/cuba.yaml's dynamics) over astroc's, on wall time"
+echo "and, for 1 thread, on CPU time. 'brette' is Brian2's own CUBA (two currents, fires ~10x less), for reference."
+echo "Events: synapses of every spike (Brian2: mean out-degree). Fixed-point runs use v_unit = 0.125 mV."
