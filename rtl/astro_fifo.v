@@ -40,13 +40,9 @@ module astro_fifo #(
           d0_r <= d1_r;
           cnt_r <= cnt_r - 2'd1;
         end
-        2'b11: begin  // count stays; a full buffer cannot be pushed (o_ready)
-          if (cnt_r == 2'd1) d0_r <= i_data;
-          else begin
-            d0_r <= d1_r;
-            d1_r <= i_data;
-          end
-        end
+        // push and pop: the count is 1 (a full buffer is never pushed, o_ready; an empty one never
+        // popped), so the new packet becomes the head
+        2'b11: d0_r <= i_data;
         default: ;
       endcase
     end

@@ -153,11 +153,12 @@ extern "C" astro_hw *astro_hw_create(const astro_hw_options *opt) {
 
 extern "C" void astro_hw_destroy(astro_hw *h) {
   if (!h) return;
-  delete h->m;  // final(), trace closed
 #if VM_COVERAGE
-  // Coverage builds (rtl/scripts/coverage.sh) write their counters where ASTRO_HW_COVERAGE says.
-  if (const char *cov = std::getenv("ASTRO_HW_COVERAGE")) h->ctx->coveragep()->write(cov);
+  // Coverage builds (rtl/scripts/coverage.sh) write their counters where ASTRO_HW_COVERAGE says, while
+  // the model whose counters they are still exists.
+  if (const char *cov = std::getenv("ASTRO_HW_COVERAGE"); cov && h->m) h->ctx->coveragep()->write(cov);
 #endif
+  delete h->m;  // final(), trace closed
   delete h->ctx;
   delete h;
 }
