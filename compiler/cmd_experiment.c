@@ -164,8 +164,8 @@ static int run_sweep(ex_options *o, const cli_load_options *lo, sweep_args *sw, 
     }
     snprintf(spec[k], n, "%s=%s", sw->param, sw->values[k]);
     snprintf(dir[k], nd, "%s/%s", out, spec[k]);
-    char *end;
-    pt[k] = (ex_sweep_point){.value = strtod(sw->values[k], &end), .dir = dir[k] + strlen(out) + 1};
+    /* The plotted x is the number as written (a unit, if any, is checked by ex_set_apply, not converted). */
+    pt[k] = (ex_sweep_point){.value = strtod(sw->values[k], NULL), .dir = dir[k] + strlen(out) + 1};
     ex_summary sum = {0};
     sw->sets[sw->nsets] = spec[k];
     o->out_dir = dir[k];

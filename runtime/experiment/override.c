@@ -82,7 +82,7 @@ bool ex_set_apply(ir_module *m, const char *spec, ir_diag *d) {
     return false;
   }
   if (!ir_dim_eq(dim, pd->dim)) {
-    ir_error(d, loc, "'%s': parameter '%s' is a %s, got a %s", spec, pname, ir_dim_name(pd->dim), ir_dim_name(dim));
+    ir_error(d, loc, "'%s': parameter '%s' has dimension %s, got %s", spec, pname, ir_dim_name(pd->dim), ir_dim_name(dim));
     return false;
   }
   if (v < pd->min || v > pd->max) {

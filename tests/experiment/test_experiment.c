@@ -192,7 +192,7 @@ static void test_set_apply(void **state) {
       {"nope.w_a=1", "no astrocyte, population or plastic projection named 'nope'"},
       {"fixed.a_plus=1mV", "no astrocyte, population or plastic projection named 'fixed'"},
       {"astro.w_b=1", "model 'nalsm' has no parameter 'w_b'"},
-      {"ee.a_plus=0.3", "parameter 'a_plus' is a voltage"},
+      {"ee.a_plus=0.3", "parameter 'a_plus' has dimension voltage, got dimensionless"},
       {"astro.w_a=abc", "expected a number"},
       {"astro.tau=-5ms", "must be in [0, inf]"},
   };
