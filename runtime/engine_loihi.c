@@ -41,7 +41,8 @@ typedef struct lh_engine {
   lh_src *src;        /* npops + ninputs */
   uint64_t *cursor;   /* per input: next event */
   uint32_t **pcore, **pcx; /* per population neuron: its core and compartment */
-  int32_t **xpre, **xpost; /* per learning rule: Q16 traces */
+  int32_t **xpre, **xpost; /* per learning rule: Q16 traces (Loihi arithmetic: 0..127) */
+  uint8_t **epre, **epost; /* per learning rule in Loihi arithmetic: spiked during the current epoch */
   int32_t *astro_a;        /* per astrocyte: Q16 state */
   uint64_t **ds_p;         /* per dataset input: count x size Q32 probabilities (host-side encoding) */
   uint32_t *ds_count;      /* per dataset input: samples */
@@ -78,6 +79,12 @@ static void loihi_destroy(void *e) {
     free(x->xpre[r]);
     free(x->xpost[r]);
   }
+  for (uint32_t r = 0; x->epre && r < x->c->nrules; r++) {
+    free(x->epre[r]);
+    free(x->epost[r]);
+  }
+  free(x->epre);
+  free(x->epost);
   free(x->xpre);
   free(x->xpost);
   free(x->astro_a);
@@ -203,13 +210,17 @@ static bool create_learning(lh_engine *x) {
   const lh_config *c = x->c;
   x->xpre = calloc(c->nrules + 1, sizeof *x->xpre);
   x->xpost = calloc(c->nrules + 1, sizeof *x->xpost);
+  x->epre = calloc(c->nrules + 1, sizeof *x->epre);
+  x->epost = calloc(c->nrules + 1, sizeof *x->epost);
   x->astro_a = calloc(c->nastros + 1, sizeof *x->astro_a);
-  if (!x->xpre || !x->xpost || !x->astro_a)
+  if (!x->xpre || !x->xpost || !x->epre || !x->epost || !x->astro_a)
     return false;
   for (uint32_t r = 0; r < c->nrules; r++) {
     x->xpre[r] = calloc(c->rules[r].npre + 1, sizeof(int32_t));
     x->xpost[r] = calloc(c->rules[r].npost + 1, sizeof(int32_t));
-    if (!x->xpre[r] || !x->xpost[r])
+    x->epre[r] = calloc(c->rules[r].npre + 1, 1);
+    x->epost[r] = calloc(c->rules[r].npost + 1, 1);
+    if (!x->xpre[r] || !x->xpost[r] || !x->epre[r] || !x->epost[r])
       return false;
   }
   for (uint32_t k = 0; k < c->nastros; k++)
@@ -515,6 +526,18 @@ static void learn_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
   const lh_cx *cx = &lc->core->cx[s->index];
   if (cx->pop != r->post_pop) /* a malformed table: this rule's synapses reach only its post population */
     return;
+  uint32_t ib = lc->x->c->target->index_bits, wb = lc->x->c->target->weight_bits;
+  if (r->loihi.epoch) { /* Loihi arithmetic, at an epoch's end: spikes of the epoch, whole mantissas */
+    bool pre = lc->x->epre[lc->r_index][lc->pre], post = lc->x->epost[lc->r_index][cx->neuron];
+    if (!pre && !post)
+      return;
+    int32_t w = lh_learn_weight(&r->loihi, r->anti, r->a_plus, lc->am, s->weight, lc->x->xpre[lc->r_index][lc->pre],
+                                lc->x->xpost[lc->r_index][cx->neuron], pre, post, lc->x->seed, r->proj, lc->pre,
+                                cx->neuron, lc->x->step);
+    lh_bits_set(lc->core->words, s->pos + ib, (uint64_t)w & 0xff, wb);
+    lh_bits_set(lc->core->words, s->pos + ib + wb + fmt->delay_bits, 0, fmt->tag_bits);
+    return;
+  }
   bool post_spiked = lc->x->src[r->post_pop].spk[cx->neuron];
   if (!lc->pre_spiked && !post_spiked)
     return;
@@ -529,7 +552,6 @@ static void learn_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
     w = r->anti ? w - term(lc->am, xq) : w + term(r->a_plus, xq);
   }
   w = w < r->w_lo ? r->w_lo : w > r->w_hi ? r->w_hi : w;
-  uint32_t ib = lc->x->c->target->index_bits, wb = lc->x->c->target->weight_bits;
   lh_bits_set(lc->core->words, s->pos + ib, (uint64_t)ir_fx_asr(w, 8) & 0xff, wb);
   lh_bits_set(lc->core->words, s->pos + ib + wb + fmt->delay_bits, (uint64_t)w & 0xff, fmt->tag_bits);
 }
@@ -543,12 +565,59 @@ static const lh_src *rule_pre(const lh_engine *x, const lh_rule *r) {
   return &x->src[r->pre_kind ? x->m->npops + r->pre_index : r->pre_index];
 }
 
+/* Loihi arithmetic (lh_learn): the epoch's spike flags, before the weights of an epoch's end. */
+static void learn_loihi(lh_engine *x, uint32_t ri) {
+  const lh_rule *r = &x->c->rules[ri];
+  const lh_src *pre = rule_pre(x, r), *post = &x->src[r->post_pop];
+  for (uint32_t i = 0; i < r->npre; i++)
+    x->epre[ri][i] |= pre->spk[i];
+  for (uint32_t j = 0; j < r->npost; j++)
+    x->epost[ri][j] |= post->spk[j];
+}
+
+/* At an epoch's end every synapse of the rule whose pre or post spiked in the epoch is updated (traces
+ * as left by the previous step), the flags clear; then the traces take this step's spikes. */
+static bool learn_loihi_weights(lh_engine *x, uint32_t ri, int64_t am, ir_diag *d) {
+  lh_config *c = x->c;
+  const lh_rule *r = &c->rules[ri];
+  const lh_src *pre = rule_pre(x, r), *post = &x->src[r->post_pop];
+  if ((x->step + 1) % (uint64_t)r->loihi.epoch == 0) {
+    for (uint32_t k = 0; k < c->ncores; k++)
+      for (uint32_t a = 0; a < c->cores[k].naxin; a++) {
+        const lh_axin *ax = &c->cores[k].axin[a];
+        if (ax->proj != r->proj || ax->pre >= r->npre)
+          continue;
+        learn_ctx lc = {x, &c->cores[k], r, ri, ax->pre, false, am};
+        if (!lh_decode_axon(c, &c->cores[k], a, learn_syn, &lc)) {
+          ir_error(d, x->m->loc, "loihi configuration: the synapse memory of core %u, axon %u is malformed", k, a);
+          return false;
+        }
+      }
+    memset(x->epre[ri], 0, r->npre);
+    memset(x->epost[ri], 0, r->npost);
+  }
+  const lh_learn *l = &r->loihi;
+  for (uint32_t i = 0; i < r->npre; i++)
+    x->xpre[ri][i] = lh_learn_trace(x->xpre[ri][i], l->pre_decay, l->impulse, pre->spk[i], x->seed, r->proj, 0, i,
+                                    x->step);
+  for (uint32_t j = 0; j < r->npost; j++)
+    x->xpost[ri][j] = lh_learn_trace(x->xpost[ri][j], l->post_decay, l->impulse, post->spk[j], x->seed, r->proj, 1,
+                                     j, x->step);
+  return true;
+}
+
 static bool learn(lh_engine *x, ir_diag *d) {
   lh_config *c = x->c;
   for (uint32_t ri = 0; ri < c->nrules; ri++) {
     const lh_rule *r = &c->rules[ri];
     const lh_src *pre = rule_pre(x, r), *post = &x->src[r->post_pop];
     int64_t am = r->astro ? ir_fx_rshift_round((int64_t)r->a_minus * x->astro_a[r->modulator], IR_FX_Q) : r->a_minus;
+    if (r->loihi.epoch) {
+      learn_loihi(x, ri);
+      if (!learn_loihi_weights(x, ri, am, d))
+        return false;
+      continue;
+    }
     for (uint32_t k = 0; k < c->ncores; k++)
       for (uint32_t a = 0; a < c->cores[k].naxin; a++) {
         const lh_axin *ax = &c->cores[k].axin[a];

@@ -6,6 +6,11 @@
 
 #include "models.h"
 
+/* Loihi's learning arithmetic for projections that set t_epoch (plasticity_loihi.c; declared here and
+ * there, the two ends of this hook). */
+bool rt_stdp_loihi_create(rt_interp *s, rt_proj *p, const double *prm, ir_diag *d);
+void rt_stdp_loihi_step(rt_interp *s, rt_proj *p);
+
 static bool build_transpose(rt_interp *s, rt_proj *p, rt_stdp *st) {
   const ir_csr *c = p->csr;
   st->tptr = rt_alloc(s, (size_t)c->npost + 1, sizeof(uint64_t));
@@ -53,6 +58,8 @@ bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d) {
   for (int k = 0; k < IR_P_STDP_COUNT; k++)
     if (!const_param(ip, k, &prm[k], d))
       return false;
+  if (!isnan(prm[IR_P_STDP_T_EPOCH]))
+    return rt_stdp_loihi_create(s, p, prm, d);
   rt_stdp *st = calloc(1, sizeof(*st));
   if (!st)
     return false;
@@ -202,6 +209,10 @@ static void step_fixed(rt_interp *s, rt_proj *p, rt_stdp *st) {
 }
 
 void rt_stdp_step(rt_interp *s, rt_proj *p) {
+  if (p->ip->plast_params[IR_P_STDP_T_EPOCH].kind == IR_VAL_CONST) {
+    rt_stdp_loihi_step(s, p);
+    return;
+  }
   if (s->fixed)
     step_fixed(s, p, p->stdp);
   else

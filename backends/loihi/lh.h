@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fixed.h"
 #include "ir.h"
 
 /* ================================================================ targets */
@@ -147,6 +148,21 @@ typedef struct lh_pop {
   uint32_t size;
 } lh_pop;
 
+/* Loihi's learning arithmetic, which astroc's fixed mode follows instead of its exact rule when a
+ * plastic projection sets t_epoch (functions below). Traces are 0..127 (127 = trace 1.0), weights
+ * whole mantissas (fraction 0). */
+#define LH_TRACE_MAX 127
+#define LH_EPOCH_MAX 63
+#define LH_RNG_KIND_TRACE 17 /* counter-RNG stream kinds (ir/rng.h): trace rounding, stream 2*proj+side */
+#define LH_RNG_KIND_DW 18    /* weight-update rounding, stream proj */
+
+typedef struct lh_learn {
+  int32_t epoch;                /* steps: weights change at steps t with (t + 1) % epoch == 0 */
+  int32_t impulse;              /* trace increment per spike, Q8 trace units: round(127 * 256 * trace_inc) */
+  int32_t pre_decay, post_decay; /* 12-bit: round(4096 * (1 - exp(-dt/tau))) */
+  int32_t w_lo, w_hi;           /* bounds in mantissas: ceil(w_lo / 256), floor(w_hi / 256), within +-127 */
+} lh_learn;
+
 /* A learning rule (one per plastic projection): the exact astroc fixed-mode integers, and its
  * sum-of-products form for the Loihi learning engine (docs/loihi-format.md, "Learning"). */
 typedef struct lh_rule {
@@ -159,6 +175,7 @@ typedef struct lh_rule {
   /* Loihi view: traces x1 (pre), y1 (post): impulse and decay in 7+8-bit trace units. */
   int32_t x1_impulse, y1_impulse, x1_decay, y1_decay; /* impulse: Q8 of 127*trace_inc; decay 12-bit */
   int32_t ltp_mant, ltp_exp, ltd_mant, ltd_exp;       /* term scales mant * 2^(exp - 7) */
+  lh_learn loihi;            /* loihi.epoch > 0: the projection follows Loihi's learning arithmetic */
 } lh_rule;
 
 /* An astrocyte hosted as a compartment: a leaky integrator without threshold whose state is the
@@ -253,6 +270,25 @@ void lh_bits_set(uint64_t *w, uint64_t pos, uint64_t v, uint32_t nbits);
  * false when the memory is malformed (count 0, a format index out of range, past the end). */
 typedef void (*lh_syn_fn)(void *ctx, const lh_synfmt *fmt, const lh_syn *s);
 bool lh_decode_axon(const lh_config *c, const lh_core *core, uint32_t a, lh_syn_fn fn, void *ctx);
+
+/* ================================================================ Loihi learning arithmetic */
+
+/* The arithmetic of lh_learn (docs/loihi-format.md, "Loihi learning arithmetic"), used by the
+ * interpreter and the loihi engine alike. */
+/* From astroc's integers and t_epoch (ms). false with *why when t_epoch is not 1..63 steps or
+ * trace_inc not in [0, 1]. */
+bool lh_learn_derive(const ir_fx_stdp *q, double t_epoch, double dt, lh_learn *out, const char **why);
+/* One step of a trace: x*(4096-decay)/4096 rounded stochastically, plus the impulse on a spike
+ * (integer part, fraction rounded stochastically), saturated at 127. side: 0 pre, 1 post. */
+int32_t lh_learn_trace(int32_t x, int32_t decay, int32_t impulse, bool spike, uint64_t seed, uint32_t proj,
+                       uint32_t side, uint32_t neuron, uint64_t t);
+/* num / (127 * 256) rounded stochastically (floor, plus one with probability of the remainder). */
+int32_t lh_learn_round(int64_t num, uint64_t seed, uint32_t proj, uint32_t pre, uint32_t post, uint64_t t);
+/* The epoch-end update of the synapse pre -> post with mantissa w: the sum-of-products terms (a_plus,
+ * am in weight-word units per trace 1.0; am already modulated for astro_stdp), rounded, clipped. */
+int32_t lh_learn_weight(const lh_learn *l, bool anti, int64_t a_plus, int64_t am, int32_t w, int32_t x_pre,
+                        int32_t x_post, bool pre_spiked, bool post_spiked, uint64_t seed, uint32_t proj,
+                        uint32_t pre, uint32_t post, uint64_t t);
 
 /* ================================================================ netx (lava-dl HDF5) */
 

@@ -184,6 +184,10 @@ bool lh_write_bin(const lh_config *c, FILE *f) {
                    r->ltp_mant, r->ltp_exp, r->ltd_mant, r->ltd_exp};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
       put_i32(&b, v[i]);
+    const lh_learn *l = &r->loihi;
+    int32_t lv[] = {l->epoch, l->impulse, l->pre_decay, l->post_decay, l->w_lo, l->w_hi};
+    for (size_t i = 0; i < sizeof lv / sizeof *lv; i++)
+      put_i32(&b, lv[i]);
   }
   for (uint32_t k = 0; k < c->nastros; k++) {
     const lh_astro *a = &c->astros[k];
@@ -431,6 +435,14 @@ static bool read_body(rd *r, lh_config *c) {
       *v[i] = get_i32(r);
     if (x->astro && (x->modulator < 0 || (uint32_t)x->modulator >= c->nastros))
       return false;
+    lh_learn *l = &x->loihi;
+    int32_t *lv[] = {&l->epoch, &l->impulse, &l->pre_decay, &l->post_decay, &l->w_lo, &l->w_hi};
+    for (size_t i = 0; i < sizeof lv / sizeof *lv; i++)
+      *lv[i] = get_i32(r);
+    if (l->epoch < 0 || l->epoch > LH_EPOCH_MAX || l->impulse < 0 || l->impulse > LH_TRACE_MAX * 256 ||
+        l->pre_decay < 0 || l->pre_decay > 4096 || l->post_decay < 0 || l->post_decay > 4096 || l->w_lo < -127 ||
+        l->w_hi > 127 || l->w_lo > l->w_hi)
+      return false;
   }
   for (uint32_t k = 0; k < c->nastros && !r->err; k++) {
     lh_astro *a = &c->astros[k];
@@ -513,7 +525,7 @@ lh_config *lh_read_bin(const void *data, size_t len, const char *path, ir_diag *
     c->cores = get_array(&r, c->ncores, sizeof(lh_core), 40);
     c->pops = get_array(&r, c->npops, sizeof(lh_pop), 8);
     c->inputs = get_array(&r, c->ninputs, sizeof(lh_input), 20);
-    c->rules = get_array(&r, c->nrules, sizeof(lh_rule), 76);
+    c->rules = get_array(&r, c->nrules, sizeof(lh_rule), 100);
     c->astros = get_array(&r, c->nastros, sizeof(lh_astro), 28);
     ok = !r.err && read_body(&r, c) && r.at == r.n;
   }

@@ -100,7 +100,7 @@ static void rules_json(const lh_config *c, FILE *f) {
                "     \"astroc\": {\"f_pre\": %d, \"f_post\": %d, \"inc\": %d, \"a_plus\": %d, \"a_minus\": %d, "
                "\"w_lo\": %d, \"w_hi\": %d},\n"
                "     \"loihi\": {\"x1_impulse\": %d, \"x1_decay\": %d, \"y1_impulse\": %d, \"y1_decay\": %d,\n"
-               "       \"dw\": [{\"scale\": [%d, %d], \"product\": \"%s\"}, {\"scale\": [%d, %d], \"product\": \"%s\"}]}}",
+               "       \"dw\": [{\"scale\": [%d, %d], \"product\": \"%s\"}, {\"scale\": [%d, %d], \"product\": \"%s\"}]}",
             i ? "," : "", r->proj, r->pre_kind ? "input" : "population", r->pre_index, r->post_pop,
             r->astro ? "astro_stdp" : "stdp", r->anti ? "anti_hebbian" : "hebbian",
             r->modulator, r->f_pre, r->f_post, r->inc, r->a_plus, r->a_minus, r->w_lo, r->w_hi, r->x1_impulse,
@@ -108,6 +108,13 @@ static void rules_json(const lh_config *c, FILE *f) {
             r->anti ? r->ltd_exp : r->ltp_exp, r->anti ? (r->astro ? "x1*y0*r1" : "x1*y0") : ltp,
             r->anti ? r->ltp_mant : -r->ltd_mant, r->anti ? r->ltp_exp : r->ltd_exp,
             r->anti ? "y1*x0" : (r->astro ? "y1*x0*r1" : ltd));
+    const lh_learn *l = &r->loihi;
+    if (l->epoch)
+      fprintf(f, ",\n     \"arithmetic\": {\"kind\": \"loihi\", \"t_epoch\": %d, \"impulse\": %d, \"pre_decay\": %d, "
+                 "\"post_decay\": %d, \"w_lo\": %d, \"w_hi\": %d}}",
+              l->epoch, l->impulse, l->pre_decay, l->post_decay, l->w_lo, l->w_hi);
+    else
+      fprintf(f, ",\n     \"arithmetic\": {\"kind\": \"astroc\"}}");
   }
   fprintf(f, "],\n  \"astrocytes\": [");
   for (uint32_t i = 0; i < c->nastros; i++) {

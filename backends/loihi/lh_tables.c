@@ -452,6 +452,11 @@ static bool build_rules(lh_ctx *x) {
                    .a_plus = s.a_plus, .a_minus = s.a_minus, .w_lo = s.w_lo, .w_hi = s.w_hi};
     /* Loihi view: trace 1.0 = 127 trace units; impulse with 8 fractional bits; the rate per trace
      * unit in mantissa units is a/256/127 (w16 has 8 fraction bits). */
+    double te = q[IR_P_STDP_T_EPOCH];
+    if (!isnan(te) && !lh_learn_derive(&s, te, m->dt, &r->loihi, &why)) {
+      ir_error(x->d, pr->loc, "projection '%s': %s", pr->name, why);
+      return false;
+    }
     r->x1_impulse = (int32_t)lround(s.inc / 65536.0 * 127 * 256);
     r->y1_impulse = r->x1_impulse;
     r->x1_decay = trace_decay(s.f_pre);

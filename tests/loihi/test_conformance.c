@@ -285,7 +285,7 @@ static double *read_var(rt_sim *s, ir_ref node, const char *var, uint64_t *n) {
   return v;
 }
 
-static void add_plasticity(ir_module *m, uint64_t *s) {
+static void add_plasticity(ir_module *m, uint64_t *s, bool loihi) {
   ir_loc loc = {0};
   int32_t a = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, loc);
   ir_astrocyte *as = &m->astros[a];
@@ -319,19 +319,21 @@ static void add_plasticity(ir_module *m, uint64_t *s) {
     }
     if (pr->plasticity == IR_PLAST_ASTRO_STDP)
       pr->modulator = a;
+    if (loihi) /* Loihi's learning arithmetic, epochs of 1 to 8 steps */
+      q[IR_P_STDP_T_EPOCH] = ir_value_const(1 + pick(s, 8), IR_DIM_TIME);
   }
 }
 
-/* Plastic random networks: raster, v/u, weights, traces and astrocyte state identical after 150 steps. */
-static void test_random_learning(void **state) {
-  (void)state;
+/* Plastic random networks: raster, v/u, weights, traces and astrocyte state identical after 150 steps;
+ * loihi: every plastic projection in Loihi's learning arithmetic (t_epoch). */
+static void random_learning(uint64_t first, bool loihi) {
   ir_diag *d = ir_diag_create(stderr);
   lh_target tiny = tiny_target();
   size_t plastic = 0, changed = 0;
-  for (uint64_t seed = 1000; seed < 1080; seed++) {
+  for (uint64_t seed = first; seed < first + 80; seed++) {
     ir_module *m = random_net(seed);
     uint64_t s = seed * 31 + 7;
-    add_plasticity(m, &s);
+    add_plasticity(m, &s, loihi);
     expand(m, d);
     const lh_target *t = seed % 2 ? lh_target_get("loihi1") : &tiny;
     lt_opt.sequential = seed % 4 == 0;
@@ -343,6 +345,11 @@ static void test_random_learning(void **state) {
     rt_sim *a = rt_sim_create(m, &oi, d), *b = rt_sim_create(m, &ol, d);
     assert_non_null(a);
     assert_non_null(b);
+    double **w0 = calloc(m->nprojs + 1, sizeof *w0);
+    for (uint32_t k = 0; k < m->nprojs; k++) {
+      uint64_t n0;
+      w0[k] = read_var(a, (ir_ref){IR_NODE_PROJECTION, k}, "w", &n0);
+    }
     assert_true(rt_sim_run(a, 150, d) && rt_sim_run(b, 150, d));
     for (uint32_t k = 0; k < m->nprojs; k++) {
       ir_ref node = {IR_NODE_PROJECTION, k};
@@ -359,13 +366,21 @@ static void test_random_learning(void **state) {
                      (unsigned long long)i, va[i], vb[i]);
         if (v == 0 && m->projs[k].plasticity) {
           plastic++;
-          for (uint64_t i = 0; i < na; i++)
-            changed += (int32_t)va[i] % 8192 != 0; /* moved off its initial multiple of 32 mantissa units */
+          for (uint64_t i = 0; i < na; i++) {
+            changed += va[i] != w0[k][i];
+            if (loihi && (int64_t)va[i] % 256 != 0) /* whole mantissas in Loihi's arithmetic */
+              fail_msg("seed %llu projection %u: weight word %.0f has a fraction", (unsigned long long)seed, k, va[i]);
+          }
         }
+        if (v > 0 && loihi)
+          for (uint64_t i = 0; i < na; i++)
+            assert_true(va[i] >= 0 && va[i] <= 127); /* 7-bit traces */
         free(va);
         free(vb);
       }
+      free(w0[k]);
     }
+    free(w0);
     uint64_t n1, n2;
     double *aa = read_var(a, (ir_ref){IR_NODE_ASTROCYTE, 0}, "a", &n1), *ab = read_var(b, (ir_ref){IR_NODE_ASTROCYTE, 0}, "a", &n2);
     assert_true(aa && ab && n1 == 1 && n2 == 1);
@@ -381,8 +396,19 @@ static void test_random_learning(void **state) {
   lt_opt.sequential = false;
   assert_true(plastic > 50);
   assert_true(changed > 1000);
-  print_message("80 plastic networks: %zu plastic projections, %zu weights changed by learning\n", plastic, changed);
+  print_message("80 plastic networks (%s arithmetic): %zu plastic projections, %zu weights changed by learning\n",
+                loihi ? "Loihi" : "astroc", plastic, changed);
   ir_diag_destroy(d);
+}
+
+static void test_random_learning(void **state) {
+  (void)state;
+  random_learning(1000, false);
+}
+
+static void test_random_learning_loihi(void **state) {
+  (void)state;
+  random_learning(2000, true);
 }
 
 int main(void) {
@@ -393,6 +419,7 @@ int main(void) {
       cmocka_unit_test(test_nalsm1000),
       cmocka_unit_test(test_random_networks),
       cmocka_unit_test(test_random_learning),
+      cmocka_unit_test(test_random_learning_loihi),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
