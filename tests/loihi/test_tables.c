@@ -1,6 +1,7 @@
 /* test_tables.c — the Loihi tables themselves: the synapse-memory bit cost and bit layout (checked
  * against hand-computed words), profile de-duplication and limits, errors naming core and resource, the
  * binary's round trip and corruption checks, and that a wrong table shows up as a wrong raster. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -358,13 +359,71 @@ static void test_engine_needs_config(void **state) {
   ir_diag_destroy(d);
 }
 
+/* Loihi's learning arithmetic (lh_learn_*), against values worked out by hand; the stochastic roundings
+ * are checked by their exact cases and by the mean over many keys. */
+static void test_learn_arithmetic(void **state) {
+  (void)state;
+  /* the worked example of test_learning_tables: inc 6554 (0.1), f 59299 (tau 10 ms), bounds [0, 24576] */
+  ir_fx_stdp q = {.f_pre = 59299, .f_post = 59299, .inc = 6554, .a_plus = 1229, .a_minus = 8192, .w_lo = 0,
+                  .w_hi = 24576};
+  lh_learn l;
+  const char *why = NULL;
+  assert_true(lh_learn_derive(&q, 4.0, 1.0, &l, &why));
+  assert_int_equal(l.epoch, 4);
+  assert_int_equal(l.impulse, 3251);   /* 127 * 256 * 6554/65536 = 3251.3 */
+  assert_int_equal(l.pre_decay, 390);  /* 4096 * (1 - 59299/65536) = 389.8 */
+  assert_int_equal(l.w_lo, 0);
+  assert_int_equal(l.w_hi, 96);        /* 24576 / 256 */
+  q.w_lo = -300;                       /* ceil(-300/256) = -1 */
+  q.w_hi = 300;                        /* floor(300/256) = 1 */
+  assert_true(lh_learn_derive(&q, 1.0, 1.0, &l, &why));
+  assert_int_equal(l.w_lo, -1);
+  assert_int_equal(l.w_hi, 1);
+  assert_false(lh_learn_derive(&q, 0.2, 1.0, &l, &why)); /* 0 steps */
+  assert_false(lh_learn_derive(&q, 64.0, 1.0, &l, &why));
+  q.inc = 70000; /* trace_inc above 1 */
+  assert_false(lh_learn_derive(&q, 1.0, 1.0, &l, &why));
+  assert_non_null(strstr(why, "trace_inc"));
+  /* exact cases: no remainder, no randomness */
+  assert_int_equal(lh_learn_trace(100, 2048, 0, false, 1, 0, 0, 0, 0), 50);
+  assert_int_equal(lh_learn_trace(0, 390, 512, true, 1, 0, 0, 0, 0), 2);    /* impulse 2.0 */
+  assert_int_equal(lh_learn_trace(127, 0, 512, true, 1, 0, 0, 0, 0), 127); /* saturated */
+  assert_int_equal(lh_learn_round(3 * 32512, 1, 0, 0, 0, 0), 3);
+  assert_int_equal(lh_learn_round(-3 * 32512, 1, 0, 0, 0, 0), -3);
+  /* stochastic cases: 101 * 2048 / 4096 = 50.5 -> 50 or 51, mean 50.5; impulse 12.7 -> 12 or 13, mean 12.7;
+   * -1.25 -> -2 or -1, mean -1.25 */
+  double m1 = 0, m2 = 0, m3 = 0;
+  for (uint32_t k = 0; k < 20000; k++) {
+    int32_t a = lh_learn_trace(101, 2048, 0, false, 7, 3, 1, k, 5);
+    int32_t b = lh_learn_trace(0, 0, 3251, true, 7, 3, 1, k, 5);
+    int32_t c = lh_learn_round(-32512 - 8128, 7, 3, k, 1, 5);
+    assert_true(a == 50 || a == 51);
+    assert_true(b == 12 || b == 13);
+    assert_true(c == -2 || c == -1);
+    m1 += a;
+    m2 += b;
+    m3 += c;
+  }
+  assert_true(fabs(m1 / 20000 - 50.5) < 0.02);
+  assert_true(fabs(m2 / 20000 - (12 + 179 / 256.0)) < 0.02);
+  assert_true(fabs(m3 / 20000 + 1.25) < 0.02);
+  /* an epoch-end update, hebbian: post spiked, x_pre = 127 (trace 1.0): + a_plus = 1229/256 = 4.8 mantissas;
+   * pre spiked too, x_post = 0: no depression; w 10 -> 14 or 15 (bounds 0..96) */
+  l.w_lo = 0;
+  l.w_hi = 96;
+  int32_t w = lh_learn_weight(&l, false, 1229, 8192, 10, 127, 0, true, true, 1, 0, 0, 0, 0);
+  assert_true(w == 14 || w == 15);
+  /* depression only: x_post = 127, am 8192 = 32 mantissas; 10 - 32 clips at 0 */
+  assert_int_equal(lh_learn_weight(&l, false, 1229, 8192, 10, 0, 127, true, false, 1, 0, 0, 0, 0), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chunk_cost),          cmocka_unit_test(test_alone_too_big),
       cmocka_unit_test(test_profiles_split),      cmocka_unit_test(test_too_many_cores),
       cmocka_unit_test(test_delay_limit),         cmocka_unit_test(test_binary_round_trip),
       cmocka_unit_test(test_wrong_table_wrong_raster), cmocka_unit_test(test_engine_needs_config),
-      cmocka_unit_test(test_learning_tables),
+      cmocka_unit_test(test_learning_tables), cmocka_unit_test(test_learn_arithmetic),
       cmocka_unit_test(test_corrupt_tables_never_crash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
