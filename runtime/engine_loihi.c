@@ -1,10 +1,12 @@
 /* engine_loihi.c — the `loihi` engine: runs a compiled Loihi configuration (backends/loihi,
- * docs/loihi-format.md) from its tables alone. Compartment dynamics come from the profiles, synaptic
- * input from decoding the synapse memory of the input axons the output axons route to, inputs from the
- * configuration's input descriptions, learning from the rules' integers applied to the weight and tag
- * fields of the synapse memory, astrocytes from their compartment descriptions. The module is used only
- * to name sources and check that the configuration belongs to it, so a wrong table shows up as a wrong
- * raster. */
+ * docs/loihi-format.md) from its tables alone. Compartment dynamics come from the profiles (CUBA and
+ * NALSM), synaptic input from decoding the synapse memory of the input axons the output axons route to
+ * (event formats into the dendritic ring, kernel formats through each axon's last spike), inputs and
+ * injected currents from the configuration's input descriptions (datasets loaded on the host side),
+ * learning from the rules' integers (astroc's exact rule or Loihi's arithmetic, lh_learn) applied to
+ * the weight and tag fields of the synapse memory, astrocytes from their compartment descriptions. The
+ * module is used only to name sources and check that the configuration belongs to it, so a wrong table
+ * shows up as a wrong raster. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
