@@ -23,8 +23,10 @@ B=$BUILD/bench/cuba/bench_cuba
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-BW=$("$BUILD/bench/scaling/triad" 256 5 | awk '{ print $4 }')
-echo "memory bandwidth (triad, 1 thread, 3 x 256 MB arrays): $BW GB/s; host: $(nproc) core(s), load $(cut -d' ' -f1-3 /proc/loadavg)"
+TRIAD=$("$BUILD/bench/scaling/triad" 256 5)
+BW=$(echo "$TRIAD" | awk '{ print $4 }')
+echo "memory bandwidth (triad, 1 thread, 3 x 256 MB arrays): $BW GB/s on CPU time ($(echo "$TRIAD" | awk '{ print $6 }') GB/s on wall time)"
+echo "host: $(nproc) core(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
 printf "%8s %9s %8s %10s %8s %8s %10s %10s %10s %10s %9s\n" neurons synapses steps "events" "wall [s]" "cpu [s]" \
   "ns/n-step" "ns/event" "bound [s]" "cpu/step" "of bound"
 for N in $SIZES; do
