@@ -237,10 +237,22 @@ fail:
 
 /* ---------------------------------------------------------------- the step loop */
 
+/* The spike flags into the ascending index list; most steps most flags are 0, so 8 flags are tested
+ * at once. */
 static void compact(rt_src *c, uint64_t t) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < c->n; i++)
-    if (c->spk[i]) {
+  uint32_t n = 0, i = 0;
+  const uint8_t *spk = c->spk;
+  for (; i + 8 <= c->n; i += 8) {
+    uint64_t w;
+    memcpy(&w, spk + i, 8);
+    for (uint32_t j = i; w && j < i + 8; j++)
+      if (spk[j]) {
+        c->idx[n++] = j;
+        c->last[j] = (int64_t)t;
+      }
+  }
+  for (; i < c->n; i++)
+    if (spk[i]) {
       c->idx[n++] = i;
       c->last[i] = (int64_t)t;
     }
@@ -287,9 +299,12 @@ bool rt_interp_step_inputs(rt_interp *s, ir_diag *d) {
 void rt_interp_step_finish(rt_interp *s) {
   const ir_module *m = s->m;
   uint64_t t = s->step;
-  for (uint32_t k = 0; k < m->nprojs; k++) /* (4) plasticity */
+  for (uint32_t k = 0; k < m->nprojs; k++) /* (4) plasticity: weights, then traces (they may be shared) */
     if (s->projs[k].stdp)
       rt_stdp_step(s, &s->projs[k]);
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    if (s->projs[k].stdp)
+      rt_stdp_traces(s, &s->projs[k]);
   for (uint32_t k = 0; k < m->nastros; k++) /* (5) astrocytes */
     s->astros[k].model->update(s, &s->astros[k]);
   for (uint32_t k = 0; k < m->npops + m->ninputs; k++) { /* (6) callbacks */

@@ -49,6 +49,9 @@ typedef struct rt_stdp {
   ir_fx_stdp q;                                         /* fixed mode */
   float *xpre_f, *xpost_f;
   int32_t *xpre_q, *xpost_q;
+  /* Traces equal by construction (same source neurons, decay and increment) share one array; the
+   * first projection to use it owns it and updates it (rt_stdp_traces). */
+  bool own_pre, own_post;
   /* Transposed index: post j's incoming synapses are tsyn[tptr[j]..tptr[j+1]), from tpre[]. */
   uint64_t *tptr, *tsyn;
   uint32_t *tpre;
@@ -69,6 +72,9 @@ typedef struct rt_proj {
   float *ring_f;
   int64_t *ring_i;
   int64_t *acc_i; /* kernel delivery, fixed: per-post accumulator */
+  /* csr->col narrowed to 16 bits when the post population has at most 65536 neurons, else NULL: the
+   * per-step row walks (kernel delivery, the plasticity pre pass) stream 6 bytes per synapse, not 8. */
+  uint16_t *col16;
   rt_stdp *stdp;  /* NULL when not plastic */
   /* Modulated delivery (docs/numerics.md, "Astrocyte outputs"). A projection is `modulated` when a
    * tripartite astrocyte scales its efficacy (scale_f / scale_q: the factor of each post neuron for
@@ -133,6 +139,11 @@ struct rt_interp {
   rt_state_entry *reg;
   size_t nreg, capreg;
   rt_var_list *vars[IR_NODE_KIND_COUNT];
+  /* state.c: the bytes of the last checkpoint restored, verified, and a read buffer. Restoring the same
+   * checkpoint again (the experiment runner does it before every sample) compares bytes instead of
+   * re-checking the checksum. */
+  unsigned char *ckpt_last, *ckpt_read;
+  size_t ckpt_nlast, ckpt_capread;
 };
 
 /* ---------------------------------------------------------------- helpers (interp.c, state.c) */
@@ -177,7 +188,8 @@ bool rt_pop_astro_coupled(const rt_interp *s, const rt_pop *p);
 /* plasticity.c */
 bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d);
 void rt_stdp_free(rt_stdp *st);
-void rt_stdp_step(rt_interp *s, rt_proj *p); /* phase 4 */
+void rt_stdp_step(rt_interp *s, rt_proj *p); /* phase 4: the weights of every projection, ... */
+void rt_stdp_traces(rt_interp *s, rt_proj *p); /* ... then the traces it owns */
 
 /* inputs.c */
 bool rt_input_create(rt_interp *s, rt_input *in, ir_diag *d);

@@ -85,23 +85,29 @@ static bool nalsm_create(rt_interp *s, rt_pop *p, ir_diag *d) {
   return ok && rt_register(s, node, "ref", RT_I32, st->ref, n);
 }
 
-/* Spike iff V >= v_th and not refractory (or forced), then V = v_reset. */
+/* Spike iff V >= v_th and not refractory (or forced), then V = v_reset. One loop per numerics mode,
+ * branch-free selects: this runs over every neuron every step. */
 static void nalsm_fire(rt_interp *s, rt_pop *p) {
   nalsm_state *st = p->st;
-  uint8_t *spk = p->src->spk, *forced = p->src->forced;
-  for (uint32_t i = 0; i < p->n; i++) {
-    bool fire;
-    if (s->fixed) {
-      fire = st->v_q[i] >= st->prm_q[i].vth && st->ref[i] == 0;
-      if (fire || forced[i])
-        st->v_q[i] = st->prm_q[i].v_reset;
-    } else {
-      fire = st->v_f[i] >= st->vth[i] && st->ref[i] == 0;
-      if (fire || forced[i])
-        st->v_f[i] = st->v_reset[i];
+  uint8_t *restrict spk = p->src->spk;
+  const uint8_t *restrict forced = p->src->forced;
+  const int32_t *restrict ref = st->ref;
+  if (s->fixed) {
+    int32_t *restrict v = st->v_q;
+    const ir_fx_nalsm_lif *restrict q = st->prm_q;
+    for (uint32_t i = 0; i < p->n; i++) {
+      bool fire = (v[i] >= q[i].vth && ref[i] == 0) || forced[i];
+      v[i] = fire ? q[i].v_reset : v[i];
+      spk[i] = fire ? 1 : spk[i];
     }
-    if (fire || forced[i])
-      spk[i] = 1;
+  } else {
+    float *restrict v = st->v_f;
+    const float *restrict vth = st->vth, *restrict vr = st->v_reset;
+    for (uint32_t i = 0; i < p->n; i++) {
+      bool fire = (v[i] >= vth[i] && ref[i] == 0) || forced[i];
+      v[i] = fire ? vr[i] : v[i];
+      spk[i] = fire ? 1 : spk[i];
+    }
   }
 }
 
@@ -109,23 +115,28 @@ static void nalsm_fire(rt_interp *s, rt_pop *p) {
  * refractory counter: set on a spike of this step, else counted down to 0. */
 static void nalsm_update(rt_interp *s, rt_pop *p) {
   nalsm_state *st = p->st;
-  const uint8_t *spk = p->src->spk;
-  for (uint32_t i = 0; i < p->n; i++) {
-    if (s->fixed) {
-      int64_t v = ir_fx_decay(st->v_q[i], st->prm_q[i].leak, 0) + p->syn_i[i] + p->inj_i[i];
-      st->v_q[i] = (int32_t)ir_fx_sat24(v);
-    } else {
-      float v = st->v_f[i];
-      float leak = v * st->k_leak[i];
-      v = v + p->syn_f[i];
-      v = v + p->inj_f[i];
-      st->v_f[i] = v - leak;
+  const uint8_t *restrict spk = p->src->spk;
+  if (s->fixed) {
+    int32_t *restrict v = st->v_q;
+    const ir_fx_nalsm_lif *restrict q = st->prm_q;
+    const int64_t *restrict syn = p->syn_i, *restrict inj = p->inj_i;
+    for (uint32_t i = 0; i < p->n; i++)
+      v[i] = (int32_t)ir_fx_sat24(ir_fx_decay(v[i], q[i].leak, 0) + syn[i] + inj[i]);
+  } else {
+    float *restrict vf = st->v_f;
+    const float *restrict kl = st->k_leak, *restrict syn = p->syn_f, *restrict inj = p->inj_f;
+    for (uint32_t i = 0; i < p->n; i++) {
+      float v = vf[i];
+      float leak = v * kl[i];
+      v = v + syn[i];
+      v = v + inj[i];
+      vf[i] = v - leak;
     }
-    if (spk[i])
-      st->ref[i] = st->nref[i];
-    else if (st->ref[i] > 0)
-      st->ref[i]--;
   }
+  int32_t *restrict ref = st->ref;
+  const int32_t *restrict nref = st->nref;
+  for (uint32_t i = 0; i < p->n; i++)
+    ref[i] = spk[i] ? nref[i] : ref[i] > 0 ? ref[i] - 1 : ref[i];
 }
 
 const rt_neuron_model rt_model_nalsm_lif = {

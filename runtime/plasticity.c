@@ -52,6 +52,36 @@ static bool const_param(const ir_projection *ip, int k, double *out, ir_diag *d)
   return true;
 }
 
+/* A trace is a function of its source's spikes, its decay factor and its increment (float: f, inc;
+ * fixed: fq, incq), all from zero: two traces with the same key hold the same values at every step.
+ * NALSM's projections share parameters, so its 12 traces are 3 arrays, one per population. */
+typedef struct trace_key {
+  const rt_src *src;
+  float f, inc;
+  int32_t fq, incq;
+} trace_key;
+
+static bool key_eq(const trace_key *a, const rt_src *src, float f, float inc, int32_t fq, int32_t incq) {
+  return a->src == src && a->f == f && a->inc == inc && a->fq == fq && a->incq == incq;
+}
+
+/* An existing trace array with key k: of an earlier projection, or this projection's own x_pre. */
+static void *find_trace(rt_interp *s, const rt_proj *p, const trace_key *k) {
+  for (uint32_t i = 0; i <= p->index; i++) {
+    const rt_proj *o = &s->projs[i];
+    const rt_stdp *t = o->stdp;
+    if (!t)
+      continue;
+    void *pre = s->fixed ? (void *)t->xpre_q : (void *)t->xpre_f;
+    void *post = s->fixed ? (void *)t->xpost_q : (void *)t->xpost_f;
+    if (pre && key_eq(k, o->pre, t->f_pre, t->inc, t->q.f_pre, t->q.inc))
+      return pre;
+    if (i < p->index && post && key_eq(k, o->post->src, t->f_post, t->inc, t->q.f_post, t->q.inc))
+      return post;
+  }
+  return NULL;
+}
+
 bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d) {
   const ir_projection *ip = p->ip;
   double prm[IR_P_STDP_COUNT];
@@ -92,8 +122,13 @@ bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d) {
       ir_error(d, ip->loc, "projection '%s': %s", ip->name, why);
       return false;
     }
-    st->xpre_q = rt_alloc(s, npre, sizeof(int32_t));
-    st->xpost_q = rt_alloc(s, npost, sizeof(int32_t));
+    trace_key kpre = {p->pre, 0, 0, st->q.f_pre, st->q.inc}, kpost = {p->post->src, 0, 0, st->q.f_post, st->q.inc};
+    st->xpre_q = find_trace(s, p, &kpre);
+    st->own_pre = !st->xpre_q;
+    st->xpre_q = st->own_pre ? rt_alloc(s, npre, sizeof(int32_t)) : st->xpre_q;
+    st->xpost_q = find_trace(s, p, &kpost);
+    st->own_post = !st->xpost_q;
+    st->xpost_q = st->own_post ? rt_alloc(s, npost, sizeof(int32_t)) : st->xpost_q;
     ok = st->xpre_q && st->xpost_q && rt_register(s, node, "x_pre", RT_I32, st->xpre_q, npre) &&
          rt_register(s, node, "x_post", RT_I32, st->xpost_q, npost);
   } else {
@@ -105,8 +140,13 @@ bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d) {
     st->a_minus = (float)prm[IR_P_STDP_A_MINUS];
     st->w_lo = (float)prm[IR_P_STDP_W_MIN];
     st->w_hi = (float)prm[IR_P_STDP_W_MAX];
-    st->xpre_f = rt_alloc(s, npre, sizeof(float));
-    st->xpost_f = rt_alloc(s, npost, sizeof(float));
+    trace_key kpre = {p->pre, st->f_pre, st->inc, 0, 0}, kpost = {p->post->src, st->f_post, st->inc, 0, 0};
+    st->xpre_f = find_trace(s, p, &kpre);
+    st->own_pre = !st->xpre_f;
+    st->xpre_f = st->own_pre ? rt_alloc(s, npre, sizeof(float)) : st->xpre_f;
+    st->xpost_f = find_trace(s, p, &kpost);
+    st->own_post = !st->xpost_f;
+    st->xpost_f = st->own_post ? rt_alloc(s, npost, sizeof(float)) : st->xpost_f;
     ok = st->xpre_f && st->xpost_f && rt_register(s, node, "x_pre", RT_F32, st->xpre_f, npre) &&
          rt_register(s, node, "x_post", RT_F32, st->xpost_f, npost);
   }
@@ -115,13 +155,93 @@ bool rt_stdp_create(rt_interp *s, rt_proj *p, ir_diag *d) {
 
 void rt_stdp_free(rt_stdp *st) { free(st); }
 
+/* Every synapse's update is independent of the others (the traces are read, never written, until the
+ * trace update at the end), so only each synapse's own sequence matters: S_pre term, then S_post term,
+ * then the clip [w_min, w_max]. The pre pass clips at once the synapses whose post did not spike this
+ * step; the others keep the unclipped value for the post pass, which clips after its term. This is
+ * the three-pass order of docs/numerics.md (pre terms, post terms with clip, clip of the pre rows)
+ * with the redundant second clip left out: clipping is idempotent. */
+
+/* The post pass touches one weight per cache line, scattered over the whole weight array: it is bound
+ * by memory latency. A second cursor runs PREFETCH_AHEAD synapses ahead of the walk, across column
+ * boundaries, and prefetches the weights the walk is about to update. */
+#define PREFETCH_AHEAD 24
+
+/* A position in the walk over the incoming synapses of this step's spiking post neurons (columns in
+ * spike order, each in transposed order). */
+typedef struct tcursor {
+  const uint32_t *idx; /* spiking post neurons */
+  const uint64_t *tptr;
+  uint32_t q, nq;      /* column q of nq */
+  uint64_t t, end;     /* position in column q */
+} tcursor;
+
+static void tc_seek(tcursor *c) { /* skips empty columns */
+  while (c->t == c->end && ++c->q < c->nq) {
+    c->t = c->tptr[c->idx[c->q]];
+    c->end = c->tptr[c->idx[c->q] + 1];
+  }
+}
+
+static tcursor tc_start(const rt_src *post, const uint64_t *tptr) {
+  tcursor c = {post->idx, tptr, 0, post->nspk, 0, 0};
+  if (c.nq) {
+    c.t = tptr[c.idx[0]];
+    c.end = tptr[c.idx[0] + 1];
+  }
+  tc_seek(&c);
+  return c;
+}
+
+static void tc_next(tcursor *c) {
+  c->t++;
+  tc_seek(c);
+}
+
+/* The prefetch cursor: starts PREFETCH_AHEAD synapses ahead; each call fetches one weight and moves on. */
+static void tc_fetch(tcursor *c, const uint64_t *tsyn, const void *w, size_t wsize) {
+  if (c->q < c->nq) {
+    __builtin_prefetch((const char *)w + tsyn[c->t] * wsize, 1);
+    tc_next(c);
+  }
+}
+
+/* Starts the prefetch cursor. The column starts of the transposed index are scattered too: they are
+ * fetched for every spiking post first. */
+static tcursor tc_ahead(tcursor c, const uint64_t *tsyn, const uint32_t *tpre, const void *w, size_t wsize) {
+  for (uint32_t q = c.q; q < c.nq; q++) {
+    uint64_t t = c.tptr[c.idx[q]];
+    __builtin_prefetch(tsyn + t);
+    __builtin_prefetch(tpre + t);
+  }
+  for (int d = 0; d < PREFETCH_AHEAD; d++)
+    tc_fetch(&c, tsyn, w, wsize);
+  return c;
+}
+
+/* x[i] = f * (inc * spike + x[i]) for every neuron, in blocks of 8 the compiler vectorizes. */
+static void traces_f(float *restrict x, const uint8_t *restrict spk, uint32_t n, float f, float inc) {
+  uint32_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (uint32_t j = i; j < i + 8; j++)
+      x[j] = f * (inc * (float)spk[j] + x[j]);
+  for (; i < n; i++)
+    x[i] = f * (inc * (float)spk[i] + x[i]);
+}
+
 /* ---------------------------------------------------------------- float */
+
+static float clip_f(float w, float lo, float hi) { return w < lo ? lo : w > hi ? hi : w; }
 
 static void step_float(rt_interp *s, rt_proj *p, rt_stdp *st) {
   const ir_csr *c = p->csr;
   const rt_src *pre = p->pre, *post = p->post->src;
-  float *w = p->w_f;
-  float am = st->a_minus;
+  float *restrict w = p->w_f;
+  const uint32_t *restrict col = c->col;
+  const uint16_t *restrict col16 = p->col16; /* the same, narrowed, when there is one */
+  const uint8_t *restrict pspk = post->spk;
+  const float *restrict xpost = st->xpost_f, *restrict xpre = st->xpre_f;
+  float lo = st->w_lo, hi = st->w_hi, ap = st->a_plus, am = st->a_minus;
   if (st->astro) {
     float a = 0;
     int32_t unused;
@@ -131,28 +251,22 @@ static void step_float(rt_interp *s, rt_proj *p, rt_stdp *st) {
   /* S_pre terms: hebbian -a_minus*x_post, anti-hebbian +a_plus*x_post. */
   for (uint32_t q = 0; q < pre->nspk; q++) {
     uint32_t i = pre->idx[q];
-    for (uint64_t k = c->row_ptr[i]; k < c->row_ptr[i + 1]; k++)
-      w[k] = st->anti ? w[k] + st->a_plus * st->xpost_f[c->col[k]] : w[k] - am * st->xpost_f[c->col[k]];
-  }
-  /* S_post terms: hebbian +a_plus*x_pre, anti-hebbian -a_minus*x_pre; then clip everything touched. */
-  for (uint32_t q = 0; q < post->nspk; q++) {
-    uint32_t j = post->idx[q];
-    for (uint64_t t = st->tptr[j]; t < st->tptr[j + 1]; t++) {
-      uint64_t k = st->tsyn[t];
-      float x = st->xpre_f[st->tpre[t]];
-      w[k] = st->anti ? w[k] - am * x : w[k] + st->a_plus * x;
-      w[k] = w[k] < st->w_lo ? st->w_lo : w[k] > st->w_hi ? st->w_hi : w[k];
+    for (uint64_t k = c->row_ptr[i]; k < c->row_ptr[i + 1]; k++) {
+      uint32_t j = col16 ? col16[k] : col[k];
+      float v = st->anti ? w[k] + ap * xpost[j] : w[k] - am * xpost[j];
+      w[k] = pspk[j] ? v : clip_f(v, lo, hi);
     }
   }
-  for (uint32_t q = 0; q < pre->nspk; q++) {
-    uint32_t i = pre->idx[q];
-    for (uint64_t k = c->row_ptr[i]; k < c->row_ptr[i + 1]; k++)
-      w[k] = w[k] < st->w_lo ? st->w_lo : w[k] > st->w_hi ? st->w_hi : w[k];
+  /* S_post terms: hebbian +a_plus*x_pre, anti-hebbian -a_minus*x_pre; then the clip. */
+  const uint64_t *restrict tsyn = st->tsyn;
+  const uint32_t *restrict tpre = st->tpre;
+  tcursor cur = tc_start(post, st->tptr), ahead = tc_ahead(cur, tsyn, st->tpre, w, sizeof *w);
+  for (; cur.q < cur.nq; tc_next(&cur)) {
+    tc_fetch(&ahead, tsyn, w, sizeof *w);
+    uint64_t k = tsyn[cur.t];
+    float x = xpre[tpre[cur.t]];
+    w[k] = clip_f(st->anti ? w[k] - am * x : w[k] + ap * x, lo, hi);
   }
-  for (uint32_t i = 0; i < c->npre; i++)
-    st->xpre_f[i] = st->f_pre * (st->inc * (float)pre->spk[i] + st->xpre_f[i]);
-  for (uint32_t j = 0; j < c->npost; j++)
-    st->xpost_f[j] = st->f_post * (st->inc * (float)post->spk[j] + st->xpost_f[j]);
 }
 
 /* ---------------------------------------------------------------- fixed */
@@ -172,7 +286,10 @@ static void step_fixed(rt_interp *s, rt_proj *p, rt_stdp *st) {
   const ir_csr *c = p->csr;
   const rt_src *pre = p->pre, *post = p->post->src;
   const ir_fx_stdp *q = &st->q;
-  int32_t *w = p->w_q;
+  int32_t *restrict w = p->w_q;
+  const uint32_t *restrict col = c->col;
+  const uint16_t *restrict col16 = p->col16; /* the same, narrowed, when there is one */
+  const uint8_t *restrict pspk = post->spk;
   int64_t am = q->a_minus;
   if (st->astro) {
     float unused;
@@ -180,32 +297,25 @@ static void step_fixed(rt_interp *s, rt_proj *p, rt_stdp *st) {
     s->astros[st->modulator].model->modulation(&s->astros[st->modulator], &unused, &a);
     am = ir_fx_rshift_round((int64_t)q->a_minus * a, IR_FX_Q);
   }
-  /* Terms are added in 64 bits and clipped once per synapse after both passes. */
+  /* Terms are added in 64 bits; the pre pass saturates to 32 bits, the clip follows as in float. */
   for (uint32_t n = 0; n < pre->nspk; n++) {
     uint32_t i = pre->idx[n];
     for (uint64_t k = c->row_ptr[i]; k < c->row_ptr[i + 1]; k++) {
-      int32_t x = st->xpost_q[c->col[k]];
+      uint32_t j = col16 ? col16[k] : col[k];
+      int32_t x = st->xpost_q[j];
       int64_t v = st->anti ? w[k] + term(q->a_plus, x) : w[k] - term(am, x);
-      w[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX : v);
+      int32_t sat = (int32_t)(v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX : v);
+      w[k] = pspk[j] ? sat : clip_q(sat, q);
     }
   }
-  for (uint32_t n = 0; n < post->nspk; n++) {
-    uint32_t j = post->idx[n];
-    for (uint64_t t = st->tptr[j]; t < st->tptr[j + 1]; t++) {
-      uint64_t k = st->tsyn[t];
-      int32_t x = st->xpre_q[st->tpre[t]];
-      w[k] = clip_q(st->anti ? w[k] - term(am, x) : w[k] + term(q->a_plus, x), q);
-    }
+  const uint64_t *restrict tsyn = st->tsyn;
+  tcursor cur = tc_start(post, st->tptr), ahead = tc_ahead(cur, tsyn, st->tpre, w, sizeof *w);
+  for (; cur.q < cur.nq; tc_next(&cur)) {
+    tc_fetch(&ahead, tsyn, w, sizeof *w);
+    uint64_t k = tsyn[cur.t];
+    int32_t x = st->xpre_q[st->tpre[cur.t]];
+    w[k] = clip_q(st->anti ? w[k] - term(am, x) : w[k] + term(q->a_plus, x), q);
   }
-  for (uint32_t n = 0; n < pre->nspk; n++) {
-    uint32_t i = pre->idx[n];
-    for (uint64_t k = c->row_ptr[i]; k < c->row_ptr[i + 1]; k++)
-      w[k] = clip_q(w[k], q);
-  }
-  for (uint32_t i = 0; i < c->npre; i++)
-    st->xpre_q[i] = trace_q(st->xpre_q[i], q->inc, q->f_pre, pre->spk[i]);
-  for (uint32_t j = 0; j < c->npost; j++)
-    st->xpost_q[j] = trace_q(st->xpost_q[j], q->inc, q->f_post, post->spk[j]);
 }
 
 void rt_stdp_step(rt_interp *s, rt_proj *p) {
@@ -217,4 +327,22 @@ void rt_stdp_step(rt_interp *s, rt_proj *p) {
     step_fixed(s, p, p->stdp);
   else
     step_float(s, p, p->stdp);
+}
+
+/* x = f * (inc * spike + x) (fixed: rounded, saturated) for the traces this projection owns. */
+void rt_stdp_traces(rt_interp *s, rt_proj *p) {
+  rt_stdp *st = p->stdp;
+  const rt_src *pre = p->pre, *post = p->post->src;
+  if (!s->fixed) {
+    if (st->own_pre)
+      traces_f(st->xpre_f, pre->spk, pre->n, st->f_pre, st->inc);
+    if (st->own_post)
+      traces_f(st->xpost_f, post->spk, post->n, st->f_post, st->inc);
+    return;
+  }
+  const ir_fx_stdp *q = &st->q;
+  for (uint32_t i = 0; st->own_pre && i < pre->n; i++)
+    st->xpre_q[i] = trace_q(st->xpre_q[i], q->inc, q->f_pre, pre->spk[i]);
+  for (uint32_t j = 0; st->own_post && j < post->n; j++)
+    st->xpost_q[j] = trace_q(st->xpost_q[j], q->inc, q->f_post, post->spk[j]);
 }

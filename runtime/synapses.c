@@ -121,6 +121,12 @@ bool rt_proj_create(rt_interp *s, rt_proj *p, ir_diag *d) {
     if (!p->acc_i)
       return false;
   }
+  if (p->post->n <= 65536 && (p->post->model->kernel_delivery || ip->plasticity != IR_PLAST_NONE)) {
+    if (!(p->col16 = rt_alloc(s, p->csr->nsyn, sizeof(uint16_t))))
+      return false;
+    for (uint64_t k = 0; k < p->csr->nsyn; k++)
+      p->col16[k] = (uint16_t)p->csr->col[k];
+  }
   if (!create_modulation(s, p, d))
     return false;
   if (ip->plasticity != IR_PLAST_NONE)
@@ -239,8 +245,45 @@ void rt_syn_push(rt_interp *s) {
       rt_syn_push_proj(s, &s->projs[k]);
 }
 
+/* Phase 3c, the hot loop of NALSM: one row whose synapses all see the same kernel value (no delays).
+ * restrict locals let the compiler keep the pointers in registers; the additions into syn[] keep the
+ * order of docs/numerics.md (row order within a presynaptic neuron). */
+static void kernel_row_f(float *restrict syn, const uint32_t *restrict col, const float *restrict w, uint64_t a,
+                         uint64_t b, float f) {
+  for (uint64_t k = a; k < b; k++)
+    syn[col[k]] += w[k] * f;
+}
+
+static void kernel_row_f16(float *restrict syn, const uint16_t *restrict col, const float *restrict w, uint64_t a,
+                           uint64_t b, float f) {
+  for (uint64_t k = a; k < b; k++)
+    syn[col[k]] += w[k] * f;
+}
+
+static void kernel_row_q(int64_t *restrict acc, const uint32_t *restrict col, const int32_t *restrict w, uint64_t a,
+                         uint64_t b, int32_t f) {
+  for (uint64_t k = a; k < b; k++)
+    acc[col[k]] += (int64_t)ir_fx_wmant(w[k]) * f;
+}
+
+/* A row with delays: each synapse reads the kernel at its own lag s0 - delay. */
+static void kernel_row_delayed(rt_interp *s, rt_proj *p, rt_pop *post, uint32_t i, int64_t s0) {
+  const ir_csr *c = p->csr;
+  for (uint64_t syn = c->row_ptr[i]; syn < c->row_ptr[i + 1]; syn++) {
+    int64_t sd = s0 - c->delay[syn];
+    if (sd < 0 || sd > post->kcut)
+      continue;
+    if (s->fixed)
+      p->acc_i[c->col[syn]] += (int64_t)ir_fx_wmant(p->w_q[syn]) * post->kq[sd];
+    else
+      post->syn_f[c->col[syn]] += p->w_f[syn] * post->kf[sd];
+  }
+}
+
 /* Phase 3c for one kernel population: every synapse whose presynaptic neuron last spiked s steps
- * ago (minus the synapse's delay) with 0 <= s <= kcut adds w * k[s], using the current weight. */
+ * ago (minus the synapse's delay) with 0 <= s <= kcut adds w * k[s], using the current weight.
+ * Fixed mode skips rows whose kernel value is 0 (adding 0 to an integer changes nothing); float
+ * mode never skips (x + 0.0 is not x when x is -0.0). */
 void rt_syn_deliver_kernel(rt_interp *s, rt_pop *post) {
   int64_t t = (int64_t)s->step;
   for (uint32_t k = 0; k < s->m->nprojs; k++) {
@@ -248,22 +291,24 @@ void rt_syn_deliver_kernel(rt_interp *s, rt_pop *post) {
     if (p->post != post)
       continue;
     const ir_csr *c = p->csr;
+    const int64_t *last = p->pre->last;
+    const uint64_t *rp = c->row_ptr;
     int64_t reach = (int64_t)post->kcut + p->maxdelay;
     if (s->fixed)
       memset(p->acc_i, 0, post->n * sizeof(int64_t));
     for (uint32_t i = 0; i < c->npre; i++) {
-      int64_t s0 = t - p->pre->last[i];
+      int64_t s0 = t - last[i];
       if (s0 < 0 || s0 > reach)
         continue;
-      for (uint64_t syn = c->row_ptr[i]; syn < c->row_ptr[i + 1]; syn++) {
-        int64_t sd = s0 - c->delay[syn];
-        if (sd < 0 || sd > post->kcut)
-          continue;
-        if (s->fixed)
-          p->acc_i[c->col[syn]] += (int64_t)ir_fx_wmant(p->w_q[syn]) * post->kq[sd];
-        else
-          post->syn_f[c->col[syn]] += p->w_f[syn] * post->kf[sd];
-      }
+      if (p->maxdelay)
+        kernel_row_delayed(s, p, post, i, s0);
+      else if (s->fixed) {
+        if (post->kq[s0])
+          kernel_row_q(p->acc_i, c->col, p->w_q, rp[i], rp[i + 1], post->kq[s0]);
+      } else if (p->col16)
+        kernel_row_f16(post->syn_f, p->col16, p->w_f, rp[i], rp[i + 1], post->kf[s0]);
+      else
+        kernel_row_f(post->syn_f, c->col, p->w_f, rp[i], rp[i + 1], post->kf[s0]);
     }
     if (s->fixed) {
       int64_t mul = INT64_C(1) << (6 + p->wexp);
