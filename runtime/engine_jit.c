@@ -412,6 +412,13 @@ static bool compile(jit_engine *e, ir_diag *d) {
   for (uint32_t k = 0; k < m->nprojs; k++)
     e->nfunctions += e->projs[k].gen;
   e->compile_ms = now_ms() - t0;
+  for (uint32_t k = 0; ok && env_on("ASTROC_JIT_ADDR") && k < m->npops + m->nprojs; k++) {
+    be_cpu_fn f = k < m->npops ? e->pops[k].fn : e->projs[k - m->npops].fn;
+    uintptr_t a;
+    memcpy(&a, &f, sizeof a); /* to attribute perf samples of JIT code */
+    if (f)
+      fprintf(stderr, "astroc: jit: %s at %#llx\n", names[k], (unsigned long long)a);
+  }
   if (ok && env_on("ASTROC_JIT_VERBOSE"))
     fprintf(stderr, "astroc: jit: %u functions for %s, code: %s, %.1f ms, %u thread(s)\n", e->nfunctions,
             be_cpu_host_cpu(), origin_name(e->origin), e->compile_ms, e->nthreads);
