@@ -481,8 +481,10 @@ static void step_core(lh_engine *x, uint32_t k) {
   for (uint32_t i = 0; i < core->ncx; i++) {
     const lh_cx *cx = &core->cx[i];
     const lh_cx_profile *pr = &core->cxp[cx->cxp];
-    if (pr->kind != LH_CX_CUBA)
+    if (pr->kind != LH_CX_CUBA) {
+      slot[i] = 0; /* a NALSM compartment has no event formats; a malformed table's sums must not grow */
       continue;
+    }
     int64_t inj = cs->inj[i];
     cs->inj[i] = 0;
     int64_t u = ir_fx_sat24(ir_fx_decay(cs->u[i], pr->du, 1) + slot[i]);

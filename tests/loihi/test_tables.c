@@ -295,19 +295,12 @@ static uint64_t fnv(const uint8_t *p, size_t n) {
   return h;
 }
 
-static void test_corrupt_tables_never_crash(void **state) {
-  (void)state;
-  ir_diag *d = ir_diag_create(NULL);
-  ir_module *m = one_input(6, 9, 3.0);
-  m->projs[0].delay = (ir_value){.kind = IR_VAL_UNIFORM, .dim = IR_DIM_TIME, .a = 0, .b = 4};
-  m->projs[0].plasticity = IR_PLAST_STDP;
-  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
-  expand(m, d);
-  lh_target t = *lh_target_get("loihi1");
-  t.limit[LH_RES_CX] = 4;
-  char *dir = lt_compile_to_dir(m, &t, d);
+/* Corrupts the compiled binary of m 300 times; returns how many loaded (and then ran 20 steps). */
+static unsigned corrupt_runs(ir_module *m, const lh_target *t, ir_diag *d) {
+  char *dir = lt_compile_to_dir(m, t, d);
   assert_non_null(dir);
-  lh_config *c = lh_compile(m, &t, d);
+  lh_config *c = lh_compile(m, t, d);
+  assert_non_null(c);
   size_t n;
   uint8_t *good = to_bytes(c, &n);
   char path[512];
@@ -337,13 +330,41 @@ static void test_corrupt_tables_never_crash(void **state) {
     }
     free(b);
   }
-  assert_true(loaded < 300);
-  print_message("%u of 300 corrupted tables loaded and ran\n", loaded);
   free(good);
   lh_config_free(c);
   lt_rmdir(dir);
   free(dir);
+  return loaded;
+}
+
+static void test_corrupt_tables_never_crash(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  lh_target t = *lh_target_get("loihi1");
+  t.limit[LH_RES_CX] = 4;
+  /* lif with delays and stdp */
+  ir_module *m = one_input(6, 9, 3.0);
+  m->projs[0].delay = (ir_value){.kind = IR_VAL_UNIFORM, .dim = IR_DIM_TIME, .a = 0, .b = 4};
+  m->projs[0].plasticity = IR_PLAST_STDP;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
+  expand(m, d);
+  unsigned a = corrupt_runs(m, &t, d);
   ir_module_destroy(m);
+  /* nalsm_lif with kernel formats, current injection and Loihi's learning arithmetic */
+  m = one_input(9, 9, 3.0);
+  m->pops[0].model = IR_NEURON_NALSM_LIF;
+  ir_params_set_defaults(ir_neuron_model_desc(IR_NEURON_NALSM_LIF), m->pops[0].params);
+  m->inputs[0].inject_into = 0;
+  m->inputs[0].inject_current = ir_value_const(5, IR_DIM_VOLTAGE);
+  m->projs[0].delay = (ir_value){.kind = IR_VAL_UNIFORM, .dim = IR_DIM_TIME, .a = 0, .b = 4};
+  m->projs[0].plasticity = IR_PLAST_STDP;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
+  m->projs[0].plast_params[IR_P_STDP_T_EPOCH] = ir_value_const(2, IR_DIM_TIME);
+  expand(m, d);
+  unsigned b = corrupt_runs(m, &t, d);
+  ir_module_destroy(m);
+  assert_true(a < 300 && b < 300);
+  print_message("%u and %u of 300 corrupted tables loaded and ran (lif; nalsm_lif with injection and t_epoch)\n", a, b);
   ir_diag_destroy(d);
 }
 
