@@ -8,7 +8,8 @@
 # Brian2 / astroc, on wall time and (1 thread) on CPU time. Each timing is the fastest of 3 runs (Brian2: of
 # 3 runs of its compiled binary; its loop CPU time is measured against a one-step build, brian_cuba.py).
 #   SIM_MS=10000 (default) biological time; BUILD=build-jit (default) the meson build folder;
-#   NOBUILD=1 uses the binaries as they are. The jit's disk cache is off here, so the compile time shown is a
+#   NOBUILD=1 uses the binaries as they are; BRIAN_TIMEOUT=600 (default) seconds each Brian2 invocation may take
+#   (its 2-thread OpenMP build can take minutes per run on a busy machine; a run cut short prints no line). The jit's disk cache is off here, so the compile time shown is a
 #   real compilation (a cached run reports a few ms; docs/jit.md).
 set -e
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,9 +34,10 @@ best() { for k in 1 2 3; do "$B" "$@"; done | sort -k6 -g | head -1; }
   best "$MODEL" jit 1 "$SIM_MS" fixed 0.125
   best "$MODEL" jit 2 "$SIM_MS" fixed 0.125
   S=$(awk "BEGIN { print $SIM_MS / 1000 }")
-  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_astroc" astroc 2>/dev/null | tail -1
-  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 2 "$TMP/brian_2_astroc" astroc --no-cpu 2>/dev/null | tail -1
-  /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_brette" brette --no-cpu 2>/dev/null | tail -1
+  BT=${BRIAN_TIMEOUT:-600}
+  timeout "$BT" /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_astroc" astroc 2>/dev/null | tail -1
+  timeout "$BT" /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 2 "$TMP/brian_2_astroc" astroc --no-cpu 2>/dev/null | tail -1
+  timeout "$BT" /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_brette" brette --no-cpu 2>/dev/null | tail -1
 } > "$TMP/results"
 sed 's/^/# /' "$TMP/results"   # the raw lines (bench_cuba.c and brian_cuba.py describe the fields)
 
