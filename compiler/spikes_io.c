@@ -29,6 +29,12 @@ ir_module *cli_load(const char *path, const cli_load_options *opt, bool *is_imag
   if (!m) return NULL;
   if (opt && opt->numerics >= 0) m->numerics = (ir_numerics)opt->numerics;
   if (opt && opt->seed_set) m->seed = opt->seed;
+  /* An override can make a valid model invalid (a float-only model under --numerics fixed): that is the
+   * user's error, so it is reported here, before a pass could be blamed for it. */
+  if (opt && opt->numerics >= 0 && !ir_verify(m, d)) {
+    ir_module_destroy(m);
+    return NULL;
+  }
   size_t npasses;
   const ir_pass *passes = pass_pipeline(&npasses);
   ir_pipeline_options popt = {.print_out = stderr};

@@ -211,6 +211,17 @@ def test_plot():
     run("plot", spikes, expect=2)
 
 
+def test_numerics_override_invalid():
+    # li_rinzel is float-only: forcing fixed numerics is the user's error (exit 1, named at the astrocyte),
+    # never an internal error blamed on a pass.
+    model = os.path.join(EXAMPLES, "li_rinzel.yaml")
+    for args in (("run", model, "--numerics", "fixed", "--quiet"),
+                 ("compile", model, "--numerics", "fixed", "-o", path("lr.aimg"))):
+        p = run(*args, expect=1)
+        check("li_rinzel.yaml:25:3: error: astrocyte 'astro': the li_rinzel model needs float numerics" in p.stderr,
+              p.stderr)
+        check("internal error" not in p.stderr, p.stderr)
+
 TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}
 if TEST not in TESTS:
     sys.exit(f"unknown test {TEST}; known: {', '.join(TESTS)}")
