@@ -8,6 +8,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "be_verilog.h"
+#include "be_verilog_map.h"
 #include "image.h"
 #include "lh.h"
 #include "lh_map.h"
@@ -47,9 +48,10 @@ static int check_target(const char *t) {
 }
 
 /* --target astro-sim: `dir` (created if missing) receives the accelerator image of backends/verilog
- * (load.cmd, astro_params.vh, memory_map.txt); returns the path of DIR/network.aimg, the IR image that
+ * (load.cmd, astro_params.vh, memory_map.txt) for one core or, when the network needs several or
+ * `cores` > 1 asks for them, for the mesh (be_verilog_map.h); returns the path of DIR/network.aimg, the IR image that
  * `astroc run DIR --backend rtl` loads, or NULL after reporting. */
-static const char *astro_sim_dir(const ir_module *m, const char *dir, char *aimg, size_t n, ir_diag *d) {
+static const char *astro_sim_dir(ir_module *m, const char *dir, uint32_t cores, char *aimg, size_t n, ir_diag *d) {
   if (m->numerics != IR_NUMERICS_FIXED) {
     ir_error(d, m->loc, "target astro-sim needs fixed numerics (network.numerics: fixed, or --numerics fixed)");
     return NULL;
@@ -58,9 +60,9 @@ static const char *astro_sim_dir(const ir_module *m, const char *dir, char *aimg
     ir_error(d, (ir_loc){.file = dir}, "cannot create the folder: %s", strerror(errno));
     return NULL;
   }
-  be_vl_image *img = be_vl_build(m, m->seed, NULL, d);
-  bool ok = img && be_vl_write_dir(img, m, dir, d);
-  be_vl_image_destroy(img);
+  uint32_t used; /* one core, or the mesh placed by the mapping passes (recorded in network.aimg) */
+  bool ok = be_vl_place(m, cores, &used, d) && be_vl_write_target_dir(m, dir, d);
+  if (ok && used > 1) printf("placed %s on %u cores of the astro-sim mesh\n", m->name, used);
   snprintf(aimg, n, "%s/network.aimg", dir);
   return ok ? aimg : NULL;
 }
@@ -95,6 +97,7 @@ static uint64_t count_synapses(const ir_module *m) {
 int cmd_compile(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *target = "cpu";
   cli_load_options lo = {.numerics = -1};
+  uint64_t cores = 0; /* --cores N (astro-sim); 0: as many as the network needs */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has_val = i + 1 < argc;
@@ -107,6 +110,9 @@ int cmd_compile(int argc, char **argv) {
       if (!cli_parse_uint(argv[++i], UINT64_MAX, &lo.seed))
         return cmd_usage(&cmd_compile_desc, "--seed needs an unsigned 64-bit integer, got '%s'", argv[i]);
       lo.seed_set = true;
+    } else if (strcmp(a, "--cores") == 0 && has_val) {
+      if (!cli_parse_uint(argv[++i], 64, &cores) || cores == 0)
+        return cmd_usage(&cmd_compile_desc, "--cores needs an integer from 1 to 64, got '%s'", argv[i]);
     } else if (a[0] == '-' && a[1]) {
       return cmd_usage(&cmd_compile_desc, "unknown option '%s'%s", a, has_val ? "" : " (or missing value)");
     } else if (!model) model = a;
@@ -115,6 +121,7 @@ int cmd_compile(int argc, char **argv) {
   if (!model) return cmd_usage(&cmd_compile_desc, "missing MODEL.yaml");
   int st = check_target(target);
   if (st != EXIT_OK) return st;
+  if (cores && strcmp(target, "astro-sim") != 0) return cmd_usage(&cmd_compile_desc, "--cores needs --target astro-sim");
 
   double t0 = now_s();
   ir_diag *d = ir_diag_create(stderr);
@@ -128,7 +135,7 @@ int cmd_compile(int argc, char **argv) {
   bool sim_failed = false;
   if (m && !is_image && path && strcmp(target, "astro-sim") == 0) {
     if (!out && strlen(path) > 5) def[strlen(def) - 5] = 0; /* "MODEL.aimg" -> folder "MODEL" */
-    path = astro_sim_dir(m, path, aimg, sizeof aimg, d);
+    path = astro_sim_dir(m, path, (uint32_t)cores, aimg, sizeof aimg, d);
     sim_failed = !path;
   }
   if (m && !is_image && path && lh_target_get(target)) {
@@ -178,7 +185,7 @@ int cmd_compile(int argc, char **argv) {
 
 const command cmd_compile_desc = {
     "compile",
-    "astroc compile MODEL.yaml [--target cpu] [-o MODEL.aimg] [--numerics float|fixed] [--seed S]",
+    "astroc compile MODEL.yaml [--target cpu] [-o MODEL.aimg] [--numerics float|fixed] [--seed S] [--cores N]",
     "compile a model to an image (parse, lay out, expand connectivity, write)",
     "options:\n"
     "  --target T           cpu (default), astro-sim (-o names a folder: load.cmd, astro_params.vh,\n"
@@ -186,6 +193,8 @@ const command cmd_compile_desc = {
     "                       a folder: loihi.json, loihi.bin, network.aimg; prints the per-core resources;\n"
     "                       docs/loihi-format.md), netx (-o FILE.net: a lava-dl netx HDF5 network of a\n"
     "                       feed-forward lif chain). astro-ice40: use astroc synth\n"
+    "  --cores N            astro-sim: spread the neurons over about N cores of the 2 x 2 mesh (the\n"
+    "                       mapping passes place them; default: one core unless the network needs more)\n"
     "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"
     "  --numerics MODE      float | fixed: override network.numerics\n"
     "  --seed S             override network.seed (changes the random connectivity)\n"

@@ -9,6 +9,7 @@
 
 #include "astro_hw.h"
 #include "be_verilog.h"
+#include "be_verilog_map.h"
 #include "engine.h"
 #include "host_inputs.h"
 #include "engine_rtl.h"
@@ -125,54 +126,35 @@ static bool load_mesh(rtl_engine *r, ir_diag *d) {
   return true;
 }
 
-/* The one-core image of a network for the mesh: no learning engine, generous capacity (the mesh
- * checks each core). */
-static const be_vl_caps one_for_mesh = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
+
+/* A placement: core_of[g] = y * mesh_x + x of compartment g (rt_rtl_set_placement or the module's). */
+typedef struct rtl_place {
+  uint32_t mesh_x, mesh_y, ncomp;
+  const uint32_t *core_of;
+} rtl_place;
 
 /* Splits r->img over the mesh model by the placement, renumbered to the model's 2 x 2 cores. */
-static bool build_mesh(rtl_engine *r, ir_diag *d) {
-  if (g_opt.mesh_x == 0 || g_opt.mesh_y == 0 || g_opt.mesh_x > ASTRO_HW_MESH_X || g_opt.mesh_y > ASTRO_HW_MESH_Y) {
-    ir_error(d, r->m->loc, "a placement on %u x %u cores does not fit the mesh model (%u x %u cores)", g_opt.mesh_x,
-             g_opt.mesh_y, ASTRO_HW_MESH_X, ASTRO_HW_MESH_Y);
+static bool build_mesh(rtl_engine *r, const rtl_place *p, ir_diag *d) {
+  if (p->mesh_x == 0 || p->mesh_y == 0 || p->mesh_x > ASTRO_HW_MESH_X || p->mesh_y > ASTRO_HW_MESH_Y) {
+    ir_error(d, r->m->loc, "a placement on %u x %u cores does not fit the mesh model (%u x %u cores)", p->mesh_x,
+             p->mesh_y, ASTRO_HW_MESH_X, ASTRO_HW_MESH_Y);
     return false;
   }
-  if (g_opt.ncomp != r->img->nneur) {
-    ir_error(d, r->m->loc, "the placement covers %u compartments, the network has %u", g_opt.ncomp, r->img->nneur);
+  if (p->ncomp != r->img->nneur) {
+    ir_error(d, r->m->loc, "the placement covers %u compartments, the network has %u", p->ncomp, r->img->nneur);
     return false;
   }
-  uint32_t *core = malloc((g_opt.ncomp + 1) * sizeof(uint32_t));
+  uint32_t *core = malloc((p->ncomp + 1) * sizeof(uint32_t));
   if (!core)
     return false;
-  for (uint32_t g = 0; g < g_opt.ncomp; g++) {
-    uint32_t c = g_opt.core_of[g], x = c % g_opt.mesh_x, y = c / g_opt.mesh_x;
-    core[g] = y < g_opt.mesh_y ? y * ASTRO_HW_MESH_X + x : UINT32_MAX; /* out of range: be_vl_mesh_build says so */
+  for (uint32_t g = 0; g < p->ncomp; g++) {
+    uint32_t c = p->core_of[g], x = c % p->mesh_x, y = c / p->mesh_x;
+    core[g] = y < p->mesh_y ? y * ASTRO_HW_MESH_X + x : UINT32_MAX; /* out of range: be_vl_mesh_build says so */
   }
-  be_vl_placement pl = {.mesh_x = ASTRO_HW_MESH_X, .mesh_y = ASTRO_HW_MESH_Y, .ncomp = g_opt.ncomp, .core_of = core};
+  be_vl_placement pl = {.mesh_x = ASTRO_HW_MESH_X, .mesh_y = ASTRO_HW_MESH_Y, .ncomp = p->ncomp, .core_of = core};
   r->mesh = be_vl_mesh_build(r->img, &pl, &be_vl_mesh_caps, r->m->loc, d);
   free(core);
   return r->mesh != NULL;
-}
-
-/* What the mesh cores (LEARN = 0) cannot run, said before the one-core build would say it differently. */
-static bool mesh_supported(const ir_module *m, ir_diag *d) {
-  for (uint32_t p = 0; p < m->npops; p++)
-    if (m->pops[p].model != IR_NEURON_LIF) {
-      ir_error(d, m->pops[p].loc, "population '%s' (%s): the mesh cores run lif neurons only (other models run on "
-               "one core)", m->pops[p].name, ir_neuron_model_desc(m->pops[p].model)->name);
-      return false;
-    }
-  if (m->nastros) {
-    ir_error(d, m->astros[0].loc, "astrocyte population '%s': the mesh cores have no astrocyte compartments "
-             "(astrocytes run on one core)", m->astros[0].name);
-    return false;
-  }
-  for (uint32_t k = 0; k < m->nprojs; k++)
-    if (m->projs[k].plasticity != IR_PLAST_NONE) {
-      ir_error(d, m->projs[k].loc, "plastic projection '%s': the mesh cores have no learning engine (plasticity "
-               "runs on one core)", m->projs[k].name);
-      return false;
-    }
-  return true;
 }
 
 static bool load_image(rtl_engine *r, ir_diag *d) {
@@ -192,6 +174,25 @@ static bool load_image(rtl_engine *r, ir_diag *d) {
   return true;
 }
 
+/* The placement of rt_rtl_set_placement, else the one a module compiled by `astroc compile --target
+ * astro-sim` for several cores carries (BE_VL_PLACEMENT_ATTR; *owned receives its array, to free).
+ * p->core_of NULL: one core. false after reporting a malformed attribute. */
+static bool find_placement(const ir_module *m, rtl_place *p, uint32_t **owned, ir_diag *d) {
+  *owned = NULL;
+  *p = (rtl_place){.mesh_x = g_opt.mesh_x, .mesh_y = g_opt.mesh_y, .ncomp = g_opt.ncomp, .core_of = g_opt.core_of};
+  if (g_opt.core_of)
+    return true;
+  uint32_t n = 0;
+  for (uint32_t q = 0; q < m->npops; q++)
+    n += m->pops[q].size;
+  bool bad;
+  if (!be_vl_placement_get(m, n, &p->mesh_x, &p->mesh_y, owned, &bad, d))
+    return !bad;
+  p->ncomp = n;
+  p->core_of = *owned;
+  return true;
+}
+
 static void *rtl_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, uint64_t seed, const rt_options *opt,
                         ir_diag *d) {
   if (numerics != IR_NUMERICS_FIXED) {
@@ -205,12 +206,16 @@ static void *rtl_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
   r->sim = sim;
   r->m = m;
   r->st_step = UINT64_MAX;
-  bool mesh = g_opt.core_of != NULL;
-  if (mesh && !mesh_supported(m, d))
+  rtl_place pl;
+  uint32_t *owned;
+  if (!find_placement(m, &pl, &owned, d))
     goto fail;
-  if (!(r->img = be_vl_build(m, seed, mesh ? &one_for_mesh : &be_vl_sim_caps, d)))
-    goto fail;
-  if (mesh && !build_mesh(r, d))
+  bool mesh = pl.core_of != NULL;
+  bool placed = (!mesh || be_vl_mesh_supported(m, d)) &&
+                (r->img = be_vl_build(m, seed, mesh ? &be_vl_one_for_mesh : &be_vl_sim_caps, d)) != NULL &&
+                (!mesh || build_mesh(r, &pl, d));
+  free(owned);
+  if (!placed)
     goto fail;
   uint32_t n = r->img->nneur ? r->img->nneur : 1;
   r->inj = calloc(n, sizeof(*r->inj));
