@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "astroc_rt.h"
+#include "be_verilog_map.h"
 #include "engine_rtl.h"
 #include "engine_serial.h"
 #include "lh.h"
@@ -55,6 +56,7 @@ typedef struct run_opts {
   const char *trace;        /* --trace FILE.fst (rtl backend) */
   uint64_t baud;            /* --baud B (serial:DEV backend); 0: not given */
   uint64_t threads;         /* --threads N (jit backend); 0: the engine's default */
+  uint64_t cores;           /* --cores N (rtl backend); 0: as many as the network needs */
   char dir_image[4096];     /* DIR given: DIR/network.aimg (astroc compile --target astro-sim) */
 } run_opts;
 
@@ -234,6 +236,10 @@ static int parse_args(int argc, char **argv, run_opts *o) {
       if (!cli_parse_uint(argv[++i], UINT64_MAX, &o->baud) || o->baud == 0 || o->baud > 4000000)
         return cmd_usage(&cmd_run_desc, "--baud needs a baud rate such as 115200, got '%s'", argv[i]);
     }
+    else if (strcmp(a, "--cores") == 0 && v) {
+      if (!cli_parse_uint(argv[++i], 64, &o->cores) || o->cores == 0)
+        return cmd_usage(&cmd_run_desc, "--cores needs an integer from 1 to 64, got '%s'", argv[i]);
+    }
     else if (strcmp(a, "--include-inputs") == 0) o->include_inputs = true;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = true;
     else if (a[0] == '-' && a[1]) return cmd_usage(&cmd_run_desc, "unknown option '%s' (or missing value)", a);
@@ -247,6 +253,8 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     snprintf(o->dir_image, sizeof o->dir_image, "%s/network.aimg", o->input);
     o->input = o->dir_image;
   }
+  if (o->cores && strcmp(o->backend, "rtl") != 0)
+    return cmd_usage(&cmd_run_desc, "--cores needs --backend rtl");
 #ifdef ASTROC_HAVE_RTL
   if (o->trace && strcmp(o->backend, "rtl") != 0)
     return cmd_usage(&cmd_run_desc, "--trace needs --backend rtl");
@@ -478,6 +486,13 @@ int cmd_run(int argc, char **argv) {
     snprintf(dir, sizeof dir, "%.*s", (int)(strlen(o.dir_image) - strlen("/network.aimg")), o.dir_image);
     ir_attr_set_str(m, &m->attrs, LH_DIR_ATTR, dir);
   }
+  uint32_t used; /* rtl: a model (or --cores) goes on the mesh when one core does not hold it */
+  if (strcmp(o.backend, "rtl") == 0 && (o.cores || !is_image) && m->numerics == IR_NUMERICS_FIXED &&
+      !be_vl_place(m, (uint32_t)o.cores, &used, d)) {
+    ir_module_destroy(m);
+    ir_diag_destroy(d);
+    return EXIT_INPUT;
+  }
   run_ctx c = {.m = m, .d = d, .include_inputs = o.include_inputs, .recs = o.recs, .nrecs = o.nrecs};
   c.nsources = m->npops + m->ninputs;
   c.names = calloc(c.nsources + 1, sizeof *c.names);
@@ -512,6 +527,8 @@ const command cmd_run_desc = {
     "                         fixed numerics; e.g. serial:/dev/ttyUSB1\n"
     "  --baud B               serial backend: the bitstream's baud rate (default 115200)\n"
     "  --trace FILE.fst       rtl backend: write an FST waveform of every clock cycle\n"
+    "  --cores N              rtl backend: spread the neurons over about N cores of the 2 x 2 mesh model\n"
+    "                         (default: the placement of DIR, or one core unless the model needs more)\n"
     "  --numerics MODE        float | fixed: override the model's numerics\n"
     "  --steps N              run N steps\n"
     "  --time T               run for T ('250 ms', '1 s'); default: network.duration (after\n"
