@@ -20,6 +20,7 @@
 typedef struct lh_core_state {
   int32_t *v, *u, *ref;
   int64_t *ring;   /* LH_RING slots x ncx dendritic sums, fine units */
+  int64_t *cnt;    /* LH_RING slots x ncx: synaptic events per dendrite (read by AMSU somas' astrocytes) */
   int64_t *inj;    /* ncx: injected current of this step, fine units */
   int64_t *kacc;   /* nfmt x ncx: kernel accumulators (mantissa x Q12) of NALSM compartments */
   int64_t *axlast; /* naxin: step of the last spike routed to the axon */
@@ -59,6 +60,7 @@ static void loihi_destroy(void *e) {
     free(x->cs[k].u);
     free(x->cs[k].ref);
     free(x->cs[k].ring);
+    free(x->cs[k].cnt);
     free(x->cs[k].inj);
     free(x->cs[k].kacc);
     free(x->cs[k].axlast);
@@ -188,11 +190,12 @@ static bool create_state(lh_engine *x) {
     cs->u = calloc(n, sizeof(int32_t));
     cs->ref = calloc(n, sizeof(int32_t));
     cs->ring = calloc(n * LH_RING, sizeof(int64_t));
+    cs->cnt = calloc(n * LH_RING, sizeof(int64_t));
     cs->inj = calloc(n, sizeof(int64_t));
     cs->kacc = calloc(n * (core->nfmt + 1), sizeof(int64_t));
     cs->axlast = malloc(((size_t)core->naxin + 1) * sizeof(int64_t));
     cs->axreach = malloc(((size_t)core->naxin + 1) * sizeof(int32_t));
-    if (!cs->v || !cs->u || !cs->ref || !cs->ring || !cs->inj || !cs->kacc || !cs->axlast || !cs->axreach)
+    if (!cs->v || !cs->u || !cs->ref || !cs->ring || !cs->cnt || !cs->inj || !cs->kacc || !cs->axlast || !cs->axreach)
       return false;
     for (uint32_t a = 0; a < core->naxin; a++)
       cs->axlast[a] = INT64_MIN / 2;
@@ -201,6 +204,8 @@ static bool create_state(lh_engine *x) {
     for (uint32_t i = 0; i < core->ncx; i++) {
       cs->v[i] = core->cx[i].v_init;
       cs->u[i] = core->cx[i].u_init;
+      if (core->cxp[core->cx[i].cxp].kind == LH_CX_ASTRO)
+        continue; /* the neuron is its soma, the compartment before (lh_read_bin checked the pairing) */
       x->pcore[core->cx[i].pop][core->cx[i].neuron] = k;
       x->pcx[core->cx[i].pop][core->cx[i].neuron] = i;
     }
@@ -340,7 +345,7 @@ static void *loihi_create(rt_sim *sim, const ir_module *m, ir_numerics numerics,
 /* ---------------------------------------------------------------- the step */
 
 typedef struct deliver_ctx {
-  int64_t *ring;
+  int64_t *ring, *cnt;
   uint32_t ncx;
   uint64_t t;
 } deliver_ctx;
@@ -353,12 +358,13 @@ static void deliver_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
     return;
   size_t slot = (size_t)((dc->t + 1 + s->delay) % LH_RING);
   dc->ring[slot * dc->ncx + s->index] += (int64_t)s->weight * (INT64_C(1) << (6 + fmt->wexp));
+  dc->cnt[slot * dc->ncx + s->index]++;
 }
 
 static bool route(lh_engine *x, const lh_axout *out, uint32_t from, uint32_t to, ir_diag *d) {
   for (uint32_t o = from; o < to; o++) {
     const lh_core *core = &x->c->cores[out[o].core];
-    deliver_ctx dc = {x->cs[out[o].core].ring, core->ncx, x->step};
+    deliver_ctx dc = {x->cs[out[o].core].ring, x->cs[out[o].core].cnt, core->ncx, x->step};
     x->cs[out[o].core].axlast[out[o].axon] = (int64_t)x->step;
     if (x->cs[out[o].core].axreach[out[o].axon] >= 0)
       continue;
@@ -473,14 +479,61 @@ static bool integrate_nalsm(lh_engine *x, uint32_t k, ir_diag *d) {
   return true;
 }
 
-/* CUBA compartments (docs/numerics.md, "lif", fixed): u, then v unless refractory, strict threshold. */
+static int64_t clamp31(int64_t v) { return v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX : v; }
+
+/* sign(v) * ((|v| * f) >> 16): the astrocyte compartment's decay, truncating toward zero. */
+static int64_t decay16(int64_t v, int64_t f) { return v >= 0 ? (v * f) >> 16 : -(((-v) * f) >> 16); }
+
+/* An amsu unit (docs/loihi-format.md, "amsu"): AMSU soma i joined to its ASTRO compartment i + 1, whose
+ * state a (held in v[i + 1], Q16, from the previous step) scales the soma's dendritic sum, adds a current
+ * and raises the threshold; then a decays and takes the soma's event count and spike. */
+static void step_amsu(lh_engine *x, const lh_core *core, lh_core_state *cs, uint32_t i, int64_t *slot,
+                      int64_t *cnt) {
+  const lh_cx *cx = &core->cx[i];
+  const lh_cx_profile *pr = &core->cxp[cx->cxp], *ap = &core->cxp[core->cx[i + 1].cxp];
+  int64_t a = cs->v[i + 1], inj = cs->inj[i];
+  cs->inj[i] = 0;
+  int64_t m = clamp31(IR_FX_ONE + ir_fx_rshift_round((int64_t)ap->gain * a, IR_FX_Q));
+  int64_t se = ir_fx_rshift_round(clamp31(slot[i]) * m, IR_FX_Q);
+  cs->u[i] = (int32_t)ir_fx_sat24(ir_fx_decay(cs->u[i], pr->du, 1) + se);
+  bool fire = false;
+  if (cs->ref[i] > 0) {
+    cs->ref[i]--;
+    cs->v[i] = 0;
+  } else {
+    int64_t cur = ir_fx_rshift_round((int64_t)ap->acur * a, IR_FX_Q);
+    int64_t v = ir_fx_sat24(ir_fx_decay(cs->v[i], pr->dv, 0) + cs->u[i] + cur + inj);
+    cs->v[i] = (int32_t)v;
+    fire = v > core->vthp[cx->vthp] + ir_fx_rshift_round((int64_t)ap->tgain * a, IR_FX_Q);
+  }
+  lh_src *s = &x->src[cx->pop];
+  bool spike = fire || s->forced[cx->neuron];
+  if (spike) {
+    s->spk[cx->neuron] = 1;
+    cs->v[i] = 0;
+    cs->ref[i] = pr->refractory;
+  }
+  a = decay16(a, ap->fa) + (int64_t)ap->a_pre * cnt[i] + (spike ? ap->a_spike : 0);
+  cs->v[i + 1] = (int32_t)clamp31(a);
+  slot[i] = slot[i + 1] = cnt[i] = cnt[i + 1] = 0;
+}
+
+/* CUBA compartments (docs/numerics.md, "lif", fixed): u, then v unless refractory, strict threshold.
+ * AMSU somas with their astrocyte compartments: step_amsu. */
 static void step_core(lh_engine *x, uint32_t k) {
   const lh_core *core = &x->c->cores[k];
   lh_core_state *cs = &x->cs[k];
   int64_t *slot = cs->ring + (size_t)(x->step % LH_RING) * core->ncx;
+  int64_t *cnt = cs->cnt + (size_t)(x->step % LH_RING) * core->ncx;
   for (uint32_t i = 0; i < core->ncx; i++) {
     const lh_cx *cx = &core->cx[i];
     const lh_cx_profile *pr = &core->cxp[cx->cxp];
+    if (pr->kind == LH_CX_AMSU) {
+      step_amsu(x, core, cs, i, slot, cnt);
+      i++; /* its astrocyte compartment */
+      continue;
+    }
+    cnt[i] = 0;
     if (pr->kind != LH_CX_CUBA) {
       slot[i] = 0; /* a NALSM compartment has no event formats; a malformed table's sums must not grow */
       continue;
@@ -740,7 +793,7 @@ static bool loihi_inject(void *e, ir_ref source, uint32_t idx) {
 /* Population state: v, u, ref. Projection state: w (weight words, in CSR order: presynaptic neuron, then
  * postsynaptic neuron, gathered from every core's synapse memory), and x_pre, x_post when plastic.
  * Astrocyte state: a. */
-static const char *const pop_vars[] = {"v", "u", "ref"};
+static const char *const pop_vars[] = {"v", "u", "ref", "a"};
 static const char *const nalsm_vars[] = {"v", "ref"};
 static const char *const plastic_vars[] = {"w", "x_pre", "x_post"};
 static const char *const astro_vars[] = {"a"};
@@ -758,9 +811,14 @@ static const char *const *loihi_state_vars(const void *e, ir_ref node, size_t *n
   if (node.kind == IR_NODE_POPULATION && node.index < x->m->npops) {
     if (x->m->pops[node.index].size) { /* the compartment kind says which state the population has */
       const lh_core *core = &x->c->cores[x->pcore[node.index][0]];
-      if (core->cxp[core->cx[x->pcx[node.index][0]].cxp].kind == LH_CX_NALSM) {
+      int32_t kind = core->cxp[core->cx[x->pcx[node.index][0]].cxp].kind;
+      if (kind == LH_CX_NALSM) {
         *n = 2;
         return nalsm_vars;
+      }
+      if (kind == LH_CX_AMSU) { /* a: the state of each unit's astrocyte compartment */
+        *n = 4;
+        return pop_vars;
       }
     }
     *n = 3;
@@ -879,12 +937,12 @@ static bool loihi_read_state(const void *e, ir_ref node, const char *var, double
       out[i] = pre ? x->xpre[r][i] : x->xpost[r][i];
     return true;
   }
-  int v = strcmp(var, "v") == 0 ? 0 : strcmp(var, "u") == 0 ? 1 : 2;
+  int v = strcmp(var, "v") == 0 ? 0 : strcmp(var, "u") == 0 ? 1 : strcmp(var, "a") == 0 ? 3 : 2;
   uint32_t p = node.index;
   for (uint32_t j = 0; j < x->m->pops[p].size; j++) {
     const lh_core_state *cs = &x->cs[x->pcore[p][j]];
     uint32_t i = x->pcx[p][j];
-    out[j] = v == 0 ? cs->v[i] : v == 1 ? cs->u[i] : cs->ref[i];
+    out[j] = v == 0 ? cs->v[i] : v == 1 ? cs->u[i] : v == 3 ? cs->v[i + 1] : cs->ref[i];
   }
   return true;
 }

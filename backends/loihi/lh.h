@@ -64,12 +64,21 @@ uint64_t lh_syn_words(const lh_target *t, uint32_t bits, uint64_t n);
 /* Compartment kinds: the Loihi CUBA compartment (lif), and the NALSM discrete LIF (nalsm_lif: spike
  * decision before integration, threshold V >= vth in fine units, reset to v_reset, linear leak dv, input
  * from last-spike kernel formats; docs/loihi-format.md, "nalsm_lif"). */
-typedef enum lh_cx_kind { LH_CX_CUBA = 0, LH_CX_NALSM = 1 } lh_cx_kind;
+/* An amsu unit is a two-compartment neuron (docs/loihi-format.md, "amsu"): an AMSU soma (CUBA u, v with a
+ * threshold in fine units) followed, at the next index of the same core, by its ASTRO compartment (the
+ * unit's astrocyte state a, Q16) joined to the soma: a scales the soma's dendritic input, raises its
+ * threshold and adds a current; the soma's spike and the count of synaptic events it received drive a. */
+typedef enum lh_cx_kind { LH_CX_CUBA = 0, LH_CX_NALSM = 1, LH_CX_AMSU = 2, LH_CX_ASTRO = 3 } lh_cx_kind;
+#define LH_CX_KIND_MAX LH_CX_ASTRO
 
 typedef struct lh_cx_profile {
   int32_t du, dv, refractory;
   int32_t kind;    /* lh_cx_kind */
-  int32_t v_reset; /* NALSM: fine units; CUBA: 0 */
+  int32_t v_reset; /* NALSM: fine units; CUBA, AMSU, ASTRO: 0 */
+  /* ASTRO only (else 0): a <- clamp31(decay16(a, fa) + a_pre * events + a_spike * spike); joins to the
+   * soma: input factor 65536 + rr(gain*a, 16), threshold + rr(tgain*a, 16), current rr(acur*a, 16) */
+  int32_t fa, a_pre, a_spike, gain; /* Q16 */
+  int32_t tgain, acur;              /* fine units */
 } lh_cx_profile;
 
 typedef struct lh_cx { /* one compartment */
@@ -111,7 +120,8 @@ typedef struct lh_core {
   lh_cx *cx;
   uint32_t ncxp, nvthp, nfmt;
   lh_cx_profile cxp[LH_PROFILES_CAP];
-  int32_t vthp[LH_PROFILES_CAP]; /* CUBA: mantissas, spike iff v > vth << 6; NALSM: fine units, V >= vth */
+  int32_t vthp[LH_PROFILES_CAP]; /* CUBA: mantissas, spike iff v > vth << 6; NALSM: fine units, V >= vth;
+                                    AMSU: fine units, v > vth + rr(tgain*a, 16) (ASTRO: its soma's) */
   lh_synfmt fmt[LH_PROFILES_CAP];
   uint32_t naxin;
   lh_axin *axin;

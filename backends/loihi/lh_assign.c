@@ -94,7 +94,8 @@ static int place_neuron(assign *a, uint32_t p, uint32_t j) {
       return oom ? -1 : 0;
   }
   x->core_of[p][j] = x->c->ncores - 1;
-  x->cx_of[p][j] = a->ncx++;
+  x->cx_of[p][j] = a->ncx;
+  a->ncx += lh_pop_ncx(x, p);
   return 1;
 }
 

@@ -6,7 +6,7 @@
 #include "lh.h"
 
 #define LH_MAGIC "ASTLOIHI"
-#define LH_VERSION 3
+#define LH_VERSION 4
 
 /* ---------------------------------------------------------------- writer */
 
@@ -84,6 +84,10 @@ static void put_core(buf *b, const lh_core *k) {
     put_i32(b, k->cxp[i].refractory);
     put_i32(b, k->cxp[i].kind);
     put_i32(b, k->cxp[i].v_reset);
+    int32_t astro[] = {k->cxp[i].fa, k->cxp[i].a_pre, k->cxp[i].a_spike, k->cxp[i].gain, k->cxp[i].tgain,
+                       k->cxp[i].acur};
+    for (size_t j = 0; j < sizeof astro / sizeof *astro; j++)
+      put_i32(b, astro[j]);
   }
   for (uint32_t i = 0; i < k->nvthp; i++)
     put_i32(b, k->vthp[i]);
@@ -286,6 +290,9 @@ static bool get_outs(rd *r, uint32_t n, uint32_t **ptr, lh_axout **out, uint32_t
   return true;
 }
 
+static bool amsu_pairs(const lh_core *k);
+static bool get_core_rest(rd *r, lh_core *k, const lh_config *c);
+
 static bool get_core(rd *r, lh_core *k, const lh_config *c) {
   uint32_t *h[] = {&k->id, &k->chip, &k->index_in_chip, &k->ncx, &k->ncxp, &k->nvthp, &k->nfmt, &k->naxin,
                    &k->nwords, &k->nout};
@@ -300,7 +307,12 @@ static bool get_core(rd *r, lh_core *k, const lh_config *c) {
     k->cxp[i].refractory = get_i32(r);
     k->cxp[i].kind = get_i32(r);
     k->cxp[i].v_reset = get_i32(r);
-    if (k->cxp[i].kind < LH_CX_CUBA || k->cxp[i].kind > LH_CX_NALSM || k->cxp[i].du < 0 || k->cxp[i].du > 4095 || k->cxp[i].dv < 0 || k->cxp[i].dv > 4095 ||
+    int32_t *astro[] = {&k->cxp[i].fa, &k->cxp[i].a_pre, &k->cxp[i].a_spike, &k->cxp[i].gain, &k->cxp[i].tgain,
+                        &k->cxp[i].acur};
+    for (size_t j = 0; j < sizeof astro / sizeof *astro; j++)
+      *astro[j] = get_i32(r);
+    if (k->cxp[i].kind < LH_CX_CUBA || k->cxp[i].kind > LH_CX_KIND_MAX || k->cxp[i].fa < 0 ||
+        k->cxp[i].fa > 65536 || k->cxp[i].du < 0 || k->cxp[i].du > 4095 || k->cxp[i].dv < 0 || k->cxp[i].dv > 4095 ||
         k->cxp[i].refractory < 0 || k->cxp[i].refractory > 63)
       return false;
   }
@@ -333,6 +345,27 @@ static bool get_core(rd *r, lh_core *k, const lh_config *c) {
         x->bias_exp < 0 || x->bias_exp > 7)
       return false;
   }
+  return !r->err && amsu_pairs(k) && get_core_rest(r, k, c);
+}
+
+/* Every AMSU soma is followed by the ASTRO compartment of the same neuron, and every ASTRO compartment
+ * follows its soma (the engine joins compartment i to i + 1). */
+static bool amsu_pairs(const lh_core *k) {
+  for (uint32_t i = 0; i < k->ncx; i++) {
+    int32_t kind = k->cxp[k->cx[i].cxp].kind;
+    if (kind == LH_CX_AMSU &&
+        (i + 1 >= k->ncx || k->cxp[k->cx[i + 1].cxp].kind != LH_CX_ASTRO || k->cx[i + 1].pop != k->cx[i].pop ||
+         k->cx[i + 1].neuron != k->cx[i].neuron))
+      return false;
+    if (kind == LH_CX_ASTRO && (i == 0 || k->cxp[k->cx[i - 1].cxp].kind != LH_CX_AMSU))
+      return false;
+  }
+  return true;
+}
+
+/* The input axons, synapse memory and output axons of a core. */
+static bool get_core_rest(rd *r, lh_core *k, const lh_config *c) {
+  (void)c;
   k->axin = get_array(r, k->naxin, sizeof(lh_axin), 20);
   for (uint32_t i = 0; k->axin && i < k->naxin; i++) {
     lh_axin *a = &k->axin[i];

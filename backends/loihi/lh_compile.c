@@ -23,9 +23,10 @@ static bool check_module(const ir_module *m, const lh_target *t, ir_diag *d) {
     return false;
   }
   for (uint32_t p = 0; p < m->npops; p++)
-    if (m->pops[p].model != IR_NEURON_LIF && m->pops[p].model != IR_NEURON_NALSM_LIF) {
+    if (m->pops[p].model != IR_NEURON_LIF && m->pops[p].model != IR_NEURON_NALSM_LIF &&
+        m->pops[p].model != IR_NEURON_AMSU) {
       ir_error(d, m->pops[p].loc, "population '%s': neuron model '%s' is not supported yet by the %s target "
-               "(lif and nalsm_lif map onto Loihi compartments)", m->pops[p].name,
+               "(lif, nalsm_lif and amsu map onto Loihi compartments)", m->pops[p].name,
                ir_neuron_model_desc(m->pops[p].model)->name, t->name);
       ok = false;
     }
@@ -67,18 +68,20 @@ static bool check_module(const ir_module *m, const lh_target *t, ir_diag *d) {
 
 /* ---------------------------------------------------------------- per-neuron and per-projection integers */
 
-/* One population's per-neuron integers (lif or nalsm_lif). */
+/* One population's per-neuron integers (lif, nalsm_lif or amsu). */
 static bool derive_pop(lh_ctx *x, uint32_t p) {
   const ir_module *m = x->m;
   const ir_population *pop = &m->pops[p];
-  bool nalsm = pop->model == IR_NEURON_NALSM_LIF;
+  bool nalsm = pop->model == IR_NEURON_NALSM_LIF, amsu = pop->model == IR_NEURON_AMSU;
   const ir_model_desc *desc = ir_neuron_model_desc(pop->model);
   size_t n = pop->size ? pop->size : 1;
   if (nalsm)
     x->nprm[p] = calloc(n, sizeof(ir_fx_nalsm_lif));
+  else if (amsu)
+    x->aprm[p] = calloc(n, sizeof(lh_fx_amsu));
   else
     x->prm[p] = calloc(n, sizeof(ir_fx_lif));
-  if (nalsm ? !x->nprm[p] : !x->prm[p])
+  if (nalsm ? !x->nprm[p] : amsu ? !x->aprm[p] : !x->prm[p])
     return false;
   uint64_t stream = RNG_STREAM(RNG_KIND_NEURON_PARAM, p);
   double q[IR_MAX_PARAMS];
@@ -86,8 +89,9 @@ static bool derive_pop(lh_ctx *x, uint32_t p) {
     for (uint32_t k = 0; k < desc->nparams; k++)
       q[k] = ir_value_sample(&pop->params[k], m->seed, stream, k, i);
     const char *why = NULL;
-    bool ok = nalsm ? ir_fx_nalsm_lif_derive(q, m->dt, m->v_unit, &x->nprm[p][i], &why)
-                    : ir_fx_lif_derive(q, m->dt, m->v_unit, &x->prm[p][i], &why);
+    bool ok = nalsm  ? ir_fx_nalsm_lif_derive(q, m->dt, m->v_unit, &x->nprm[p][i], &why)
+              : amsu ? lh_amsu_derive(q, m->dt, m->v_unit, &x->aprm[p][i], &why)
+                     : ir_fx_lif_derive(q, m->dt, m->v_unit, &x->prm[p][i], &why);
     if (!ok) {
       ir_error(x->d, pop->loc, "population '%s' (neuron %u): %s", pop->name, i, why);
       return false;
@@ -138,7 +142,11 @@ static bool derive_neurons(lh_ctx *x) {
   return true;
 }
 
+uint32_t lh_pop_ncx(const lh_ctx *x, uint32_t p) { return x->aprm[p] ? 2 : 1; }
+
 lh_cx_profile lh_neuron_profile(const lh_ctx *x, uint32_t p, uint32_t j) {
+  if (x->aprm[p])
+    return lh_amsu_soma_profile(&x->aprm[p][j]);
   if (x->nprm[p]) {
     const ir_fx_nalsm_lif *q = &x->nprm[p][j];
     return (lh_cx_profile){.dv = q->leak, .refractory = q->refractory, .kind = LH_CX_NALSM, .v_reset = q->v_reset};
@@ -148,7 +156,7 @@ lh_cx_profile lh_neuron_profile(const lh_ctx *x, uint32_t p, uint32_t j) {
 }
 
 int32_t lh_neuron_vth(const lh_ctx *x, uint32_t p, uint32_t j) {
-  return x->nprm[p] ? x->nprm[p][j].vth : x->prm[p][j].vth_mant;
+  return x->aprm[p] ? x->aprm[p][j].vth : x->nprm[p] ? x->nprm[p][j].vth : x->prm[p][j].vth_mant;
 }
 
 bool lh_same_format(const lh_ctx *x, uint32_t pa, uint32_t pb) {
@@ -287,13 +295,18 @@ bool lh_fill_add(lh_ctx *x, lh_fill *f, uint32_t p, uint32_t j, lh_resource *whi
   memcpy(save, f->use, sizeof save);
   uint64_t touch0 = f->ntouch;
   uint32_t fmt0 = f->use[LH_RES_FORMATS];
-  f->use[LH_RES_CX]++;
+  f->use[LH_RES_CX] += lh_pop_ncx(x, p);
   uint32_t k;
-  for (k = 0; k < f->use[LH_RES_CXPROF]; k++)
-    if (memcmp(&f->cxp[k], &q, sizeof q) == 0)
-      break;
-  if (k == f->use[LH_RES_CXPROF] && k < LH_PROFILES_CAP)
-    f->cxp[f->use[LH_RES_CXPROF]++] = q;
+  lh_cx_profile qs[2] = {q, {0}};
+  if (x->aprm[p])
+    qs[1] = lh_amsu_astro_profile(&x->aprm[p][j]);
+  for (uint32_t e = 0; e < lh_pop_ncx(x, p); e++) {
+    for (k = 0; k < f->use[LH_RES_CXPROF]; k++)
+      if (memcmp(&f->cxp[k], &qs[e], sizeof qs[e]) == 0)
+        break;
+    if (k == f->use[LH_RES_CXPROF] && k < LH_PROFILES_CAP)
+      f->cxp[f->use[LH_RES_CXPROF]++] = qs[e];
+  }
   for (k = 0; k < f->use[LH_RES_VTHPROF]; k++)
     if (f->vthp[k] == vth)
       break;
@@ -437,7 +450,8 @@ static bool partition(lh_ctx *x) {
         }
       }
       x->core_of[p][j] = core;
-      x->cx_of[p][j] = ncx++;
+      x->cx_of[p][j] = ncx;
+      ncx += lh_pop_ncx(x, p);
     }
   }
   x->c->ncores = ncx ? core + 1 : core;
@@ -504,6 +518,7 @@ static void ctx_free(lh_ctx *x) {
   for (uint32_t p = 0; p < m->npops; p++) {
     if (x->prm) free(x->prm[p]);
     if (x->nprm) free(x->nprm[p]);
+    if (x->aprm) free(x->aprm[p]);
     if (x->core_of) free(x->core_of[p]);
     if (x->cx_of) free(x->cx_of[p]);
     if (x->in_ptr) free(x->in_ptr[p]);
@@ -512,6 +527,7 @@ static void ctx_free(lh_ctx *x) {
   }
   free(x->prm);
   free(x->nprm);
+  free(x->aprm);
   free(x->pop_kernel);
   free(x->core_of);
   free(x->cx_of);
@@ -539,6 +555,7 @@ lh_config *lh_compile_opt(const ir_module *m, const lh_target *t, const lh_optio
   x.pi = calloc(m->nprojs ? m->nprojs : 1, sizeof *x.pi);
   x.prm = calloc(np, sizeof *x.prm);
   x.nprm = calloc(np, sizeof *x.nprm);
+  x.aprm = calloc(np, sizeof *x.aprm);
   x.pop_kernel = calloc(np, sizeof *x.pop_kernel);
   x.core_of = calloc(np, sizeof *x.core_of);
   x.cx_of = calloc(np, sizeof *x.cx_of);
@@ -546,7 +563,7 @@ lh_config *lh_compile_opt(const ir_module *m, const lh_target *t, const lh_optio
   x.in_proj = calloc(np, sizeof *x.in_proj);
   x.in_syn = calloc(np, sizeof *x.in_syn);
   unsigned before = ir_diag_error_count(d);
-  bool ok = c && x.pi && x.prm && x.nprm && x.pop_kernel && x.core_of && x.cx_of && x.in_ptr && x.in_proj && x.in_syn;
+  bool ok = c && x.pi && x.prm && x.nprm && x.aprm && x.pop_kernel && x.core_of && x.cx_of && x.in_ptr && x.in_proj && x.in_syn;
   if (ok) {
     c->target = t;
     c->name = dupstr(m->name);

@@ -15,6 +15,20 @@ typedef struct lh_proj_info {
   uint8_t *frac;                       /* per synapse: weight-word fraction (the tag of plastic ones) */
 } lh_proj_info;
 
+/* The integers of one amsu unit, derived as runtime/neuron_amsu.c derives them (docs/numerics.md, "amsu";
+ * lh_amsu.c); the conformance tests prove the two derivations agree. */
+typedef struct lh_fx_amsu {
+  int32_t du, dv, refractory;
+  int32_t vth, tgain, acur, v_init; /* fine units */
+  int32_t fa, a_spike, a_pre, gain; /* Q16 */
+} lh_fx_amsu;
+/* From the unit's parameters (indexed by IR_P_AMSU_*, canonical units). false with *why on a value the
+ * fixed numerics cannot hold (the interpreter's messages). */
+bool lh_amsu_derive(const double *q, double dt, double v_unit, lh_fx_amsu *out, const char **why);
+/* The profiles of the unit's soma (AMSU) and astrocyte (ASTRO) compartments. */
+lh_cx_profile lh_amsu_soma_profile(const lh_fx_amsu *q);
+lh_cx_profile lh_amsu_astro_profile(const lh_fx_amsu *q);
+
 typedef struct lh_ctx {
   const ir_module *m;
   const lh_target *t;
@@ -23,6 +37,7 @@ typedef struct lh_ctx {
   lh_proj_info *pi;       /* per projection */
   ir_fx_lif **prm;        /* per lif population, per neuron (NULL for nalsm_lif) */
   ir_fx_nalsm_lif **nprm; /* per nalsm_lif population, per neuron (NULL for lif) */
+  lh_fx_amsu **aprm;      /* per amsu population, per neuron (NULL otherwise) */
   int32_t *pop_kernel;    /* per population: its kernel table (nalsm_lif), else -1 */
   uint32_t **core_of;     /* per population, per neuron: core */
   uint32_t **cx_of;       /* per population, per neuron: compartment within the core */
@@ -65,8 +80,11 @@ void lh_fill_report_alone(lh_ctx *x, uint32_t core, uint32_t p, uint32_t j, lh_r
  * the mesh has no free core (the caller falls back to the sequential fill); *oom on allocation failure. */
 bool lh_assign_mapped(lh_ctx *x, uint64_t place_iterations, bool *oom);
 
-/* lh_compile.c: the compartment profile and threshold-profile value of neuron j of population p. */
+/* lh_compile.c: the compartment profile and threshold-profile value of neuron j of population p (amsu:
+ * of its soma). */
 lh_cx_profile lh_neuron_profile(const lh_ctx *x, uint32_t p, uint32_t j);
+/* Compartments per neuron of population p: 2 for amsu (soma, astrocyte), else 1. */
+uint32_t lh_pop_ncx(const lh_ctx *x, uint32_t p);
 int32_t lh_neuron_vth(const lh_ctx *x, uint32_t p, uint32_t j);
 /* Whether projections pa and pb may share a synapse format in a core: the same projection, or equal
  * fields and no kernel (each kernel projection is rounded on its own, docs/numerics.md "Kernel

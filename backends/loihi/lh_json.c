@@ -50,7 +50,14 @@ static void core_json(const lh_config *c, uint32_t index, FILE *f) {
   fprintf(f, "},\n      \"compartment_profiles\": [");
   for (uint32_t i = 0; i < k->ncxp; i++) {
     const lh_cx_profile *p = &k->cxp[i];
-    if (p->kind == LH_CX_NALSM)
+    if (p->kind == LH_CX_AMSU)
+      fprintf(f, "%s{\"kind\": \"amsu\", \"du\": %d, \"dv\": %d, \"refractory\": %d}", i ? ", " : "", p->du,
+              p->dv, p->refractory);
+    else if (p->kind == LH_CX_ASTRO)
+      fprintf(f, "%s{\"kind\": \"astro\", \"fa\": %d, \"a_pre\": %d, \"a_spike\": %d, \"gain\": %d, "
+                 "\"thresh_gain\": %d, \"current\": %d}",
+              i ? ", " : "", p->fa, p->a_pre, p->a_spike, p->gain, p->tgain, p->acur);
+    else if (p->kind == LH_CX_NALSM)
       fprintf(f, "%s{\"kind\": \"nalsm\", \"dv\": %d, \"refractory\": %d, \"v_reset\": %d}", i ? ", " : "",
               p->dv, p->refractory, p->v_reset);
     else

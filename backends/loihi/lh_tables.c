@@ -32,7 +32,7 @@ static bool build_compartments(lh_ctx *x) {
   const ir_module *m = x->m;
   for (uint32_t p = 0; p < m->npops; p++)
     for (uint32_t j = 0; j < m->pops[p].size; j++)
-      c->cores[x->core_of[p][j]].ncx++;
+      c->cores[x->core_of[p][j]].ncx += lh_pop_ncx(x, p);
   for (uint32_t k = 0; k < c->ncores; k++) {
     lh_core *core = &c->cores[k];
     core->id = x->mesh_id ? x->mesh_id[k] : k;
@@ -49,6 +49,8 @@ static bool build_compartments(lh_ctx *x) {
       lh_cx *cx = &core->cx[x->cx_of[p][j]];
       if (x->nprm[p])
         *cx = (lh_cx){.pop = p, .neuron = j, .v_init = x->nprm[p][j].v_init};
+      else if (x->aprm[p])
+        *cx = (lh_cx){.pop = p, .neuron = j, .v_init = x->aprm[p][j].v_init};
       else {
         const ir_fx_lif *q = &x->prm[p][j];
         *cx = (lh_cx){.pop = p, .neuron = j, .bias_mant = q->bias_mant, .bias_exp = q->bias_exp,
@@ -57,6 +59,10 @@ static bool build_compartments(lh_ctx *x) {
       lh_cx_profile prof = lh_neuron_profile(x, p, j);
       cx->cxp = find_cxp(core, &prof);
       cx->vthp = find_vthp(core, lh_neuron_vth(x, p, j));
+      if (x->aprm[p]) { /* the unit's astrocyte compartment, next to its soma; state a starts at 0 */
+        lh_cx_profile ap = lh_amsu_astro_profile(&x->aprm[p][j]);
+        cx[1] = (lh_cx){.pop = p, .neuron = j, .cxp = find_cxp(core, &ap), .vthp = cx->vthp};
+      }
     }
   return true;
 }
