@@ -32,6 +32,7 @@ static const char *section_name(uint32_t id) {
   case SEC_MODULE: return "module";
   case SEC_NODES: return "nodes";
   case SEC_CSR: return "csr";
+  case IR_IMAGE_SECTION_NATIVE: return "native";
   default: return "unknown";
   }
 }
@@ -363,22 +364,42 @@ static void put_u32_at(uint8_t *p, uint32_t v) {
 }
 
 bool ir_image_encode(const ir_module *m, void **out, size_t *len, ir_diag *d) {
+  return ir_image_encode_ex(m, NULL, 0, out, len, d);
+}
+
+bool ir_image_encode_ex(const ir_module *m, const ir_image_extra *extra, size_t nextra, void **out, size_t *len,
+                        ir_diag *d) {
+  enum { NKNOWN = 4 };
+  if (nextra > MAX_SECTIONS - NKNOWN) {
+    ir_error(d, (ir_loc){0}, "image of '%s': %zu extra sections, at most %d", m->name ? m->name : "?", nextra,
+             MAX_SECTIONS - NKNOWN);
+    return false;
+  }
   writer w = {0};
   write_module_section(&w, m);
   write_nodes_section(&w, m);
-  const buf *secs[] = {&w.st.data, &w.module, &w.nodes, &w.csr};
-  const uint32_t ids[] = {SEC_STRINGS, SEC_MODULE, SEC_NODES, SEC_CSR};
-  enum { NSEC = 4 };
-  bool oom = w.st.data.oom;
-  for (int i = 0; i < NSEC; i++) oom |= secs[i]->oom;
+  /* The four module sections (required), then the caller's optional sections, in the caller's order. */
+  const void *sp[MAX_SECTIONS] = {w.st.data.p, w.module.p, w.nodes.p, w.csr.p};
+  size_t sn[MAX_SECTIONS] = {w.st.data.n, w.module.n, w.nodes.n, w.csr.n};
+  uint32_t ids[MAX_SECTIONS] = {SEC_STRINGS, SEC_MODULE, SEC_NODES, SEC_CSR};
+  uint32_t sflags[MAX_SECTIONS] = {SECF_REQUIRED, SECF_REQUIRED, SECF_REQUIRED, SECF_REQUIRED};
+  const size_t nsec = NKNOWN + nextra;
+  for (size_t i = 0; i < nextra; i++) {
+    IR_ASSERT(extra[i].id > SEC_KNOWN_MAX);
+    sp[NKNOWN + i] = extra[i].data;
+    sn[NKNOWN + i] = extra[i].len;
+    ids[NKNOWN + i] = extra[i].id;
+    sflags[NKNOWN + i] = 0; /* optional: older readers skip it */
+  }
+  bool oom = w.st.data.oom || w.module.oom || w.nodes.oom || w.csr.oom;
   buf img = {0};
   if (!oom) {
-    size_t off = IR_IMAGE_HEADER_SIZE + NSEC * SEC_ENTRY_SIZE;
-    size_t offs[NSEC];
-    for (int i = 0; i < NSEC; i++) {
+    size_t off = IR_IMAGE_HEADER_SIZE + nsec * SEC_ENTRY_SIZE;
+    size_t offs[MAX_SECTIONS];
+    for (size_t i = 0; i < nsec; i++) {
       off = (off + 7) / 8 * 8;
       offs[i] = off;
-      off += secs[i]->n;
+      off += sn[i];
     }
     size_t total = (off + 7) / 8 * 8;
     /* header; the CRC is patched in once the payload is complete */
@@ -388,18 +409,18 @@ bool ir_image_encode(const ir_module *m, void **out, size_t *len, ir_diag *d) {
     put_u32(&img, ENDIAN_MARK);
     put_u32(&img, IR_IMAGE_HEADER_SIZE);
     put_u64(&img, total);
-    put_u32(&img, NSEC);
+    put_u32(&img, (uint32_t)nsec);
     put_u32(&img, 0); /* crc */
     for (int i = 0; i < 3; i++) put_u64(&img, 0);
-    for (int i = 0; i < NSEC; i++) {
+    for (size_t i = 0; i < nsec; i++) {
       put_u32(&img, ids[i]);
-      put_u32(&img, SECF_REQUIRED);
+      put_u32(&img, sflags[i]);
       put_u64(&img, offs[i]);
-      put_u64(&img, secs[i]->n);
+      put_u64(&img, sn[i]);
     }
-    for (int i = 0; i < NSEC; i++) {
+    for (size_t i = 0; i < nsec; i++) {
       put_align(&img);
-      put(&img, secs[i]->p, secs[i]->n);
+      if (sn[i]) put(&img, sp[i], sn[i]);
     }
     put_align(&img);
     oom = img.oom;
@@ -420,9 +441,13 @@ bool ir_image_encode(const ir_module *m, void **out, size_t *len, ir_diag *d) {
 }
 
 bool ir_image_write(const ir_module *m, FILE *f, ir_diag *d) {
+  return ir_image_write_ex(m, NULL, 0, f, d);
+}
+
+bool ir_image_write_ex(const ir_module *m, const ir_image_extra *extra, size_t nextra, FILE *f, ir_diag *d) {
   void *data;
   size_t len;
-  if (!ir_image_encode(m, &data, &len, d)) return false;
+  if (!ir_image_encode_ex(m, extra, nextra, &data, &len, d)) return false;
   bool ok = fwrite(data, 1, len, f) == len;
   free(data);
   if (ok) ok = fflush(f) == 0;
@@ -1054,6 +1079,30 @@ ir_module *ir_image_read_ex(const void *data, size_t len, const char *name, unsi
     return NULL;
   }
   return cx.m;
+}
+
+bool ir_image_find_section(const void *data, size_t len, uint32_t id, const char *name, const void **sec,
+                           size_t *seclen, ir_diag *d) {
+  ctx cx = {.d = d, .name = name ? name : "image"};
+  const uint8_t *p = data;
+  section secs[SEC_KNOWN_MAX + 1] = {{0}};
+  *sec = NULL;
+  *seclen = 0;
+  if (!read_header(&cx, p, len, 0, secs)) return false;
+  /* read_header checked every entry of the table against the file */
+  uint32_t nsec = (uint32_t)le(p + 32, 4);
+  for (uint32_t i = 0; i < nsec; i++) {
+    const uint8_t *e = p + IR_IMAGE_HEADER_SIZE + (size_t)i * SEC_ENTRY_SIZE;
+    if ((uint32_t)le(e, 4) != id) continue;
+    if (*sec) {
+      fail(&cx, "image corrupt: section '%s' appears twice", section_name(id));
+      *sec = NULL;
+      return false;
+    }
+    *sec = p + le(e + 8, 8);
+    *seclen = (size_t)le(e + 16, 8);
+  }
+  return true;
 }
 
 ir_module *ir_image_read(const void *data, size_t len, const char *name, ir_diag *d) {

@@ -42,6 +42,26 @@ bool ir_image_write(const ir_module *m, FILE *f, ir_diag *d);
 ir_module *ir_image_read(const void *data, size_t len, const char *name, ir_diag *d);
 ir_module *ir_image_read_ex(const void *data, size_t len, const char *name, unsigned flags, ir_diag *d);
 
+/* Optional sections beyond the module (docs/image-format.md, "Section 'native'"). Ids above 4; written
+ * without the required flag, so readers that do not know them skip them. */
+#define IR_IMAGE_SECTION_NATIVE 5u /* native code for the cpu target (backends/cpu/be_cpu_embed.h) */
+typedef struct ir_image_extra {
+  uint32_t id;
+  const void *data;
+  size_t len;
+} ir_image_extra;
+
+/* ir_image_encode / ir_image_write plus nextra optional sections after the module's four. */
+bool ir_image_encode_ex(const ir_module *m, const ir_image_extra *extra, size_t nextra, void **out, size_t *len,
+                        ir_diag *d);
+bool ir_image_write_ex(const ir_module *m, const ir_image_extra *extra, size_t nextra, FILE *f, ir_diag *d);
+
+/* Finds section `id` of an image after checking the header, the checksum and the section table (as
+ * ir_image_read does; the records are not decoded). true with *sec = NULL when the image has no such
+ * section; false after reporting when the image is invalid. *sec points into data. */
+bool ir_image_find_section(const void *data, size_t len, uint32_t id, const char *name, const void **sec,
+                           size_t *seclen, ir_diag *d);
+
 /* Reads the file at path and decodes it. NULL after reporting (cannot open, read error, or
  * any decode error). */
 ir_module *ir_image_load(const char *path, ir_diag *d);
