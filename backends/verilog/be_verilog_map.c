@@ -125,8 +125,6 @@ bool be_vl_place(ir_module *m, uint32_t cores, uint32_t *used, ir_diag *d) {
   }
   if (cores == 1)
     return ir_attr_get(&m->attrs, BE_VL_PLACEMENT_ATTR) == NULL || ir_attr_set_str(m, &m->attrs, BE_VL_PLACEMENT_ATTR, "");
-  if (!be_vl_mesh_supported(m, d))
-    return false;
   map_target t;
   if (!map_target_load("astro-sim", &t, d))
     return false;
@@ -137,6 +135,8 @@ bool be_vl_place(ir_module *m, uint32_t cores, uint32_t *used, ir_diag *d) {
     ir_error(d, m->loc, "--cores %u: target astro-sim has %u cores (%u x %u)", cores, ncores, mesh_x, mesh_y);
     return false;
   }
+  if (!be_vl_mesh_supported(m, d))
+    return false;
   uint64_t lim = cores ? limit_for(m, cores) : (n + ncores - 1) / ncores;
   if (lim > cap)
     lim = cap;
