@@ -28,9 +28,10 @@ static void lt_on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *i
   }
 }
 
-/* Runs `steps` steps on `engine`; fills the raster and, per population, v then u (lif) or ref (nalsm_lif)
- * (doubles, malloc'd).
+/* Runs `steps` steps on `engine`; fills the raster and, per population, v then u (lif, amsu) or ref
+ * (nalsm_lif), then a (amsu; else zeros): LT_NSTATE * size doubles per population (malloc'd).
  * Returns false when the simulation cannot be created or run. */
+#define LT_NSTATE 3
 static bool lt_run(const ir_module *m, const char *engine, uint64_t steps, lt_raster *r, double **state,
                    ir_diag *d) {
   rt_options opt = {.engine = engine, .numerics = -1};
@@ -41,14 +42,16 @@ static bool lt_run(const ir_module *m, const char *engine, uint64_t steps, lt_ra
   bool ok = rt_sim_run(s, steps, d);
   uint64_t total = 0;
   for (uint32_t p = 0; p < m->npops; p++)
-    total += 2 * (uint64_t)m->pops[p].size;
+    total += LT_NSTATE * (uint64_t)m->pops[p].size;
   *state = calloc(total + 1, sizeof(double));
   uint64_t at = 0;
   for (uint32_t p = 0; ok && p < m->npops; p++) {
     ir_ref ref = {IR_NODE_POPULATION, p};
     const char *second = m->pops[p].model == IR_NEURON_NALSM_LIF ? "ref" : "u";
-    ok = rt_sim_read_state(s, ref, "v", *state + at) && rt_sim_read_state(s, ref, second, *state + at + m->pops[p].size);
-    at += 2 * (uint64_t)m->pops[p].size;
+    uint64_t n = m->pops[p].size;
+    ok = rt_sim_read_state(s, ref, "v", *state + at) && rt_sim_read_state(s, ref, second, *state + at + n) &&
+         (m->pops[p].model != IR_NEURON_AMSU || rt_sim_read_state(s, ref, "a", *state + at + 2 * n));
+    at += LT_NSTATE * n;
   }
   rt_sim_destroy(s);
   return ok;

@@ -28,7 +28,7 @@ static size_t check_same(ir_module *m, const lh_target *t, uint64_t steps, ir_di
                (unsigned long long)((b.key[i] >> 24) & 0xffff), (unsigned long long)(b.key[i] & 0xffffff));
   uint64_t total = 0;
   for (uint32_t p = 0; p < m->npops; p++)
-    total += 2 * (uint64_t)m->pops[p].size;
+    total += LT_NSTATE * (uint64_t)m->pops[p].size;
   for (uint64_t i = 0; i < total; i++)
     if (sa[i] != sb[i])
       fail_msg("state %llu differs: interp %.0f, loihi %.0f", (unsigned long long)i, sa[i], sb[i]);
@@ -101,6 +101,33 @@ static void check_nalsm_example(const char *name, const lh_target *t, uint64_t s
   ir_diag_destroy(d);
 }
 
+/* examples/amsu.yaml: 64 two-compartment amsu units (soma + astrocyte compartment) over 1000 steps on both
+ * targets: rasters, v, u and every unit's astrocyte state a identical. */
+static void test_amsu_example(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(stderr);
+  ir_module *m = load_example("amsu.yaml", d);
+  expand(m, d);
+  size_t n1 = check_same(m, lh_target_get("loihi1"), 1000, d);
+  size_t n2 = check_same(m, lh_target_get("loihi2"), 1000, d);
+  assert_int_equal(n1, n2);
+  /* the units spike and their astrocytes move: a is not 0 everywhere at the end (the states are equal) */
+  lt_raster r = {0};
+  double *st = NULL;
+  assert_true(lt_run(m, "interp", 1000, &r, &st, d));
+  uint32_t nonzero = 0;
+  for (uint32_t j = 0; j < 64; j++)
+    nonzero += st[2 * 64 + j] != 0;
+  print_message("amsu.yaml: %zu spikes identical on loihi1 and loihi2, %u of 64 astrocyte states nonzero\n", n1,
+                nonzero);
+  assert_true(n1 > 5000);
+  assert_true(nonzero > 32);
+  free(r.key);
+  free(st);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
 static void test_nalsm_tiny(void **state) {
   (void)state;
   check_nalsm_example("nalsm/nalsm_tiny.yaml", lh_target_get("loihi1"), 300, 5000);
@@ -149,6 +176,27 @@ static void nalsm_pop(ir_module *m, const char *name, uint64_t *s) {
   q[IR_P_NALSM_LIF_V_INIT] = vuniform(-2, 8, IR_DIM_VOLTAGE);
 }
 
+/* An amsu population: lif-like decays, a few thresholds, and an astrocyte state of either sign of every
+ * coupling (gain, threshold, current), sometimes drawn per unit. */
+static void amsu_pop(ir_module *m, const char *name, uint64_t *s) {
+  ir_loc loc = {0};
+  int32_t k = ir_add_population(m, name, IR_NEURON_AMSU, 1 + pick(s, 40), loc);
+  ir_value *q = m->pops[k].params;
+  q[IR_P_AMSU_TAU_U] = ir_value_const(unif(s, 0, 10), IR_DIM_TIME);
+  q[IR_P_AMSU_TAU_V] = ir_value_const(unif(s, 2, 50), IR_DIM_TIME);
+  q[IR_P_AMSU_V_TH] = pick(s, 2) ? ir_value_const(unif(s, 1, 15), IR_DIM_VOLTAGE)
+                                 : (ir_value){.kind = IR_VAL_CHOICE, .dim = IR_DIM_VOLTAGE, .nchoice = 3,
+                                              .choice = vth_choices};
+  q[IR_P_AMSU_REFRACTORY] = ir_value_const(pick(s, 4), IR_DIM_TIME);
+  q[IR_P_AMSU_TAU_ASTRO] = pick(s, 3) ? ir_value_const(unif(s, 5, 500), IR_DIM_TIME) : vuniform(10, 300, IR_DIM_TIME);
+  q[IR_P_AMSU_ASTRO_SPIKE] = ir_value_const(unif(s, -0.2, 0.8), IR_DIM_NONE);
+  q[IR_P_AMSU_ASTRO_PRE] = ir_value_const(unif(s, -0.05, 0.2), IR_DIM_NONE);
+  q[IR_P_AMSU_GAIN] = ir_value_const(unif(s, -0.5, 1.5), IR_DIM_NONE);
+  q[IR_P_AMSU_THRESH_GAIN] = ir_value_const(unif(s, -1, 4), IR_DIM_VOLTAGE);
+  q[IR_P_AMSU_ASTRO_CURRENT] = pick(s, 2) ? ir_value_const(0, IR_DIM_VOLTAGE) : ir_value_const(unif(s, -1, 2), IR_DIM_VOLTAGE);
+  q[IR_P_AMSU_V_INIT] = vuniform(-2, 8, IR_DIM_VOLTAGE);
+}
+
 static ir_module *random_net(uint64_t seed) {
   uint64_t s = seed * 7919 + 17;
   ir_module *m = ir_module_create("rnd");
@@ -160,8 +208,13 @@ static ir_module *random_net(uint64_t seed) {
   char name[32];
   for (uint32_t p = 0; p < npops; p++) {
     snprintf(name, sizeof name, "p%u", p);
-    if (pick(&s, 3) == 0) {
+    uint32_t kind = pick(&s, 3);
+    if (kind == 0) {
       nalsm_pop(m, name, &s);
+      continue;
+    }
+    if (kind == 1 && pick(&s, 2) == 0) {
+      amsu_pop(m, name, &s);
       continue;
     }
     int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + pick(&s, 60), loc);
@@ -243,7 +296,7 @@ static void test_random_networks(void **state) {
   (void)state;
   ir_diag *d = ir_diag_create(stderr);
   lh_target tiny = tiny_target();
-  size_t spikes = 0, multi = 0, nalsm = 0, inject = 0, mapped = 0;
+  size_t spikes = 0, multi = 0, nalsm = 0, inject = 0, mapped = 0, amsu = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_net(seed);
     expand(m, d);
@@ -256,6 +309,10 @@ static void test_random_networks(void **state) {
     nalsm += c->nkernels > 0;
     for (uint32_t k = 0; k < m->ninputs; k++)
       inject += m->inputs[k].inject_into >= 0;
+    bool has_amsu = false;
+    for (uint32_t p = 0; p < m->npops; p++)
+      has_amsu |= m->pops[p].model == IR_NEURON_AMSU;
+    amsu += has_amsu;
     lh_config_free(c);
     spikes += check_same(m, t, 120, d);
     ir_module_destroy(m);
@@ -267,10 +324,11 @@ static void test_random_networks(void **state) {
   assert_true(nalsm > 50);
   assert_true(inject > 30);
   assert_true(mapped > 120);
+  assert_true(amsu > 40);
   lt_opt.sequential = false;
   print_message("200 random networks: %zu spikes compared, %zu spanning several cores, %zu with nalsm_lif, "
-                "%zu with current injection, %zu assigned by the mapping passes\n", spikes, multi, nalsm, inject,
-                mapped);
+                "%zu with amsu, %zu with current injection, %zu assigned by the mapping passes\n", spikes, multi,
+                nalsm, amsu, inject, mapped);
   ir_diag_destroy(d);
 }
 
@@ -415,6 +473,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lif_small),
       cmocka_unit_test(test_cuba),
+      cmocka_unit_test(test_amsu_example),
       cmocka_unit_test(test_nalsm_tiny),
       cmocka_unit_test(test_nalsm1000),
       cmocka_unit_test(test_random_networks),
