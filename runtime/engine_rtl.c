@@ -1,6 +1,7 @@
 /* engine_rtl.c — the rtl engine: runs a module on the Verilator model of the accelerator
  * (rtl/, through the C API of rtl/harness/astro_hw.h): one core, or the 2 x 2 mesh when a placement
- * was set (rt_rtl_set_placement). The image comes from backends/verilog (split over the cores by
+ * was set (rt_rtl_set_placement) or the module carries one (attribute astro.placement, written by
+ * `astroc compile --target astro-sim --cores N`; backends/verilog/be_verilog_map.h). The image comes from backends/verilog (split over the cores by
  * be_vl_mesh_build); input spikes are computed on the host by an interp simulation of the module's
  * inputs alone (same keys, same RNG, so the same events), then streamed through the host interface
  * every step, to every core that holds synapses of the input. */

@@ -12,14 +12,9 @@
 /* A deep copy through the IR image (the mapping passes add attributes and may fail half-way; the
  * module the user runs stays as compiled). */
 static ir_module *copy_module(const ir_module *m, ir_diag *d) {
-  char *buf = NULL;
+  void *buf = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f)
-    return NULL;
-  bool ok = ir_image_write(m, f, d);
-  ok = fclose(f) == 0 && ok;
-  ir_module *c = ok ? ir_image_read(buf, len, m->name, d) : NULL;
+  ir_module *c = ir_image_encode(m, &buf, &len, d) ? ir_image_read(buf, len, m->name, d) : NULL;
   free(buf);
   return c;
 }
