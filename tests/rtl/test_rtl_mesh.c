@@ -17,6 +17,7 @@
 #include "astro_hw.h"
 #include "astroc_rt.h"
 #include "be_verilog.h"
+#include "be_verilog_map.h"
 #include "engine_rtl.h"
 #include "mapping.h"
 #include "passes.h"
@@ -394,6 +395,45 @@ static void test_mesh_rejections(void **state) {
   ir_module_destroy(big);
 }
 
+/* The placement a module carries (astro.placement, as `astroc compile --target astro-sim --cores N`
+ * writes it) is what the engine runs: the mesh's own rejection proves it was read, and a network placed
+ * by be_vl_place runs bit-exact on the mesh. */
+static void test_module_placement(void **state) {
+  (void)state;
+  ir_module *m = random_network(11);
+  uint32_t total = 0;
+  for (uint32_t p = 0; p < m->npops; p++)
+    total += m->pops[p].size;
+  ir_diag *d = ir_diag_create(NULL);
+  size_t npass;
+  const ir_pass *passes = pass_pipeline(&npass); /* layout, expand: the module astroc compile writes */
+  ir_pipeline_options po = {0};
+  assert_true(ir_run_pipeline(m, passes, npass, &po, d));
+  uint32_t used = 0;
+  assert_true(be_vl_place(m, 3, &used, d));
+  assert_true(used >= 2 && used <= 3);
+  const ir_attr *a = ir_attr_get(&m->attrs, BE_VL_PLACEMENT_ATTR);
+  assert_non_null(a);
+  assert_int_equal(strlen(a->u.s), strlen("2x2:") + total);
+  assert_int_equal(strncmp(a->u.s, "2x2:", 4), 0);
+  size_t spikes = compare(m, 60, 11); /* interp against the rtl engine on the module's placement */
+  assert_true(spikes > 0);
+  m->projs[0].plasticity = IR_PLAST_STDP; /* the mesh says no: so the attribute put it there */
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
+  rt_options o = {.engine = "rtl", .numerics = IR_NUMERICS_FIXED};
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "the mesh cores have no learning engine"));
+  assert_true(ir_attr_set_str(m, &m->attrs, BE_VL_PLACEMENT_ATTR, "2x2:01"));
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "does not describe"));
+  assert_true(ir_attr_set_str(m, &m->attrs, BE_VL_PLACEMENT_ATTR, "")); /* "": one core, learning engine */
+  rt_sim *sim = rt_sim_create(m, &o, d);
+  assert_non_null(sim);
+  rt_sim_destroy(sim);
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+}
+
 int main(int argc, char **argv) {
   const char *rr = getenv("ASTROC_RTL_RAND_RESET");
   bool rand_reset = rr && *rr && strcmp(rr, "0") != 0;
@@ -409,6 +449,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_packets_and_hops),
       cmocka_unit_test(test_random_networks),
       cmocka_unit_test(test_mesh_rejections),
+      cmocka_unit_test(test_module_placement),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
