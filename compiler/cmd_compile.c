@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "be_verilog.h"
 #include "be_verilog_map.h"
+#include "engine_jit.h"
 #include "image.h"
 #include "lh.h"
 #include "lh_map.h"
@@ -98,11 +99,13 @@ int cmd_compile(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *target = "cpu";
   cli_load_options lo = {.numerics = -1};
   uint64_t cores = 0; /* --cores N (astro-sim); 0: as many as the network needs */
+  bool no_native = false; /* --no-native: a cpu image without the jit's object code */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has_val = i + 1 < argc;
     if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && has_val) out = argv[++i];
     else if (strcmp(a, "--target") == 0 && has_val) target = argv[++i];
+    else if (strcmp(a, "--no-native") == 0) no_native = true;
     else if (strcmp(a, "--numerics") == 0 && has_val) {
       if (!cli_parse_numerics(argv[++i], &lo.numerics))
         return cmd_usage(&cmd_compile_desc, "--numerics must be 'float' or 'fixed', got '%s'", argv[i]);
@@ -163,7 +166,15 @@ int cmd_compile(int argc, char **argv) {
       ir_error(d, (ir_loc){.file = path}, "cannot write: %s", strerror(errno));
       rc = EXIT_INPUT;
     } else {
-      bool ok = ir_image_write(m, f, d);
+      /* --target cpu: the jit engine's object code rides along (section 'native', docs/jit.md) */
+      void *nat = NULL;
+      size_t natlen = 0;
+      char note[512] = "";
+      if (strcmp(target, "cpu") == 0 && !no_native && !rt_jit_native_for(m, &nat, &natlen, note, sizeof note))
+        fprintf(stderr, "astroc: note: image without native code (astroc run --backend jit will generate it): %s\n", note);
+      ir_image_extra ex = {IR_IMAGE_SECTION_NATIVE, nat, natlen};
+      bool ok = ir_image_write_ex(m, &ex, nat ? 1 : 0, f, d);
+      free(nat);
       long bytes = ftell(f);
       ok = (fclose(f) == 0) && ok;
       if (!ok) {
@@ -185,7 +196,7 @@ int cmd_compile(int argc, char **argv) {
 
 const command cmd_compile_desc = {
     "compile",
-    "astroc compile MODEL.yaml [--target cpu] [-o MODEL.aimg] [--numerics float|fixed] [--seed S] [--cores N]",
+    "astroc compile MODEL.yaml [--target cpu] [--no-native] [-o MODEL.aimg] [--numerics float|fixed] [--seed S] [--cores N]",
     "compile a model to an image (parse, lay out, expand connectivity, write)",
     "options:\n"
     "  --target T           cpu (default), astro-sim (-o names a folder: load.cmd, astro_params.vh,\n"
@@ -193,6 +204,8 @@ const command cmd_compile_desc = {
     "                       a folder: loihi.json, loihi.bin, network.aimg; prints the per-core resources;\n"
     "                       docs/loihi-format.md), netx (-o FILE.net: a lava-dl netx HDF5 network of a\n"
     "                       feed-forward lif chain). astro-ice40: use astroc synth\n"
+    "  --no-native          cpu: leave out the native code that --target cpu embeds for the jit backend\n"
+    "                       (by default the image carries it, so 'astroc run --backend jit' generates none)\n"
     "  --cores N            astro-sim: spread the neurons over about N cores of the 2 x 2 mesh (the\n"
     "                       mapping passes place them; default: one core unless the network needs more)\n"
     "  -o, --output FILE    image to write (default: the model's file stem + .aimg, in this folder)\n"

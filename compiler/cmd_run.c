@@ -10,6 +10,7 @@
 
 #include "astroc_rt.h"
 #include "be_verilog_map.h"
+#include "engine_jit.h"
 #include "engine_rtl.h"
 #include "engine_serial.h"
 #include "lh.h"
@@ -56,6 +57,7 @@ typedef struct run_opts {
   const char *trace;        /* --trace FILE.fst (rtl backend) */
   uint64_t baud;            /* --baud B (serial:DEV backend); 0: not given */
   uint64_t threads;         /* --threads N (jit backend); 0: the engine's default */
+  bool native_offered;      /* jit: the image's embedded object code was offered to the engine */
   uint64_t cores;           /* --cores N (rtl backend); 0: as many as the network needs */
   char dir_image[4096];     /* DIR given: DIR/network.aimg (astroc compile --target astro-sim) */
 } run_opts;
@@ -439,9 +441,21 @@ static int run_sim(run_ctx *c, run_opts *o) {
   c->sim = rt_sim_create(m, &ropt, c->d);
   if (!c->sim) return ir_diag_error_count(c->d) ? EXIT_INPUT : EXIT_INTERNAL;
   rt_jit_info ji;
-  if (!o->quiet && rt_jit_info_get(c->sim, &ji)) /* code generation is reported apart from the run */
-    fprintf(stderr, "jit: %u functions for %s compiled in %.1f ms, %u thread%s\n", ji.nfunctions, ji.cpu,
-            ji.compile_ms, ji.threads, ji.threads == 1 ? "" : "s");
+  if (!o->quiet && rt_jit_info_get(c->sim, &ji)) { /* code generation is reported apart from the run */
+    const char *origin = rt_jit_origin(c->sim); /* compiled, cached object, embedded object, ... */
+    const char *when = strcmp(origin, "embedded object") == 0 ? "compiled in astroc compile, "
+                       : strcmp(origin, "cached object") == 0    ? "compiled in an earlier run, "
+                       : strcmp(origin, "compiled") != 0         ? "compiled in this process, "
+                                                                 : "";
+    if (o->native_offered && strcmp(origin, "embedded object") != 0)
+      fprintf(stderr, "jit: note: the image's native code is for another structure (--numerics?): not used\n");
+    if (!*when)
+      fprintf(stderr, "jit: %u functions for %s compiled in %.1f ms, %u thread%s\n", ji.nfunctions, ji.cpu,
+              ji.compile_ms, ji.threads, ji.threads == 1 ? "" : "s");
+    else
+      fprintf(stderr, "jit: %u functions for %s, code: %s (%s%.1f ms load), %u thread%s\n", ji.nfunctions, ji.cpu,
+              origin, when, ji.compile_ms, ji.threads, ji.threads == 1 ? "" : "s");
+  }
   if (o->resume && !restore_from(c, o->resume)) return EXIT_INPUT;
   uint64_t steps;
   if (!resolve_steps(c, o, &steps)) return EXIT_INPUT;
@@ -481,6 +495,17 @@ int cmd_run(int argc, char **argv) {
     ir_diag_destroy(d);
     return st;
   }
+  int native = 0; /* jit: native code embedded by compile --target cpu (0 none, 1 offered, 2 other host) */
+  char native_note[512] = "";
+  if (is_image && strcmp(o.backend, "jit") == 0 &&
+      !rt_jit_offer_image(o.input, &native, native_note, sizeof native_note, d)) {
+    ir_module_destroy(m);
+    ir_diag_destroy(d);
+    return EXIT_INPUT;
+  }
+  if (native == 2 && !o.quiet)
+    fprintf(stderr, "jit: note: the image's native code does not fit this host (%s): generating code\n", native_note);
+  o.native_offered = native == 1;
   if (strcmp(o.backend, "loihi") == 0 && o.dir_image[0]) { /* the engine reads DIR/loihi.bin */
     char dir[sizeof o.dir_image];
     snprintf(dir, sizeof dir, "%.*s", (int)(strlen(o.dir_image) - strlen("/network.aimg")), o.dir_image);

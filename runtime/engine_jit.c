@@ -4,6 +4,7 @@
  * several threads. Everything else (inputs, kernel models, plasticity, astrocytes, probes, checkpoints)
  * is the interp's own code on the same arrays, so it is bit-exact by construction; the generated loops
  * follow docs/numerics.md operation for operation (docs/jit.md). */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,6 +18,9 @@
 #endif
 
 #include "be_cpu.h"
+#include "be_cpu_embed.h"
+#include "engine_jit.h"
+#include "image.h"
 #include "models.h"
 #include "rng.h"
 
@@ -124,6 +128,99 @@ bool rt_jit_info_get(const rt_sim *sim, rt_jit_info *out) {
     }
   pthread_mutex_unlock(&registry_lock);
   return found;
+}
+
+static jit_engine *find(const rt_sim *sim) { /* caller holds registry_lock */
+  jit_engine *e = registry;
+  while (e && e->sim != sim)
+    e = e->next;
+  return e;
+}
+
+static const char *origin_name(be_cpu_origin o);
+
+const char *rt_jit_origin(const rt_sim *sim) {
+  pthread_mutex_lock(&registry_lock);
+  jit_engine *e = find(sim);
+  const char *o = e ? origin_name(e->origin) : NULL;
+  pthread_mutex_unlock(&registry_lock);
+  return o;
+}
+
+bool rt_jit_native_section(const rt_sim *sim, void **out, size_t *len) {
+  pthread_mutex_lock(&registry_lock);
+  jit_engine *e = find(sim);
+  const void *obj;
+  size_t n;
+  uint64_t key;
+  bool ok = e && e->jit && be_cpu_jit_object(e->jit, &obj, &n, &key) && key != 0 &&
+            be_cpu_native_encode(key, obj, n, out, len);
+  pthread_mutex_unlock(&registry_lock);
+  return ok;
+}
+
+bool rt_jit_native_for(const ir_module *m, void **out, size_t *len, char *note, size_t notelen) {
+  ir_diag *quiet = ir_diag_create(NULL);
+  rt_options opt = {.engine = "jit", .numerics = -1, .threads = 1};
+  rt_sim *sim = quiet ? rt_sim_create(m, &opt, quiet) : NULL;
+  bool ok = sim && rt_jit_native_section(sim, out, len);
+  if (!ok)
+    snprintf(note, notelen, "%s", !quiet ? "out of memory" : !sim ? ir_diag_last(quiet) : "no object code");
+  rt_sim_destroy(sim);
+  ir_diag_destroy(quiet);
+  return ok;
+}
+
+/* The whole file at path (malloc'd) or NULL after reporting. */
+static void *slurp(const char *path, size_t *len, ir_diag *d) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    ir_error(d, (ir_loc){.file = path}, "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0, got;
+  unsigned char *p = malloc(cap);
+  while (p && (got = fread(p + n, 1, cap - n, f)) > 0)
+    if ((n += got) == cap) {
+      unsigned char *q = realloc(p, cap *= 2);
+      if (!q)
+        free(p);
+      p = q;
+    }
+  bool bad = ferror(f) || !p;
+  fclose(f);
+  if (bad) {
+    free(p);
+    ir_error(d, (ir_loc){.file = path}, "cannot read the image");
+    return NULL;
+  }
+  *len = n;
+  return p;
+}
+
+bool rt_jit_offer_image(const char *path, int *state, char *note, size_t notelen, ir_diag *d) {
+  *state = 0;
+  size_t len = 0, slen = 0;
+  const void *sec = NULL;
+  void *data = slurp(path, &len, d);
+  bool ok = data && ir_image_find_section(data, len, IR_IMAGE_SECTION_NATIVE, path, &sec, &slen, d);
+  if (ok && sec) {
+    be_cpu_native nat;
+    char err[256];
+    if (!be_cpu_native_decode(sec, slen, &nat, err, sizeof err)) {
+      ir_error(d, (ir_loc){.file = path}, "image corrupt: %s", err);
+      ok = false;
+    } else if (!be_cpu_native_matches_host(&nat, note, notelen)) {
+      *state = 2;
+    } else if (!be_cpu_offer_object(nat.key, nat.obj, nat.objlen)) {
+      ir_error(d, (ir_loc){.file = path}, "out of memory reading the image's native code");
+      ok = false;
+    } else {
+      *state = 1;
+    }
+  }
+  free(data);
+  return ok;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -356,7 +453,13 @@ static const char *cache_dir(char *buf, size_t n) {
 }
 
 static const char *origin_name(be_cpu_origin o) {
-  return o == BE_CPU_CACHED ? "cached object" : o == BE_CPU_SHARED ? "shared in process" : "compiled";
+  switch (o) {
+  case BE_CPU_CACHED: return "cached object";
+  case BE_CPU_SHARED: return "shared in process";
+  case BE_CPU_EMBEDDED: return "embedded object";
+  case BE_CPU_COMPILED: break;
+  }
+  return "compiled";
 }
 
 /* ASTROC_JIT_DUMP: optimise here to print the IR, then compile without any cache. */

@@ -89,6 +89,7 @@ typedef enum be_cpu_origin {
   BE_CPU_COMPILED, /* optimised and compiled now (and stored in the disk cache, if any) */
   BE_CPU_SHARED,   /* an identical program is already loaded in this process: shared, no work */
   BE_CPU_CACHED,   /* object code read from the disk cache: no optimisation, no code generation */
+  BE_CPU_EMBEDDED, /* object code carried in the image (be_cpu_embed.h): no code generation */
 } be_cpu_origin;
 
 /* Native code for a not yet optimised program, keyed by a 64-bit hash of the program's LLVM IR, the host

@@ -22,6 +22,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm/Config/llvm-config.h>
 
+#include "be_cpu_embed.h"
 #include "cg.h"
 
 #define MAGIC "ASTROCJ1"
@@ -44,6 +45,11 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
 static pthread_once_t features_once = PTHREAD_ONCE_INIT;
 static char *host_features;
 static void get_features(void) { host_features = LLVMGetHostCPUFeatures(); /* kept until exit */ }
+
+const char *be_cpu_host_features(void) {
+  pthread_once(&features_once, get_features);
+  return host_features ? host_features : "";
+}
 
 uint64_t be_cpu_program_key(be_cpu_program *p) {
   if (!p->mod)
@@ -180,6 +186,27 @@ static void disk_write(const char *dir, uint64_t key, const void *obj, size_t le
 
 /* ---------------------------------------------------------------- build */
 
+/* Loads obj (malloc'd, consumed) into a new JIT that keeps it for be_cpu_jit_object. */
+static be_cpu_jit *adopt(void *obj, size_t len, char *err, size_t errlen) {
+  be_cpu_jit *j = be_cpu_jit_from_object(obj, len, err, errlen);
+  if (!j) {
+    free(obj);
+    return NULL;
+  }
+  j->obj = obj;
+  j->objlen = len;
+  return j;
+}
+
+bool be_cpu_jit_object(const be_cpu_jit *j, const void **obj, size_t *len, uint64_t *key) {
+  if (!j->obj)
+    return false;
+  *obj = j->obj;
+  *len = j->objlen;
+  *key = j->key;
+  return true;
+}
+
 be_cpu_jit *be_cpu_jit_build(be_cpu_program *p, const char *cache_dir, be_cpu_origin *how, char *err,
                              size_t errlen) {
   if (!p->mod || p->optimized) {
@@ -194,11 +221,18 @@ be_cpu_jit *be_cpu_jit_build(be_cpu_program *p, const char *cache_dir, be_cpu_or
     return j;
   }
   size_t len = 0;
-  void *obj = key && cache_dir ? disk_read(cache_dir, key, &len) : NULL;
+  void *obj = NULL;
+  if (key && be_cpu_offered(key, &obj, &len)) { /* carried in the image */
+    if ((j = adopt(obj, len, err, errlen))) {
+      if (how)
+        *how = BE_CPU_EMBEDDED;
+      return publish(j, key);
+    }
+    /* LLVM refused it (checked by the image's CRC, so another LLVM build): compile instead. */
+  }
+  obj = key && cache_dir ? disk_read(cache_dir, key, &len) : NULL;
   if (obj) {
-    j = be_cpu_jit_from_object(obj, len, err, errlen);
-    free(obj);
-    if (j) {
+    if ((j = adopt(obj, len, err, errlen))) {
       if (how)
         *how = BE_CPU_CACHED;
       return publish(j, key);
@@ -209,9 +243,7 @@ be_cpu_jit *be_cpu_jit_build(be_cpu_program *p, const char *cache_dir, be_cpu_or
     return NULL;
   if (key && cache_dir)
     disk_write(cache_dir, key, obj, len);
-  j = be_cpu_jit_from_object(obj, len, err, errlen);
-  free(obj);
-  if (!j)
+  if (!(j = adopt(obj, len, err, errlen)))
     return NULL;
   if (how)
     *how = BE_CPU_COMPILED;

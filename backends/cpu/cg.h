@@ -26,7 +26,15 @@ struct be_cpu_jit {
   uint64_t key;      /* be_cpu_program_key of its program; 0: not shared */
   unsigned refs;
   struct be_cpu_jit *next;
+  void *obj;         /* the object code loaded (owned), NULL for be_cpu_jit_create */
+  size_t objlen;
 };
+
+/* LLVM's host CPU features string ("+sse2,+avx,..."), static storage, "" if unknown (cache.c). */
+const char *be_cpu_host_features(void);
+
+/* An offered object for key (be_cpu_offer_object), copied into *obj (malloc'd); false if none (embed.c). */
+bool be_cpu_offered(uint64_t key, void **obj, size_t *len);
 
 /* Drops one reference of j; true when it was the last (the caller then disposes j). */
 bool be_cpu_cache_release(be_cpu_jit *j);

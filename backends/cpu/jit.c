@@ -112,5 +112,6 @@ void be_cpu_jit_destroy(be_cpu_jit *j) {
     if (e)
       LLVMConsumeError(e);
   }
+  free(j->obj);
   free(j);
 }
