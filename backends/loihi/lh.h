@@ -225,9 +225,9 @@ void lh_config_free(lh_config *c);
 
 /* Builds the configuration of an expanded fixed-mode module for target t. Cores are assigned by the
  * mapping passes quantise, partition and place (run on a copy of m; m is not changed), checked with the exact per-core usage; when those passes fail, by a sequential fill
- * (docs/loihi-format.md, "Partitioning"). NULL after reporting: a population other than lif and
+ * (docs/loihi-format.md, "Partitioning"). NULL after reporting: a population other than lif, amsu and
  * nalsm_lif, float numerics, a delay above the target's, a neuron whose own needs exceed a core, too
- * many cores. Compiler side (links the mapping passes). */
+ * many cores. amsu units take two compartments (docs/loihi-format.md, "amsu"). Compiler side (links the mapping passes). */
 lh_config *lh_compile(const ir_module *m, const lh_target *t, ir_diag *d);
 
 typedef struct lh_options {

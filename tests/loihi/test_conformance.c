@@ -1,6 +1,6 @@
 /* test_conformance.c — the loihi engine, running only the compiled tables, against the interp engine in
  * fixed numerics: identical rasters and final state on the lif and NALSM examples and on 200 random
- * lif / nalsm_lif networks with current injection (some compiled for a deliberately tiny target so
+ * lif / nalsm_lif / amsu networks with current injection (some compiled for a deliberately tiny target so
  * that they span many cores), and with learning on 80 of them. */
 #include <setjmp.h>
 #include <stdarg.h>
