@@ -189,6 +189,65 @@ static void test_binary_round_trip(void **state) {
   ir_diag_destroy(d);
 }
 
+/* amsu units: a soma and an astrocyte compartment per unit, side by side in one core, with the astro
+ * profile's integers computed by hand (docs/numerics.md, "amsu": dt 1 ms, v_unit 1 mV); two compartments
+ * are charged per unit; a table whose pair is broken is refused by the reader. */
+static void test_amsu_tables(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = one_input(4, 3, 2.0);
+  m->pops[0].model = IR_NEURON_AMSU;
+  ir_params_set_defaults(ir_neuron_model_desc(IR_NEURON_AMSU), m->pops[0].params);
+  expand(m, d);
+  lh_config *c = lh_compile(m, lh_target_get("loihi1"), d);
+  assert_non_null(c);
+  assert_int_equal(c->ncores, 1);
+  lh_core *k = &c->cores[0];
+  assert_int_equal(k->ncx, 6);
+  assert_int_equal(k->ncxp, 2);
+  for (uint32_t i = 0; i < 6; i++) {
+    assert_int_equal(k->cx[i].neuron, i / 2);
+    assert_int_equal(k->cxp[k->cx[i].cxp].kind, i % 2 ? LH_CX_ASTRO : LH_CX_AMSU);
+  }
+  const lh_cx_profile *a = &k->cxp[k->cx[1].cxp], *s = &k->cxp[k->cx[0].cxp];
+  /* tau_astro 500: round(65536 e^-0.002) = 65405; 0.01 -> 655; 0.05 -> 3277; gain 0.5 -> 32768;
+   * thresh_gain 2 mV -> 128 fine units; v_th 10 mV -> 640; tau_u 5 -> du 4095 - round(4096 e^-0.2) = 4095 - 3354 = 741 */
+  assert_int_equal(a->fa, 65405);
+  assert_int_equal(a->a_pre, 655);
+  assert_int_equal(a->a_spike, 3277);
+  assert_int_equal(a->gain, 32768);
+  assert_int_equal(a->tgain, 128);
+  assert_int_equal(a->acur, 0);
+  assert_int_equal(s->du, 741);
+  assert_int_equal(k->vthp[k->cx[0].vthp], 640);
+  assert_int_equal(k->out_ptr[2] - k->out_ptr[1], 0); /* the astrocyte compartment has no output axons */
+  size_t n;
+  uint8_t *b = to_bytes(c, &n);
+  lh_config *r = lh_read_bin(b, n, "mem", d);
+  assert_non_null(r);
+  assert_int_equal(r->cores[0].cxp[r->cores[0].cx[1].cxp].a_spike, 3277);
+  lh_config_free(r);
+  free(b);
+  uint8_t p0 = k->cx[0].cxp; /* soma and astrocyte swapped: refused */
+  k->cx[0].cxp = k->cx[1].cxp;
+  k->cx[1].cxp = p0;
+  b = to_bytes(c, &n);
+  assert_null(lh_read_bin(b, n, "mem", d));
+  free(b);
+  lh_config_free(c);
+  /* a core of 3 compartments holds one unit (2), never half of one */
+  lh_target t = *lh_target_get("loihi1");
+  t.limit[LH_RES_CX] = 3;
+  c = lh_compile(m, &t, d);
+  assert_non_null(c);
+  assert_int_equal(c->ncores, 3);
+  for (uint32_t i = 0; i < 3; i++)
+    assert_int_equal(c->cores[i].ncx, 2);
+  lh_config_free(c);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
 /* Flip one weight in the encoded synapse memory and rewrite the binary: the loihi engine's raster must
  * change, since it runs from the tables and never from the module's weights. */
 static void test_wrong_table_wrong_raster(void **state) {
@@ -445,7 +504,7 @@ int main(void) {
       cmocka_unit_test(test_delay_limit),         cmocka_unit_test(test_binary_round_trip),
       cmocka_unit_test(test_wrong_table_wrong_raster), cmocka_unit_test(test_engine_needs_config),
       cmocka_unit_test(test_learning_tables), cmocka_unit_test(test_learn_arithmetic),
-      cmocka_unit_test(test_corrupt_tables_never_crash),
+      cmocka_unit_test(test_corrupt_tables_never_crash), cmocka_unit_test(test_amsu_tables),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
