@@ -403,6 +403,17 @@ static bool plan_proj(jit_engine *e, jit_proj *jq, be_cpu_push *spec, char *name
   spec->w_uniform = wu;
   jq->ptrs[BE_CPU_PUSH_IDX] = p->pre->idx;
   jq->ptrs[BE_CPU_PUSH_COL] = c->col;
+  /* Columns as uint16 when the post population allows: the push reads half the bytes (rows come from
+   * L3 or memory: a step touches a few random rows of a CSR that does not fit the L2). */
+  if (c->npost <= 65536 && c->nsyn > 0 && !env_on("ASTROC_JIT_COL32")) {
+    uint16_t *c16 = own(e, (size_t)c->nsyn, sizeof(uint16_t));
+    if (!c16)
+      return false;
+    for (uint64_t k = 0; k < c->nsyn; k++)
+      c16[k] = (uint16_t)c->col[k];
+    jq->ptrs[BE_CPU_PUSH_COL] = c16;
+    spec->col16 = true;
+  }
   jq->ptrs[BE_CPU_PUSH_DELAY] = c->delay;
   jq->ptrs[BE_CPU_PUSH_W] = s->fixed ? (void *)p->w_q : (void *)p->w_f;
   jq->ptrs[BE_CPU_PUSH_RING] = s->fixed ? (void *)p->ring_i : (void *)p->ring_f;

@@ -61,6 +61,7 @@ typedef struct be_cpu_push {
   bool fixed;
   bool delay_uniform; /* every synapse has delay ptrs[DELAY][0]: the ring slot is computed once per call */
   bool w_uniform;     /* every synapse has weight ptrs[W][0] (fixed: w16, float: mV): no per-synapse load */
+  bool col16;         /* ptrs[COL] is uint16 (post population of at most 65536): half the column bytes */
 } be_cpu_push;
 
 /* ---------------------------------------------------------------- programs */

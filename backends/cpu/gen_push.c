@@ -52,8 +52,8 @@ static void scatter(push_ctx *c, LLVMValueRef s) {
   LLVMBuilderRef b = c->b;
   cg_types *T = &c->T;
   const be_cpu_push *sp = c->s;
-  LLVMValueRef col = LLVMBuildZExt(b, LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, A_COL), s), ""),
-                                   T->i64, "");
+  LLVMTypeRef ct = sp->col16 ? T->i16 : T->i32;
+  LLVMValueRef col = LLVMBuildZExt(b, LLVMBuildLoad2(b, ct, cg_gep(b, ct, LLVMGetParam(c->fn, A_COL), s), ""), T->i64, "");
   LLVMValueRef ds = sp->delay_uniform ? cg_i64(T, 0) : s, ws = sp->w_uniform ? cg_i64(T, 0) : s;
   LLVMValueRef d = LLVMBuildLoad2(b, T->i16, cg_gep(b, T->i16, LLVMGetParam(c->fn, A_DELAY), ds), "");
   LLVMValueRef x = LLVMBuildAdd(b, LLVMGetParam(c->fn, A_BASE), LLVMBuildZExt(b, d, T->i64, ""), "");
@@ -80,8 +80,12 @@ static void prefetch_next(push_ctx *c, LLVMValueRef q, LLVMBasicBlockRef cont) {
   LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, q1, LLVMGetParam(c->fn, A_NSPK), ""), pf, cont);
   LLVMPositionBuilderAtEnd(b, pf);
   LLVMValueRef a2 = row_bound(c, spike_row(c, q1), 0);
-  for (int k = 0; k < PREFETCH_LINES; k++)
-    prefetch(c, T->i32, LLVMGetParam(c->fn, A_COL), LLVMBuildAdd(b, a2, cg_i64(T, 16 * k), ""));
+  if (c->s->col16) /* 64 columns: 128 bytes, which an unaligned row start spreads over 3 lines */
+    for (int k = 0; k < 3; k++)
+      prefetch(c, T->i16, LLVMGetParam(c->fn, A_COL), LLVMBuildAdd(b, a2, cg_i64(T, 32 * k), ""));
+  else
+    for (int k = 0; k < PREFETCH_LINES; k++)
+      prefetch(c, T->i32, LLVMGetParam(c->fn, A_COL), LLVMBuildAdd(b, a2, cg_i64(T, 16 * k), ""));
   if (!c->s->w_uniform)
     for (int k = 0; k < PREFETCH_LINES; k++)
       prefetch(c, T->i32, LLVMGetParam(c->fn, A_W), LLVMBuildAdd(b, a2, cg_i64(T, 16 * k), ""));
@@ -100,7 +104,7 @@ bool be_cpu_add_push(be_cpu_program *p, const be_cpu_push *s, char *err, size_t 
   c.prefetch = LLVMGetNamedFunction(p->mod, "llvm.prefetch.p0i8");
   if (!c.prefetch)
     c.prefetch = LLVMAddFunction(p->mod, "llvm.prefetch.p0i8", c.prefetch_ty);
-  LLVMTypeRef params[A_N] = {T->i64, T->i64, T->i64, T->i64, T->i64, T->i64, T->p32, T->p64, T->p32, T->p16,
+  LLVMTypeRef params[A_N] = {T->i64, T->i64, T->i64, T->i64, T->i64, T->i64, T->p32, T->p64, s->col16 ? T->p16 : T->p32, T->p16,
                              s->fixed ? T->p32 : T->pf, s->fixed ? T->p64 : T->pf};
   const int slot[A_N] = {BE_CPU_PUSH_NSPK,  BE_CPU_PUSH_STRIDE, BE_CPU_PUSH_TID, BE_CPU_PUSH_BASE,
                          BE_CPU_PUSH_NPOST, BE_CPU_PUSH_NRING,  BE_CPU_PUSH_IDX, BE_CPU_PUSH_RP,
