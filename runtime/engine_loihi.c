@@ -21,6 +21,7 @@ typedef struct lh_core_state {
   int32_t *v, *u, *ref;
   int64_t *ring;   /* LH_RING slots x ncx dendritic sums, fine units */
   int64_t *cnt;    /* LH_RING slots x ncx: synaptic events per dendrite (read by AMSU somas' astrocytes) */
+  int64_t *mring;  /* LH_RING x nfmt x ncx: sums of modulated formats, scaled and rounded apart; or NULL */
   int64_t *inj;    /* ncx: injected current of this step, fine units */
   int64_t *kacc;   /* nfmt x ncx: kernel accumulators (mantissa x Q12) of NALSM compartments */
   int64_t *axlast; /* naxin: step of the last spike routed to the axon */
@@ -47,6 +48,8 @@ typedef struct lh_engine {
   int32_t **xpre, **xpost; /* per learning rule: Q16 traces (Loihi arithmetic: 0..127) */
   uint8_t **epre, **epost; /* per learning rule in Loihi arithmetic: spiked during the current epoch */
   int32_t *astro_a;        /* per astrocyte: Q16 state */
+  int32_t **ca, **g;       /* per tripartite astrocyte, per element: Q16 state */
+  int64_t **ev;            /* per tripartite astrocyte, per element: events of the step */
   uint64_t **ds_p;         /* per dataset input: count x size Q32 probabilities (host-side encoding) */
   uint32_t *ds_count;      /* per dataset input: samples */
 } lh_engine;
@@ -61,6 +64,7 @@ static void loihi_destroy(void *e) {
     free(x->cs[k].ref);
     free(x->cs[k].ring);
     free(x->cs[k].cnt);
+    free(x->cs[k].mring);
     free(x->cs[k].inj);
     free(x->cs[k].kacc);
     free(x->cs[k].axlast);
@@ -92,6 +96,14 @@ static void loihi_destroy(void *e) {
   free(x->xpre);
   free(x->xpost);
   free(x->astro_a);
+  for (uint32_t k = 0; x->ca && k < x->c->nastros; k++) {
+    free(x->ca[k]);
+    free(x->g[k]);
+    free(x->ev[k]);
+  }
+  free(x->ca);
+  free(x->g);
+  free(x->ev);
   free(x->pcore);
   free(x->pcx);
   free(x->cs);
@@ -199,6 +211,11 @@ static bool create_state(lh_engine *x) {
       return false;
     for (uint32_t a = 0; a < core->naxin; a++)
       cs->axlast[a] = INT64_MIN / 2;
+    bool modulated = false;
+    for (uint32_t f = 0; f < core->nfmt; f++)
+      modulated |= core->fmt[f].modulated >= 0;
+    if (modulated && !(cs->mring = calloc(n * LH_RING * core->nfmt, sizeof(int64_t))))
+      return false;
     for (uint32_t i = 0; i < core->ncx; i++)
       cs->nalsm |= core->cxp[core->cx[i].cxp].kind == LH_CX_NALSM;
     for (uint32_t i = 0; i < core->ncx; i++) {
@@ -211,6 +228,48 @@ static bool create_state(lh_engine *x) {
     }
   }
   return true;
+}
+
+/* Tripartite astrocytes: ca from ca_init, g = 0; the projections they name must be the module's. */
+static bool create_tripartite(lh_engine *x) {
+  const lh_config *c = x->c;
+  x->ca = calloc(c->nastros + 1, sizeof *x->ca);
+  x->g = calloc(c->nastros + 1, sizeof *x->g);
+  x->ev = calloc(c->nastros + 1, sizeof *x->ev);
+  if (!x->ca || !x->g || !x->ev)
+    return false;
+  for (uint32_t k = 0; k < c->nastros; k++) {
+    const lh_astro *a = &c->astros[k];
+    if (a->kind != LH_ASTRO_TRIPARTITE)
+      continue;
+    x->ca[k] = calloc(a->n, sizeof(int32_t));
+    x->g[k] = calloc(a->n, sizeof(int32_t));
+    x->ev[k] = calloc(a->n, sizeof(int64_t));
+    if (!x->ca[k] || !x->g[k] || !x->ev[k])
+      return false;
+    for (uint32_t e = 0; e < a->n; e++)
+      x->ca[k][e] = a->tri[(size_t)e * LH_TRI_COUNT + LH_TRI_CA0];
+  }
+  return true;
+}
+
+/* Indices the reader cannot check (projections: the configuration does not list them). */
+static bool check_projections(const lh_engine *x, ir_diag *d) {
+  bool ok = true;
+  for (uint32_t k = 0; k < x->c->nastros; k++) {
+    const lh_astro *a = &x->c->astros[k];
+    for (uint32_t l = 0; l < a->nlisten; l++)
+      ok &= a->listen_kind[l] != 2 || a->listen_index[l] < x->m->nprojs;
+    for (uint32_t i = 0; i < a->nmod; i++)
+      ok &= a->mod_proj[i] < x->m->nprojs;
+  }
+  for (uint32_t k = 0; k < x->c->ncores; k++)
+    for (uint32_t f = 0; f < x->c->cores[k].nfmt; f++)
+      ok &= x->c->cores[k].fmt[f].modulated < (int32_t)x->m->nprojs;
+  if (!ok)
+    ir_error(d, x->m->loc, "loihi configuration: an astrocyte or synapse format names a projection the network "
+                           "does not have");
+  return ok;
 }
 
 static bool create_learning(lh_engine *x) {
@@ -232,7 +291,7 @@ static bool create_learning(lh_engine *x) {
   }
   for (uint32_t k = 0; k < c->nastros; k++)
     x->astro_a[k] = c->astros[k].a0;
-  return true;
+  return create_tripartite(x);
 }
 
 typedef struct reach_ctx {
@@ -325,7 +384,7 @@ static void *loihi_create(rt_sim *sim, const ir_module *m, ir_numerics numerics,
   unsigned before = ir_diag_error_count(d);
   x->c = load_config(m, d);
   bool ok = x->c && matches(x->c, m, d);
-  ok = ok && create_state(x) && create_learning(x) && create_reach(x, d) && create_inputs(x, opt, d);
+  ok = ok && create_state(x) && create_learning(x) && check_projections(x, d) && create_reach(x, d) && create_inputs(x, opt, d);
   for (uint32_t p = 0; ok && p < m->npops; p++)
     for (uint32_t j = 0; ok && j < m->pops[p].size; j++)
       if (x->pcore[p][j] == UINT32_MAX) {
@@ -345,8 +404,8 @@ static void *loihi_create(rt_sim *sim, const ir_module *m, ir_numerics numerics,
 /* ---------------------------------------------------------------- the step */
 
 typedef struct deliver_ctx {
-  int64_t *ring, *cnt;
-  uint32_t ncx;
+  int64_t *ring, *cnt, *mring;
+  const lh_core *core;
   uint64_t t;
 } deliver_ctx;
 
@@ -356,15 +415,53 @@ static void deliver_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
   deliver_ctx *dc = ctx;
   if (fmt->kernel >= 0) /* kernel formats act through the axon's last spike (integrate_nalsm) */
     return;
-  size_t slot = (size_t)((dc->t + 1 + s->delay) % LH_RING);
-  dc->ring[slot * dc->ncx + s->index] += (int64_t)s->weight * (INT64_C(1) << (6 + fmt->wexp));
-  dc->cnt[slot * dc->ncx + s->index]++;
+  size_t slot = (size_t)((dc->t + 1 + s->delay) % LH_RING), ncx = dc->core->ncx;
+  int64_t w = (int64_t)s->weight * (INT64_C(1) << (6 + fmt->wexp));
+  if (fmt->modulated >= 0 && dc->mring) /* a modulated format: its own accumulator (step_modulated) */
+    dc->mring[(slot * dc->core->nfmt + (size_t)(fmt - dc->core->fmt)) * ncx + s->index] += w;
+  else
+    dc->ring[slot * ncx + s->index] += w;
+  dc->cnt[slot * ncx + s->index]++;
+}
+
+typedef struct listen_ctx {
+  const lh_core *core;
+  int64_t *ev;
+  uint32_t n;
+  int64_t sign;
+} listen_ctx;
+
+static void listen_syn(void *ctx, const lh_synfmt *fmt, const lh_syn *s) {
+  listen_ctx *lc = ctx;
+  (void)fmt;
+  lc->ev[lc->core->cx[s->index].neuron % lc->n] += lc->sign;
+}
+
+/* A spike reaching input axon a of core k: for every tripartite astrocyte listening to the axon's
+ * projection, one event per synapse, for the element owning the synapse's postsynaptic neuron. */
+static bool listen_axon(lh_engine *x, uint32_t k, uint32_t a, ir_diag *d) {
+  const lh_core *core = &x->c->cores[k];
+  for (uint32_t i = 0; i < x->c->nastros; i++) {
+    const lh_astro *as = &x->c->astros[i];
+    for (uint32_t l = 0; as->kind == LH_ASTRO_TRIPARTITE && l < as->nlisten; l++) {
+      if (as->listen_kind[l] != 2 || as->listen_index[l] != core->axin[a].proj)
+        continue;
+      listen_ctx lc = {core, x->ev[i], as->n, as->listen_sign[l]};
+      if (!lh_decode_axon(x->c, core, a, listen_syn, &lc)) {
+        ir_error(d, x->m->loc, "loihi configuration: the synapse memory of core %u, axon %u is malformed", k, a);
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 static bool route(lh_engine *x, const lh_axout *out, uint32_t from, uint32_t to, ir_diag *d) {
   for (uint32_t o = from; o < to; o++) {
     const lh_core *core = &x->c->cores[out[o].core];
-    deliver_ctx dc = {x->cs[out[o].core].ring, x->cs[out[o].core].cnt, core->ncx, x->step};
+    deliver_ctx dc = {x->cs[out[o].core].ring, x->cs[out[o].core].cnt, x->cs[out[o].core].mring, core, x->step};
+    if (!listen_axon(x, out[o].core, out[o].axon, d))
+      return false;
     x->cs[out[o].core].axlast[out[o].axon] = (int64_t)x->step;
     if (x->cs[out[o].core].axreach[out[o].axon] >= 0)
       continue;
@@ -518,6 +615,44 @@ static void step_amsu(lh_engine *x, const lh_core *core, lh_core_state *cs, uint
   slot[i] = slot[i + 1] = cnt[i] = cnt[i + 1] = 0;
 }
 
+/* Efficacy factor of projection proj into post neuron j (Q16): 65536, multiplied by
+ * clamp31(65536 + rr(glio_gain*g, 16)) of element j mod n of every tripartite astrocyte that modulates it,
+ * in astrocyte order, with the state left by the previous step. */
+static int64_t efficacy(const lh_engine *x, int32_t proj, uint32_t j) {
+  int64_t f = IR_FX_ONE;
+  for (uint32_t k = 0; k < x->c->nastros; k++) {
+    const lh_astro *a = &x->c->astros[k];
+    for (uint32_t i = 0; a->kind == LH_ASTRO_TRIPARTITE && i < a->nmod; i++) {
+      if ((int32_t)a->mod_proj[i] != proj)
+        continue;
+      uint32_t e = j % a->n;
+      int64_t fq = clamp31(IR_FX_ONE + ir_fx_rshift_round((int64_t)a->tri[(size_t)e * LH_TRI_COUNT + LH_TRI_GGAIN] *
+                                                              x->g[k][e], IR_FX_Q));
+      f = clamp31(ir_fx_rshift_round(f * fq, IR_FX_Q));
+    }
+  }
+  return f;
+}
+
+/* The modulated formats' sums of this step join the dendritic sum, each scaled by its projection's
+ * efficacy factor and rounded on its own: rr(clamp31(sum) * factor, 16). */
+static void step_modulated(lh_engine *x, const lh_core *core, lh_core_state *cs, int64_t *slot) {
+  if (!cs->mring)
+    return;
+  size_t base = (size_t)(x->step % LH_RING) * core->nfmt;
+  for (uint32_t f = 0; f < core->nfmt; f++) {
+    if (core->fmt[f].modulated < 0)
+      continue;
+    int64_t *acc = cs->mring + (base + f) * core->ncx;
+    for (uint32_t i = 0; i < core->ncx; i++) {
+      if (acc[i])
+        slot[i] += ir_fx_rshift_round(clamp31(acc[i]) * efficacy(x, core->fmt[f].modulated, core->cx[i].neuron),
+                                      IR_FX_Q);
+      acc[i] = 0;
+    }
+  }
+}
+
 /* CUBA compartments (docs/numerics.md, "lif", fixed): u, then v unless refractory, strict threshold.
  * AMSU somas with their astrocyte compartments: step_amsu. */
 static void step_core(lh_engine *x, uint32_t k) {
@@ -525,6 +660,7 @@ static void step_core(lh_engine *x, uint32_t k) {
   lh_core_state *cs = &x->cs[k];
   int64_t *slot = cs->ring + (size_t)(x->step % LH_RING) * core->ncx;
   int64_t *cnt = cs->cnt + (size_t)(x->step % LH_RING) * core->ncx;
+  step_modulated(x, core, cs, slot);
   for (uint32_t i = 0; i < core->ncx; i++) {
     const lh_cx *cx = &core->cx[i];
     const lh_cx_profile *pr = &core->cxp[cx->cxp];
@@ -694,12 +830,58 @@ static bool learn(lh_engine *x, ir_diag *d) {
   return true;
 }
 
+/* Phase 1b: every tripartite astrocyte's slow current rr(glio_current*g, 16) of element j mod n into
+ * neuron j of each of its target populations, from the state left by the previous step. */
+static void astro_currents(lh_engine *x) {
+  for (uint32_t k = 0; k < x->c->nastros; k++) {
+    const lh_astro *a = &x->c->astros[k];
+    for (uint32_t t = 0; a->kind == LH_ASTRO_TRIPARTITE && t < a->ntarget; t++) {
+      uint32_t p = a->target_pop[t];
+      for (uint32_t j = 0; j < x->c->pops[p].size; j++) {
+        uint32_t e = j % a->n;
+        x->cs[x->pcore[p][j]].inj[x->pcx[p][j]] +=
+            ir_fx_rshift_round((int64_t)a->tri[(size_t)e * LH_TRI_COUNT + LH_TRI_GCUR] * x->g[k][e], IR_FX_Q);
+      }
+    }
+  }
+}
+
+/* A tripartite astrocyte after the step's spikes (docs/numerics.md, "tripartite", fixed): spikes of
+ * listened populations and inputs count for element i mod n, listened projections' synapses were
+ * counted as they were delivered (listen_axon); ca decays and integrates, g decays and gains glio_release
+ * while ca is above threshold. */
+static void step_tripartite(lh_engine *x, uint32_t k) {
+  const lh_astro *a = &x->c->astros[k];
+  int64_t *ev = x->ev[k];
+  for (uint32_t l = 0; l < a->nlisten; l++) {
+    if (a->listen_kind[l] == 2)
+      continue;
+    const lh_src *s = &x->src[a->listen_kind[l] ? x->m->npops + a->listen_index[l] : a->listen_index[l]];
+    for (uint32_t q = 0; q < s->nspk; q++)
+      ev[s->idx[q] % a->n] += a->listen_sign[l];
+  }
+  for (uint32_t e = 0; e < a->n; e++) {
+    const int32_t *q = a->tri + (size_t)e * LH_TRI_COUNT;
+    int64_t ca = clamp31(decay16(x->ca[k][e], q[LH_TRI_FCA]) + (int64_t)q[LH_TRI_CPS] * clamp31(ev[e]));
+    int64_t g = decay16(x->g[k][e], q[LH_TRI_FG]);
+    if (ca > q[LH_TRI_CTH])
+      g = clamp31(g + q[LH_TRI_GREL]);
+    x->ca[k][e] = (int32_t)ca;
+    x->g[k][e] = (int32_t)g;
+    ev[e] = 0;
+  }
+}
+
 /* nalsm astrocytes (docs/numerics.md, "nalsm astrocyte", fixed), after learning: learning used the state
- * left by the previous step. */
+ * left by the previous step. Tripartite ones: step_tripartite. */
 static void step_astros(lh_engine *x) {
   const lh_config *c = x->c;
   for (uint32_t k = 0; k < c->nastros; k++) {
     const lh_astro *a = &c->astros[k];
+    if (a->kind == LH_ASTRO_TRIPARTITE) {
+      step_tripartite(x, k);
+      continue;
+    }
     int64_t diff = 0;
     for (uint32_t l = 0; l < a->nlisten; l++) {
       const lh_src *s = &x->src[a->listen_kind[l] ? x->m->npops + a->listen_index[l] : a->listen_index[l]];
@@ -720,6 +902,7 @@ static bool step_once(lh_engine *x, ir_diag *d) {
   for (uint32_t k = 0; k < nsrc; k++)
     memset(x->src[k].spk, 0, x->src[k].n);
   step_inputs(x);
+  astro_currents(x);
   for (uint32_t k = 0; k < c->ncores; k++)
     if (x->cs[k].nalsm)
       fire_nalsm(x, k);
@@ -797,6 +980,7 @@ static const char *const pop_vars[] = {"v", "u", "ref", "a"};
 static const char *const nalsm_vars[] = {"v", "ref"};
 static const char *const plastic_vars[] = {"w", "x_pre", "x_post"};
 static const char *const astro_vars[] = {"a"};
+static const char *const tri_vars[] = {"ca", "g"};
 
 static int32_t rule_of(const lh_engine *x, uint32_t proj) {
   for (uint32_t r = 0; r < x->c->nrules; r++)
@@ -829,8 +1013,9 @@ static const char *const *loihi_state_vars(const void *e, ir_ref node, size_t *n
     return plastic_vars;
   }
   if (node.kind == IR_NODE_ASTROCYTE && node.index < x->c->nastros) {
-    *n = 1;
-    return astro_vars;
+    bool tri = x->c->astros[node.index].kind == LH_ASTRO_TRIPARTITE;
+    *n = tri ? 2 : 1;
+    return tri ? tri_vars : astro_vars;
   }
   return NULL;
 }
@@ -860,7 +1045,7 @@ static bool loihi_state_size(const void *e, ir_ref node, const char *var, uint64
   if (node.kind == IR_NODE_POPULATION)
     *n = x->m->pops[node.index].size;
   else if (node.kind == IR_NODE_ASTROCYTE)
-    *n = 1;
+    *n = x->c->astros[node.index].n;
   else if (strcmp(var, "w") == 0)
     *n = proj_nsyn(x, node.index);
   else {
@@ -924,7 +1109,11 @@ static bool loihi_read_state(const void *e, ir_ref node, const char *var, double
   if (!has_var(x, node, var))
     return false;
   if (node.kind == IR_NODE_ASTROCYTE) {
-    out[0] = x->astro_a[node.index];
+    const lh_astro *a = &x->c->astros[node.index];
+    if (a->kind != LH_ASTRO_TRIPARTITE)
+      out[0] = x->astro_a[node.index];
+    for (uint32_t el = 0; a->kind == LH_ASTRO_TRIPARTITE && el < a->n; el++)
+      out[el] = strcmp(var, "ca") == 0 ? x->ca[node.index][el] : x->g[node.index][el];
     return true;
   }
   if (node.kind == IR_NODE_PROJECTION) {

@@ -94,6 +94,8 @@ typedef struct lh_synfmt {
   uint32_t tag_bits;    /* 0, or target tag_bits when plastic */
   int32_t rule;         /* learning rule index, -1 when not plastic */
   int32_t kernel;       /* last-spike kernel (c->kernels) of a format into NALSM compartments, else -1 */
+  int32_t modulated;    /* the projection whose efficacy tripartite astrocytes scale (a format of its own,
+                           accumulated and rounded apart, docs/loihi-format.md "tripartite"), else -1 */
 } lh_synfmt;
 
 /* The synaptic kernel of NALSM compartments: a synapse whose presynaptic neuron last spiked s steps ago
@@ -190,13 +192,26 @@ typedef struct lh_rule {
 
 /* An astrocyte hosted as a compartment: a leaky integrator without threshold whose state is the
  * third factor (modulatory trace r1) of astro_stdp rules. Loihi view of the nalsm astrocyte. */
+typedef enum lh_astro_kind { LH_ASTRO_NALSM = 0, LH_ASTRO_TRIPARTITE = 1 } lh_astro_kind;
+/* Per element of a tripartite astrocyte (Q16 but gcur, fine units; docs/numerics.md "tripartite"). */
+#define LH_TRI_PARAMS(X) X(FCA, "fca") X(FG, "fg") X(CPS, "ca_per_spike") X(CTH, "ca_threshold") \
+  X(GREL, "glio_release") X(GGAIN, "glio_gain") X(GCUR, "glio_current") X(CA0, "ca_init")
+#define LH_X_ENUM(ID, KEY) LH_TRI_##ID,
+enum { LH_TRI_PARAMS(LH_X_ENUM) LH_TRI_COUNT };
+#undef LH_X_ENUM
+
 typedef struct lh_astro {
   char *name;
+  int32_t kind;               /* lh_astro_kind */
+  uint32_t n;                 /* elements (nalsm: 1) */
+  int32_t *tri;               /* tripartite: n x LH_TRI_COUNT integers, else NULL */
+  uint32_t nmod, ntarget;     /* tripartite: projections whose efficacy it scales; populations given its current */
+  uint32_t *mod_proj, *target_pop;
   int32_t a0, w_a, b_a, k;    /* astroc Q16 integers (ir_fx_nalsm_astro) */
   int32_t dv;                 /* Loihi view: 12-bit decay round(4096 * k / 65536) */
   uint32_t core;              /* core hosting its compartment (the first core of its listeners) */
   uint32_t nlisten;           /* listened sources: spikes counted with sign (a projection: its pre) */
-  uint32_t *listen_kind;      /* 0 population, 1 input */
+  uint32_t *listen_kind;      /* 0 population, 1 input, 2 projection (tripartite: one event per synapse) */
   uint32_t *listen_index;
   int32_t *listen_sign;
 } lh_astro;

@@ -6,7 +6,7 @@
 #include "lh.h"
 
 #define LH_MAGIC "ASTLOIHI"
-#define LH_VERSION 4
+#define LH_VERSION 5
 
 /* ---------------------------------------------------------------- writer */
 
@@ -97,6 +97,7 @@ static void put_core(buf *b, const lh_core *k) {
     put_u32(b, k->fmt[i].tag_bits);
     put_i32(b, k->fmt[i].rule);
     put_i32(b, k->fmt[i].kernel);
+    put_i32(b, k->fmt[i].modulated);
   }
   for (uint32_t i = 0; i < k->ncx; i++) {
     const lh_cx *c = &k->cx[i];
@@ -205,6 +206,18 @@ bool lh_write_bin(const lh_config *c, FILE *f) {
       put_u32(&b, a->listen_index[l]);
       put_i32(&b, a->listen_sign[l]);
     }
+    put_i32(&b, a->kind);
+    put_u32(&b, a->n);
+    if (a->kind == LH_ASTRO_TRIPARTITE) {
+      for (uint64_t i = 0; i < (uint64_t)a->n * LH_TRI_COUNT; i++)
+        put_i32(&b, a->tri[i]);
+      put_u32(&b, a->nmod);
+      for (uint32_t i = 0; i < a->nmod; i++)
+        put_u32(&b, a->mod_proj[i]);
+      put_u32(&b, a->ntarget);
+      for (uint32_t i = 0; i < a->ntarget; i++)
+        put_u32(&b, a->target_pop[i]);
+    }
   }
   if (!b.err)
     put_u64(&b, fnv1a(b.p, b.n));
@@ -291,6 +304,33 @@ static bool get_outs(rd *r, uint32_t n, uint32_t **ptr, lh_axout **out, uint32_t
 }
 
 static bool amsu_pairs(const lh_core *k);
+
+/* The model of an astrocyte and, for a tripartite one, its elements, modulated projections and targets. */
+static bool get_tripartite(rd *r, lh_astro *a, const lh_config *c) {
+  a->kind = get_i32(r);
+  a->n = get_u32(r);
+  if (r->err || a->kind < LH_ASTRO_NALSM || a->kind > LH_ASTRO_TRIPARTITE || a->n == 0 ||
+      (a->kind == LH_ASTRO_NALSM && a->n != 1))
+    return false;
+  for (uint32_t l = 0; l < a->nlisten; l++)
+    if (a->listen_kind[l] == 2 && a->kind != LH_ASTRO_TRIPARTITE)
+      return false; /* a nalsm astrocyte counts spikes of populations and inputs */
+  if (a->kind == LH_ASTRO_NALSM)
+    return true;
+  a->tri = get_array(r, (uint64_t)a->n * LH_TRI_COUNT, sizeof(int32_t), 4);
+  for (uint64_t i = 0; a->tri && i < (uint64_t)a->n * LH_TRI_COUNT; i++)
+    a->tri[i] = get_i32(r);
+  a->nmod = get_u32(r);
+  a->mod_proj = get_array(r, a->nmod, sizeof(uint32_t), 4);
+  for (uint32_t i = 0; a->mod_proj && i < a->nmod; i++)
+    a->mod_proj[i] = get_u32(r);
+  a->ntarget = get_u32(r);
+  a->target_pop = get_array(r, a->ntarget, sizeof(uint32_t), 4);
+  for (uint32_t i = 0; a->target_pop && i < a->ntarget; i++)
+    if ((a->target_pop[i] = get_u32(r)) >= c->npops)
+      return false;
+  return !r->err;
+}
 static bool get_core_rest(rd *r, lh_core *k, const lh_config *c);
 
 static bool get_core(rd *r, lh_core *k, const lh_config *c) {
@@ -324,9 +364,11 @@ static bool get_core(rd *r, lh_core *k, const lh_config *c) {
     k->fmt[i].tag_bits = get_u32(r);
     k->fmt[i].rule = get_i32(r);
     k->fmt[i].kernel = get_i32(r);
+    k->fmt[i].modulated = get_i32(r);
     if (k->fmt[i].kernel < -1 || k->fmt[i].kernel >= (int32_t)c->nkernels || k->fmt[i].wexp < -6 ||
         k->fmt[i].wexp > 7 || k->fmt[i].delay_bits > 6 || k->fmt[i].tag_bits > 16 ||
-        k->fmt[i].rule >= (int32_t)c->nrules)
+        k->fmt[i].rule >= (int32_t)c->nrules || k->fmt[i].modulated < -1 ||
+        (k->fmt[i].modulated >= 0 && k->fmt[i].kernel >= 0))
       return false;
   }
   k->cx = get_array(r, k->ncx, sizeof(lh_cx), 28);
@@ -492,9 +534,12 @@ static bool read_body(rd *r, lh_config *c) {
       a->listen_kind[l] = get_u32(r);
       a->listen_index[l] = get_u32(r);
       a->listen_sign[l] = get_i32(r);
-      if (a->listen_kind[l] > 1 || a->listen_index[l] >= (a->listen_kind[l] ? c->ninputs : c->npops))
-        return false;
+      if (a->listen_kind[l] > 2 || (a->listen_kind[l] < 2 &&
+                                    a->listen_index[l] >= (a->listen_kind[l] ? c->ninputs : c->npops)))
+        return false; /* a projection index is checked against the module by the engine */
     }
+    if (!r->err && !get_tripartite(r, a, c))
+      return false;
   }
   return !r->err;
 }

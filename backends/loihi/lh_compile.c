@@ -43,12 +43,23 @@ static bool check_module(const ir_module *m, const lh_target *t, ir_diag *d) {
       ok = false;
     }
   }
-  for (uint32_t k = 0; k < m->nastros; k++)
-    if (m->astros[k].model != IR_ASTRO_NALSM) {
+  for (uint32_t k = 0; k < m->nastros; k++) {
+    const ir_astrocyte *a = &m->astros[k];
+    for (uint32_t j = 0; a->model == IR_ASTRO_TRIPARTITE && j < a->nmodulates; j++) {
+      ir_ref r = a->modulates[j];
+      if (r.kind == IR_NODE_PROJECTION && r.index < m->nprojs && m->projs[r.index].post.kind == IR_NODE_POPULATION &&
+          m->pops[m->projs[r.index].post.index].model == IR_NEURON_NALSM_LIF) {
+        ir_error(d, a->loc, "astrocyte '%s': efficacy modulation of projection '%s' into a nalsm_lif population "
+                 "is not supported yet (it needs event delivery)", a->name, m->projs[r.index].name);
+        ok = false;
+      }
+    }
+    if (a->model != IR_ASTRO_NALSM && a->model != IR_ASTRO_TRIPARTITE) {
       ir_error(d, m->astros[k].loc, "astrocyte '%s': model '%s' is not supported yet by the %s target",
                m->astros[k].name, ir_astro_model_desc(m->astros[k].model)->name, t->name);
       ok = false;
     }
+  }
   for (uint32_t k = 0; k < m->nprojs; k++) {
     const ir_projection *pr = &m->projs[k];
     if (!pr->csr) {
@@ -161,7 +172,7 @@ int32_t lh_neuron_vth(const lh_ctx *x, uint32_t p, uint32_t j) {
 
 bool lh_same_format(const lh_ctx *x, uint32_t pa, uint32_t pb) {
   const lh_proj_info *a = &x->pi[pa], *b = &x->pi[pb];
-  return pa == pb || (a->kernel < 0 && b->kernel < 0 && a->wexp == b->wexp && a->delay_bits == b->delay_bits &&
+  return pa == pb || (a->kernel < 0 && b->kernel < 0 && a->modulated < 0 && b->modulated < 0 && a->wexp == b->wexp && a->delay_bits == b->delay_bits &&
                       a->tag_bits == b->tag_bits && a->rule == b->rule);
 }
 
@@ -199,6 +210,11 @@ static bool derive_projections(lh_ctx *x) {
     pi->tag_bits = plastic ? x->t->tag_bits : 0;
     pi->rule = plastic ? (int32_t)nrules++ : -1;
     pi->kernel = x->pop_kernel[pr->post.index];
+    pi->modulated = -1;
+    for (uint32_t a = 0; a < m->nastros; a++)
+      for (uint32_t j = 0; m->astros[a].model == IR_ASTRO_TRIPARTITE && j < m->astros[a].nmodulates; j++)
+        if (m->astros[a].modulates[j].kind == IR_NODE_PROJECTION && m->astros[a].modulates[j].index == k)
+          pi->modulated = (int32_t)k;
     pi->bits = x->t->index_bits + x->t->weight_bits + pi->delay_bits + pi->tag_bits;
   }
   return true;

@@ -32,6 +32,9 @@ void lh_tables_reset(lh_config *c) {
     free(c->astros[k].listen_kind);
     free(c->astros[k].listen_index);
     free(c->astros[k].listen_sign);
+    free(c->astros[k].tri);
+    free(c->astros[k].mod_proj);
+    free(c->astros[k].target_pop);
   }
   free(c->cores);
   free(c->inputs);

@@ -11,6 +11,7 @@ typedef struct lh_proj_info {
   uint32_t delay_bits, tag_bits, bits; /* bits per synapse in the format */
   int32_t rule;                        /* -1 when not plastic */
   int32_t kernel;                      /* into a nalsm_lif population: its kernel (c->kernels), else -1 */
+  int32_t modulated;                   /* its own index when a tripartite astrocyte scales its efficacy, else -1 */
   int8_t *mant;                        /* per synapse: weight mantissa */
   uint8_t *frac;                       /* per synapse: weight-word fraction (the tag of plastic ones) */
 } lh_proj_info;
@@ -90,6 +91,10 @@ int32_t lh_neuron_vth(const lh_ctx *x, uint32_t p, uint32_t j);
  * fields and no kernel (each kernel projection is rounded on its own, docs/numerics.md "Kernel
  * delivery", so it needs its own accumulator: its own format). */
 bool lh_same_format(const lh_ctx *x, uint32_t pa, uint32_t pb);
+
+/* lh_tri.c: the tables of tripartite astrocyte k (elements' integers, listened sources, modulated
+ * projections, current targets). false after reporting. */
+bool lh_build_tripartite(lh_ctx *x, uint32_t k, lh_astro *h);
 
 /* lh_tables.c: fills c->cores (given core_of/cx_of and c->ncores), inputs' and compartments'
  * output axons, rules and astrocytes. false after reporting. */

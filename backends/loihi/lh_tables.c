@@ -122,7 +122,7 @@ static uint32_t core_format(const lh_ctx *x, lh_core *core, uint32_t proj, uint3
       return f;
   const lh_proj_info *pi = &x->pi[proj];
   owner[core->nfmt] = proj;
-  core->fmt[core->nfmt] = (lh_synfmt){pi->wexp, pi->delay_bits, pi->tag_bits, pi->rule, pi->kernel};
+  core->fmt[core->nfmt] = (lh_synfmt){pi->wexp, pi->delay_bits, pi->tag_bits, pi->rule, pi->kernel, pi->modulated};
   return core->nfmt++;
 }
 
@@ -478,6 +478,12 @@ static bool build_rules(lh_ctx *x) {
     if (!h->name)
       return false;
     memcpy(h->name, a->name, nl);
+    h->n = 1;
+    if (a->model == IR_ASTRO_TRIPARTITE) {
+      if (!lh_build_tripartite(x, k, h))
+        return false;
+      continue;
+    }
     double q[IR_MAX_PARAMS];
     for (uint32_t i = 0; i < IR_P_NALSM_ASTRO_COUNT; i++)
       q[i] = ir_value_sample(&a->params[i], m->seed, RNG_STREAM(RNG_KIND_ASTRO_PARAM, k), i, 0);

@@ -45,7 +45,6 @@ for f in "$src"/examples/*.yaml "$src"/examples/nalsm/*.yaml; do
     "$astroc" compile "$f" --numerics fixed --target $t -o "$tmp/ex" > "$tmp/ex.txt" 2> "$tmp/ex.err"
     rc=$?
     case $name in
-      tripartite) want="astrocyte 'glia': model 'tripartite' is not supported yet by the $t target" ;;
       li_rinzel) want="the li_rinzel model needs float numerics" ;;
       *) want= ;;
     esac
