@@ -70,9 +70,9 @@ static void core_json(const lh_config *c, uint32_t index, FILE *f) {
   fprintf(f, "],\n      \"synapse_formats\": [");
   for (uint32_t i = 0; i < k->nfmt; i++)
     fprintf(f, "%s{\"weight_exponent\": %d, \"weight_bits\": %u, \"delay_bits\": %u, \"tag_bits\": %u, "
-               "\"index_bits\": %u, \"learning_rule\": %d, \"kernel\": %d}",
+               "\"index_bits\": %u, \"learning_rule\": %d, \"kernel\": %d, \"modulated\": %d}",
             i ? ", " : "", k->fmt[i].wexp, t->weight_bits, k->fmt[i].delay_bits, k->fmt[i].tag_bits, t->index_bits,
-            k->fmt[i].rule, k->fmt[i].kernel);
+            k->fmt[i].rule, k->fmt[i].kernel, k->fmt[i].modulated);
   fprintf(f, "],\n      \"compartments\": [");
   for (uint32_t i = 0; i < k->ncx; i++) {
     const lh_cx *x = &k->cx[i];
@@ -94,6 +94,34 @@ static void core_json(const lh_config *c, uint32_t index, FILE *f) {
   fprintf(f, "],\n      \"synapse_memory\": [");
   for (uint32_t w = 0; w < k->nwords; w++)
     fprintf(f, "%s\"%016" PRIx64 "\"", w ? (w % 8 ? "," : ",\n        ") : "", k->words[w]);
+  fprintf(f, "]}");
+}
+
+#define LH_X_KEY(ID, KEY) KEY,
+static const char *const tri_keys[] = {LH_TRI_PARAMS(LH_X_KEY)};
+#undef LH_X_KEY
+
+/* The rest of a tripartite astrocyte's object: elements, listened sources, modulated projections,
+ * current targets. */
+static void tripartite_json(const lh_astro *a, FILE *f) {
+  static const char *const kinds[] = {"population", "input", "projection"};
+  fprintf(f, ", \"model\": \"tripartite\", \"core\": %u, \"elements\": [", a->core);
+  for (uint32_t e = 0; e < a->n; e++) {
+    fprintf(f, "%s{", e ? ", " : "");
+    for (int i = 0; i < LH_TRI_COUNT; i++)
+      fprintf(f, "%s\"%s\": %d", i ? ", " : "", tri_keys[i], a->tri[(size_t)e * LH_TRI_COUNT + i]);
+    fprintf(f, "}");
+  }
+  fprintf(f, "], \"listen\": [");
+  for (uint32_t l = 0; l < a->nlisten; l++)
+    fprintf(f, "%s[\"%s\", %u, %d]", l ? ", " : "", kinds[a->listen_kind[l] > 2 ? 0 : a->listen_kind[l]],
+            a->listen_index[l], a->listen_sign[l]);
+  fprintf(f, "], \"modulated_projections\": [");
+  for (uint32_t i = 0; i < a->nmod; i++)
+    fprintf(f, "%s%u", i ? ", " : "", a->mod_proj[i]);
+  fprintf(f, "], \"current_targets\": [");
+  for (uint32_t i = 0; i < a->ntarget; i++)
+    fprintf(f, "%s%u", i ? ", " : "", a->target_pop[i]);
   fprintf(f, "]}");
 }
 
@@ -128,7 +156,11 @@ static void rules_json(const lh_config *c, FILE *f) {
     const lh_astro *a = &c->astros[i];
     fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
     jstr(f, a->name);
-    fprintf(f, ", \"core\": %u, \"astroc\": {\"a0\": %d, \"w_a\": %d, \"b_a\": %d, \"k\": %d}, "
+    if (a->kind == LH_ASTRO_TRIPARTITE) {
+      tripartite_json(a, f);
+      continue;
+    }
+    fprintf(f, ", \"model\": \"nalsm\", \"core\": %u, \"astroc\": {\"a0\": %d, \"w_a\": %d, \"b_a\": %d, \"k\": %d}, "
                "\"compartment\": {\"du\": 4095, \"dv\": %d, \"threshold\": null, \"trace\": \"r1\"}, \"listen\": [",
             a->core, a->a0, a->w_a, a->b_a, a->k, a->dv);
     for (uint32_t l = 0; l < a->nlisten; l++)

@@ -128,6 +128,63 @@ static void test_amsu_example(void **state) {
   ir_diag_destroy(d);
 }
 
+/* Runs both engines `steps` steps and asserts equal ca and g of every tripartite astrocyte; returns the
+ * largest g (Q16) seen at the end. */
+static int64_t check_tripartite_states(ir_module *m, const lh_target *t, uint64_t steps, ir_diag *d) {
+  char *dir = lt_compile_to_dir(m, t, d);
+  assert_non_null(dir);
+  rt_options oi = {.engine = "interp", .numerics = -1}, ol = {.engine = "loihi", .numerics = -1};
+  rt_sim *a = rt_sim_create(m, &oi, d), *b = rt_sim_create(m, &ol, d);
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_true(rt_sim_run(a, steps, d) && rt_sim_run(b, steps, d));
+  int64_t gmax = 0;
+  for (uint32_t k = 0; k < m->nastros; k++) {
+    if (m->astros[k].model != IR_ASTRO_TRIPARTITE)
+      continue;
+    const char *vars[] = {"ca", "g"};
+    for (int v = 0; v < 2; v++) {
+      ir_ref node = {IR_NODE_ASTROCYTE, k};
+      uint64_t na = 0, nb = 0;
+      assert_true(rt_sim_state_size(a, node, vars[v], &na) && rt_sim_state_size(b, node, vars[v], &nb));
+      assert_int_equal(na, nb);
+      double *va = calloc(na + 1, sizeof(double)), *vb = calloc(nb + 1, sizeof(double));
+      assert_true(rt_sim_read_state(a, node, vars[v], va) && rt_sim_read_state(b, node, vars[v], vb));
+      for (uint64_t i = 0; i < na; i++) {
+        if (va[i] != vb[i])
+          fail_msg("astrocyte %u %s[%llu]: interp %.0f loihi %.0f", k, vars[v], (unsigned long long)i, va[i], vb[i]);
+        if (v == 1 && va[i] > (double)gmax)
+          gmax = (int64_t)va[i];
+      }
+      free(va);
+      free(vb);
+    }
+  }
+  rt_sim_destroy(a);
+  rt_sim_destroy(b);
+  lt_rmdir(dir);
+  free(dir);
+  return gmax;
+}
+
+/* examples/tripartite.yaml (2000 steps, loihi1 and loihi2): raster, lif state, and the astrocyte's ca and
+ * g identical; g has risen (the example's efficacy roughly doubles). */
+static void test_tripartite_example(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(stderr);
+  ir_module *m = load_example("tripartite.yaml", d);
+  expand(m, d);
+  size_t n1 = check_same(m, lh_target_get("loihi1"), 2000, d);
+  size_t n2 = check_same(m, lh_target_get("loihi2"), 2000, d);
+  assert_int_equal(n1, n2);
+  int64_t g = check_tripartite_states(m, lh_target_get("loihi2"), 2000, d);
+  print_message("tripartite.yaml: %zu spikes identical on loihi1 and loihi2, final g %lld (Q16)\n", n1, (long long)g);
+  assert_true(n1 > 1000);
+  assert_true(g > 32768);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
 static void test_nalsm_tiny(void **state) {
   (void)state;
   check_nalsm_example("nalsm/nalsm_tiny.yaml", lh_target_get("loihi1"), 300, 5000);
@@ -276,6 +333,46 @@ static ir_module *random_net(uint64_t seed) {
   return m;
 }
 
+/* A tripartite astrocyte of 1..3 elements with strong, fast dynamics: it listens to one or two sources
+ * (a projection, population or input, either sign) and modulates a projection into an event-driven
+ * population and sometimes a population (current only). */
+static void add_tripartite(ir_module *m, uint64_t *s) {
+  ir_loc loc = {0};
+  int32_t mod = -1;
+  for (uint32_t k = 0; k < m->nprojs && mod < 0; k++)
+    if (m->pops[m->projs[k].post.index].model != IR_NEURON_NALSM_LIF)
+      mod = (int32_t)k;
+  int32_t a = ir_add_astrocyte(m, "glia", IR_ASTRO_TRIPARTITE, loc);
+  ir_astrocyte *as = &m->astros[a];
+  as->size = 1 + pick(s, 3);
+  uint32_t nl = 1 + pick(s, 2);
+  as->listen = ir_arena_alloc(m->arena, nl * sizeof(ir_astro_listen));
+  for (uint32_t l = 0; l < nl; l++) {
+    uint32_t r = pick(s, 3), nsrc = m->npops + m->ninputs, src = pick(s, nsrc);
+    as->listen[l].source = r == 0 ? (ir_ref){IR_NODE_PROJECTION, pick(s, m->nprojs)}
+                         : src < m->npops ? (ir_ref){IR_NODE_POPULATION, src}
+                                          : (ir_ref){IR_NODE_INPUT, src - m->npops};
+    as->listen[l].sign = pick(s, 4) ? 1 : -1;
+  }
+  as->nlisten = nl;
+  uint32_t nm = (mod >= 0) + pick(s, 2);
+  as->modulates = ir_arena_alloc(m->arena, (nm + 1) * sizeof(ir_ref));
+  as->nmodulates = 0;
+  if (mod >= 0)
+    as->modulates[as->nmodulates++] = (ir_ref){IR_NODE_PROJECTION, (uint32_t)mod};
+  if (as->nmodulates < nm)
+    as->modulates[as->nmodulates++] = (ir_ref){IR_NODE_POPULATION, pick(s, m->npops)};
+  ir_value *q = as->params;
+  q[IR_P_TRIPARTITE_TAU_CA] = ir_value_const(unif(s, 5, 100), IR_DIM_TIME);
+  q[IR_P_TRIPARTITE_CA_PER_SPIKE] = pick(s, 2) ? ir_value_const(unif(s, 0.01, 0.2), IR_DIM_NONE)
+                                               : vuniform(0.01, 0.2, IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_CA_THRESHOLD] = ir_value_const(unif(s, 0.05, 0.6), IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_TAU_GLIO] = ir_value_const(unif(s, 5, 100), IR_DIM_TIME);
+  q[IR_P_TRIPARTITE_GLIO_RELEASE] = ir_value_const(unif(s, 0.01, 0.3), IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_GLIO_GAIN] = ir_value_const(unif(s, -0.8, 2), IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_GLIO_CURRENT] = ir_value_const(unif(s, -1, 2), IR_DIM_VOLTAGE);
+}
+
 /* A target small enough that random networks span several cores and exercise routing. */
 static lh_target tiny_target(void) {
   lh_target t = *lh_target_get("loihi1");
@@ -296,9 +393,14 @@ static void test_random_networks(void **state) {
   (void)state;
   ir_diag *d = ir_diag_create(stderr);
   lh_target tiny = tiny_target();
-  size_t spikes = 0, multi = 0, nalsm = 0, inject = 0, mapped = 0, amsu = 0;
+  size_t spikes = 0, multi = 0, nalsm = 0, inject = 0, mapped = 0, amsu = 0, tri = 0;
+  int64_t gmax = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_net(seed);
+    uint64_t ts = seed * 101 + 3;
+    bool has_tri = pick(&ts, 3) == 0;
+    if (has_tri)
+      add_tripartite(m, &ts);
     expand(m, d);
     const lh_target *t = seed % 2 ? lh_target_get("loihi1") : &tiny;
     lt_opt.sequential = seed % 4 == 0; /* a quarter through the fallback, the sequential fill */
@@ -315,6 +417,11 @@ static void test_random_networks(void **state) {
     amsu += has_amsu;
     lh_config_free(c);
     spikes += check_same(m, t, 120, d);
+    if (has_tri) {
+      int64_t g = check_tripartite_states(m, t, 120, d);
+      gmax = g > gmax ? g : gmax;
+      tri++;
+    }
     ir_module_destroy(m);
   }
   assert_int_equal(ir_diag_error_count(d), 0);
@@ -325,10 +432,12 @@ static void test_random_networks(void **state) {
   assert_true(inject > 30);
   assert_true(mapped > 120);
   assert_true(amsu > 40);
+  assert_true(tri > 40);
+  assert_true(gmax > 0);
   lt_opt.sequential = false;
   print_message("200 random networks: %zu spikes compared, %zu spanning several cores, %zu with nalsm_lif, "
-                "%zu with amsu, %zu with current injection, %zu assigned by the mapping passes\n", spikes, multi,
-                nalsm, amsu, inject, mapped);
+                "%zu with amsu, %zu with a tripartite astrocyte, %zu with current injection, %zu assigned by the "
+                "mapping passes\n", spikes, multi, nalsm, amsu, tri, inject, mapped);
   ir_diag_destroy(d);
 }
 
@@ -474,6 +583,7 @@ int main(void) {
       cmocka_unit_test(test_lif_small),
       cmocka_unit_test(test_cuba),
       cmocka_unit_test(test_amsu_example),
+      cmocka_unit_test(test_tripartite_example),
       cmocka_unit_test(test_nalsm_tiny),
       cmocka_unit_test(test_nalsm1000),
       cmocka_unit_test(test_random_networks),
