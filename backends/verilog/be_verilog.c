@@ -151,6 +151,10 @@ static bool check_supported(const ir_module *m, const be_vl_caps *cap, ir_diag *
     if (ip->plasticity != IR_PLAST_NONE && cap->pw == 0)
       ir_error(d, ip->loc, "plastic projection '%s' (%s) needs a core with the learning engine (LEARN = 1)", ip->name,
                ir_plasticity_desc(ip->plasticity)->name);
+    else if (ip->plasticity != IR_PLAST_NONE && ip->plast_params[IR_P_STDP_T_EPOCH].kind == IR_VAL_CONST)
+      /* the learning engine implements astroc's exact rule only; running it would silently ignore t_epoch */
+      ir_error(d, ip->loc, "plastic projection '%s': t_epoch (Loihi's learning arithmetic) is not supported by the "
+               "verilog accelerator (remove t_epoch, or use the loihi target)", ip->name);
     else if (ip->plasticity != IR_PLAST_NONE)
       check_astro_stdp(m, ip, d);
     if (!ip->csr)

@@ -222,6 +222,19 @@ def test_numerics_override_invalid():
               p.stderr)
         check("internal error" not in p.stderr, p.stderr)
 
+def test_t_epoch_not_on_accelerator():
+    # t_epoch selects Loihi's learning arithmetic; the accelerator's learning engine implements only
+    # astroc's exact rule, so it must refuse the model rather than silently run the other rule.
+    text = open(os.path.join(EXAMPLES, "nalsm", "nalsm_tiny.yaml")).read()
+    text = text.replace("numerics: float", "numerics: fixed", 1)
+    text = text.replace("w_min: 0 mV, w_max: 3 mV}", "w_min: 0 mV, w_max: 3 mV, t_epoch: 2 ms}", 1)
+    check("t_epoch: 2 ms" in text, "nalsm_tiny.yaml changed: the test cannot add t_epoch")
+    model = path("tiny_t_epoch.yaml")
+    open(model, "w").write(text)
+    p = run("compile", model, "--target", "astro-sim", "-o", path("tiny_t_epoch"), expect=1)
+    check("plastic projection 'ee': t_epoch (Loihi's learning arithmetic) is not supported by the verilog "
+          "accelerator" in p.stderr, p.stderr)
+
 TESTS = {n[5:]: f for n, f in globals().items() if n.startswith("test_")}
 if TEST not in TESTS:
     sys.exit(f"unknown test {TEST}; known: {', '.join(TESTS)}")
