@@ -299,8 +299,8 @@ module astro_core #(
           .i_clk(i_clk), .i_rst(i_rst), .i_idle(idle), .i_mem_we(cmd && op == OP_WR_MEM),
           .i_mem_space(i_cmd_addr[31:28]), .i_mem_addr(i_cmd_addr[27:0]), .i_mem_data(i_cmd_data),
           .o_mem_rdata(l_mem_rd), .i_start(l_start_r), .o_busy(l_busy), .i_nplast(nplast_r), .i_nspk(nspk_r),
-          .i_nin(nin_r), .i_stamp(step_r + 32'd1), .i_last_we(state_r == S_PROP && f_state_r == F_EV),
-          .i_last_wa(axon_ra), .i_xlast_sel(state_r == S_KERN), .i_xlast_ra(k_last_ra), .o_last_rd(l_last_rd),
+          .i_nin(nin_r), .i_stamp(step_r + 32'd1), .i_axbase(axbase),
+          .i_last_we(state_r == S_PROP && f_state_r == F_EV), .i_last_wa(axon_ra), .i_xlast_sel(state_r == S_KERN), .i_xlast_ra(k_last_ra), .o_last_rd(l_last_rd),
           .o_spk_ra(l_spk_ra), .i_spk_rd(spk_rd), .o_inq_ra(l_inq_ra), .i_inq_rd(inq_rd),
           .o_axon_ra(l_axon_ra), .i_axon_rd(axon_rd), .o_syn_ra(l_syn_ra), .i_syn_rd(syn_rd), .o_syn_wa(l_syn_wa),
           .o_syn_we(l_syn_we), .o_syn_wd(l_syn_wd), .o_state_ra(l_state_ra), .i_state_rd(state_rd[31:0]));

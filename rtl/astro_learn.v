@@ -45,6 +45,8 @@ module astro_learn #(
     input  wire [   NW:0]   i_nspk,
     input  wire [   QW:0]   i_nin,
     input  wire [     31:0] i_stamp,      // STEP + 1
+    // global axon of local compartment 0 (a mesh core's AXBASE; 0 on one core): LAST is indexed by axon
+    input  wire [   AW-1:0] i_axbase,
     // LAST writes from the core's fetcher
     input  wire             i_last_we,
     input  wire [   AW-1:0] i_last_wa,
@@ -195,13 +197,17 @@ module astro_learn #(
   // trace sweep, one entry per cycle: L_TR_WR writes entry ti while it reads entry ti + 1
   wire [AW:0] tr_i = st_r == L_TR_WR ? ti_r + 1'b1 : ti_r;
   wire tr_more = tr_i < tr_n;
-  wire [AW-1:0] tr_axon = side_r ? {{(AW - NW) {1'b0}}, c_post_base_r} + tr_i[AW-1:0] : c_pre_base_r + tr_i[AW-1:0];
-  wire [TW-1:0] tr_addr = {{(TW > AW ? TW - AW : 0) {1'b0}}, tr_axon} + (side_r ? c_xpost_off_r : c_xpre_off_r);
+  // x_pre entries are indexed by (global) axon, x_post entries by local compartment; LAST by axon
+  wire [AW-1:0] tr_idx = side_r ? {{(AW - NW) {1'b0}}, c_post_base_r} + tr_i[AW-1:0] : c_pre_base_r + tr_i[AW-1:0];
+  wire [AW-1:0] tr_axon = side_r ? tr_idx + i_axbase : tr_idx;
+  wire [TW-1:0] tr_addr = {{(TW > AW ? TW - AW : 0) {1'b0}}, tr_idx} + (side_r ? c_xpost_off_r : c_xpre_off_r);
+  wire [AW-1:0] tgt_axon = {{(AW - NW) {1'b0}}, w_tgt} + i_axbase;
+  wire [AW-1:0] rd_tgt_axon = {{(AW - NW) {1'b0}}, rd_tgt} + i_axbase;
 
   always @(*) begin
     o_spk_ra = ev_r[NW-1:0];
     o_inq_ra = ev_q[QW-1:0];
-    o_axon_ra = ev_is_spk ? {{(AW - NW) {1'b0}}, i_spk_rd} : i_inq_rd;
+    o_axon_ra = ev_is_spk ? {{(AW - NW) {1'b0}}, i_spk_rd} + i_axbase : i_inq_rd;
     o_syn_ra = s_r;
     o_syn_we = 1'b0;
     o_syn_wd = {word_r[SYN_W-1:NW+26], new_w[7:0], word_r[NW+17:NW+8], new_w[15:8], word_r[NW-1:0]};
@@ -213,11 +219,11 @@ module astro_learn #(
     trace_we = 1'b0;
     trace_wa = taddr_r;
     trace_wd = new_x;
-    last_ra = {{(AW - NW) {1'b0}}, w_tgt};
+    last_ra = tgt_axon;
     case (st_r)
       L_PRE_W: begin  // on a cache hit the reads for the synapse on the SYN output go out at once
         trace_ra = rd_tgt_w + c_xpost_off_r;
-        last_ra = {{(AW - NW) {1'b0}}, rd_tgt};
+        last_ra = rd_tgt_axon;
       end
       L_PRE_T: trace_ra = axon_w + c_xpre_off_r;
       L_PRE_WR: begin  // write this synapse back, read the next

@@ -1,4 +1,4 @@
-// astro_mesh.v — MESH_X x MESH_Y accelerator cores (astro_core.v, MESH = 1) on a 2-D mesh of routers
+// astro_mesh.v — MESH_X x MESH_Y accelerator cores (astro_core.v, MESH = 1, LEARN by default) on a 2-D mesh of routers
 // (astro_router.v), one host command bus, and the global step barrier (docs/accelerator.md, "Mesh").
 //
 // Core c sits at (x, y) = (c mod MESH_X, c div MESH_X). A command goes to core i_cmd_core, or to every
@@ -25,7 +25,10 @@ module astro_mesh #(
     parameter DW = 6,
     parameter QW = 12,
     parameter ACC_W = 40,
-    parameter INJ_W = 32
+    parameter INJ_W = 32,
+    parameter LEARN = 1,  // 1: every core has the learning engine (stdp across cores; docs/accelerator.md)
+    parameter PW = 4,
+    parameter TW = 12
 `endif
 ) (
     input  wire        i_clk,
@@ -68,7 +71,8 @@ module astro_mesh #(
       localparam X = g % MESH_X, Y = g / MESH_X;
       wire sel = bcast || i_cmd_core == g;
       astro_core #(
-          .NW(NW), .AW(AW), .SW(SW), .DW(DW), .QW(QW), .ACC_W(ACC_W), .INJ_W(INJ_W), .LEARN(0), .MESH(1)
+          .NW(NW), .AW(AW), .SW(SW), .DW(DW), .QW(QW), .ACC_W(ACC_W), .INJ_W(INJ_W), .LEARN(LEARN), .PW(PW), .TW(TW),
+          .MESH(1)
       ) u_core (
           .i_clk(i_clk), .i_rst(rst), .i_cmd_valid(i_cmd_valid && sel && i_cmd_op != OP_WR_ROUTE),
           .i_cmd_op(i_cmd_op), .i_cmd_addr(i_cmd_addr), .i_cmd_data(i_cmd_data), .o_cmd_ready(ready[g]),

@@ -455,6 +455,28 @@ static bool read_all(rtl_engine *r) {
   return true;
 }
 
+/* Where the mesh keeps trace i of plastic projection p (be_vl_mesh): x_post on the post compartment's
+ * core; x_pre on the pre compartment's own core (it stamps every local spike), or for an input on the
+ * lowest core the host sends it to. Returns the TRACE address, sets *core. */
+static uint32_t mesh_trace(const be_vl_mesh *mi, int32_t p, bool pre, uint32_t i, uint32_t *core) {
+  if (pre) {
+    uint32_t a = mi->pre_one[p] + i, na = a, c = 0;
+    if (a < mi->ncomp) {
+      c = mi->core_of[a];
+      na = mi->axbase[c] + mi->local_of[a];
+    } else
+      while (c + 1 < mi->ncores && !(mi->fanout_cores[a] >> c & 1))
+        c++;
+    size_t k = (size_t)c * mi->nplast + (uint32_t)p;
+    *core = c;
+    return mi->xpre_at[k] + (na - mi->pre_lo[k]);
+  }
+  uint32_t g = mi->post_one[p] + i, c = mi->core_of[g];
+  size_t k = (size_t)c * mi->nplast + (uint32_t)p;
+  *core = c;
+  return mi->xpost_at[k] + (mi->local_of[g] - mi->post_lo[k]);
+}
+
 /* Astrocyte A (STATE of its compartments), weights (SYN words) and traces (TRACE) of a projection. */
 static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
   const be_vl_image *img = r->img;
@@ -474,8 +496,9 @@ static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
         return false;
       out[i] = BE_VL_SYN_W16(w, r->mesh ? r->mesh->caps.nw : img->caps.nw);
     } else {
-      uint32_t base = k == 1 ? img->xpre_base[node.index] : img->xpost_base[node.index];
-      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_TRACE, base + (uint32_t)i), 0, &w))
+      uint32_t core = 0, a = r->mesh ? mesh_trace(r->mesh, img->plast_id[node.index], k == 1, (uint32_t)i, &core)
+                                     : (k == 1 ? img->xpre_base[node.index] : img->xpost_base[node.index]) + (uint32_t)i;
+      if (!astro_hw_cmd_core(r->hw, core, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_TRACE, a), 0, &w))
         return false;
       out[i] = (int32_t)(uint32_t)w;
     }

@@ -69,7 +69,7 @@ typedef struct be_vl_caps {
 } be_vl_caps;
 /* The capacity of the Verilator model the rtl engine links (astro_top.v defaults). */
 extern const be_vl_caps be_vl_sim_caps;
-/* The per-core capacity of the mesh model (rtl/astro_mesh.v defaults; LEARN = 0). */
+/* The per-core capacity of the mesh model (rtl/astro_mesh.v defaults; LEARN = 1: pw, tw > 0). */
 extern const be_vl_caps be_vl_mesh_caps;
 #define BE_VL_INJ_W 32
 #define BE_VL_DELAY_MAX 63 /* 6-bit synapse delay field */
@@ -138,16 +138,25 @@ typedef struct be_vl_mesh {
   uint64_t *nsyn;               /* [ncores] synapses stored on each core */
   uint64_t nroutes;             /* route-table entries (local compartment, destination core) */
   uint64_t *syn_loc;            /* [one-core nsyn] core << 32 | SYN address of each one-core synapse */
+  /* Learning (stdp; every core knows every plastic projection p, index [core * nplast + p]): TRACE
+   * holds x_pre at xpre_at + (new axon - pre_lo) and x_post at xpost_at + (local id - post_lo). */
+  uint32_t nplast;
+  uint32_t *pre_lo, *npre, *xpre_at;          /* pre axons (new numbers) pre_lo .. pre_lo + npre - 1 */
+  uint32_t *post_lo, *npost, *xpost_at;       /* local post compartments on the core */
+  uint32_t *pre_one, *post_one;               /* [nplast] one-core pre_base (axon) and post_base */
+  uint64_t *ntrace;                           /* [ncores] trace entries used */
   be_vl_cmd *cmds;              /* the load stream */
   uint8_t *cmd_core;            /* [ncmds] core of each command (BE_VL_ALL_CORES: every core) */
   size_t ncmds, capcmds;
 } be_vl_mesh;
 
-/* Splits a one-core image (built with pw = 0: lif neurons and static synapses only) over the cores of
- * `pl`, each of capacity `cap`: per core its compartments, the fan-out lists of every axon that reaches
- * it (targets renumbered to local ids), AXBASE, and the route table of its router (the cores, other than
- * itself, that hold synapses of each local compartment). NULL after reporting through d (capacity, a
- * placement that does not match, out of memory). */
+/* Splits a one-core image (built with be_vl_one_for_mesh: lif neurons, static and stdp synapses, no
+ * astrocytes, no nalsm_lif) over the cores of `pl`, each of capacity `cap`: per core its compartments,
+ * the fan-out lists of every axon that reaches it (targets renumbered to local ids, plastic synapses
+ * first), AXBASE, the route table of its router (the cores, other than itself, that hold synapses of
+ * each local compartment) and the learning tables (PLAST with per-core trace ranges, RAXON / RSYN of
+ * the plastic synapses into the core, TRACE, LAST). A plastic synapse lives on its post-synaptic core.
+ * NULL after reporting through d (capacity, a placement that does not match, out of memory). */
 be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, const be_vl_caps *cap,
                              ir_loc loc, ir_diag *d);
 void be_vl_mesh_destroy(be_vl_mesh *mi);

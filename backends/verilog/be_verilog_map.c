@@ -202,9 +202,11 @@ bool be_vl_placement_get(const ir_module *m, uint32_t n, uint32_t *mesh_x, uint3
   return true;
 }
 
-const be_vl_caps be_vl_one_for_mesh = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
+const be_vl_caps be_vl_one_for_mesh = {.nw = 12, .aw = 13, .sw = 20, .dw = 6, .qw = 13, .acc_w = 40, .pw = 4, .tw = 15};
 
-/* What the mesh cores (LEARN = 0) cannot run, said before the one-core build would say it differently. */
+/* What the mesh cores cannot run, said before the one-core build would say it differently. Plasticity
+ * (stdp) runs on the mesh: each plastic synapse on its post-synaptic core. Astrocytes (and so
+ * astro_stdp, which needs one) and nalsm_lif stay on one core (docs/accelerator.md, "Limits"). */
 bool be_vl_mesh_supported(const ir_module *m, ir_diag *d) {
   for (uint32_t p = 0; p < m->npops; p++)
     if (m->pops[p].model != IR_NEURON_LIF) {
@@ -218,9 +220,9 @@ bool be_vl_mesh_supported(const ir_module *m, ir_diag *d) {
     return false;
   }
   for (uint32_t k = 0; k < m->nprojs; k++)
-    if (m->projs[k].plasticity != IR_PLAST_NONE) {
-      ir_error(d, m->projs[k].loc, "plastic projection '%s': the mesh cores have no learning engine (plasticity "
-               "runs on one core)", m->projs[k].name);
+    if (m->projs[k].plasticity != IR_PLAST_NONE && m->projs[k].plasticity != IR_PLAST_STDP) {
+      ir_error(d, m->projs[k].loc, "plastic projection '%s': the mesh cores run stdp only (astro_stdp runs on one "
+               "core, with its astrocyte)", m->projs[k].name);
       return false;
     }
   return true;

@@ -29,11 +29,11 @@ bool be_vl_place(ir_module *m, uint32_t cores, uint32_t *used, ir_diag *d);
 bool be_vl_placement_get(const ir_module *m, uint32_t n, uint32_t *mesh_x, uint32_t *mesh_y, uint32_t **core_of,
                          bool *bad, ir_diag *d);
 
-/* The one-core image a mesh image is split from: no learning engine, generous capacity (the split
- * checks each core against be_vl_mesh_caps). */
+/* The one-core image a mesh image is split from: the learning engine's word layouts (pw as the mesh
+ * cores), capacity for the whole mesh (the split checks each core against be_vl_mesh_caps). */
 extern const be_vl_caps be_vl_one_for_mesh;
 
-/* What the mesh cores (LEARN = 0) cannot run: models other than lif, astrocytes, plasticity. false
+/* What the mesh cores cannot run: models other than lif, astrocytes, plasticity other than stdp. false
  * after reporting the first through d. */
 bool be_vl_mesh_supported(const ir_module *m, ir_diag *d);
 

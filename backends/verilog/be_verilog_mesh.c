@@ -1,13 +1,15 @@
 /* be_verilog_mesh.c — splits a one-core accelerator image over the cores of a mesh (rtl/astro_mesh.v):
  * per core its compartments (renumbered locally in global order), the fan-out lists of every axon that
  * reaches it, its AXBASE register and its router's route table, as one load stream whose commands carry
- * their core (docs/accelerator.md, "Mesh"). Only LEARN = 0 images (lif, static synapses) are split. */
+ * their core (docs/accelerator.md, "Mesh"), and the learning engine's tables per core: a plastic (stdp)
+ * synapse lives on its post-synaptic core, which keeps the x_post trace and an x_pre trace per incoming
+ * axon. Images with astrocytes or kernel projections (nalsm_lif) are not split. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "be_verilog.h"
 
-const be_vl_caps be_vl_mesh_caps = {.nw = 10, .aw = 12, .sw = 16, .dw = 6, .qw = 12, .acc_w = 40, .pw = 0, .tw = 0};
+const be_vl_caps be_vl_mesh_caps = {.nw = 10, .aw = 12, .sw = 16, .dw = 6, .qw = 12, .acc_w = 40, .pw = 4, .tw = 12};
 
 /* The one-core image's memories, decoded from its load stream. */
 typedef struct decoded {
@@ -15,6 +17,8 @@ typedef struct decoded {
   uint64_t *ax_start, *ax_cnt; /* [naxon] */
   uint64_t *syn;               /* [nsyn] */
   uint32_t nslot;
+  uint64_t *plast;             /* [nplast * 4] PLAST words */
+  uint64_t *raxon, *rsyn;      /* [nneur], [nsyn] RAXON and RSYN words */
 } decoded;
 
 static void decoded_free(decoded *x) {
@@ -23,6 +27,37 @@ static void decoded_free(decoded *x) {
   free(x->ax_start);
   free(x->ax_cnt);
   free(x->syn);
+  free(x->plast);
+  free(x->raxon);
+  free(x->rsyn);
+}
+
+/* WR_MEM of the learning engine: PLAST, RAXON, RSYN are kept; TRACE and LAST are zeroes (rewritten per
+ * core). Anything else (kernel tables) cannot be split. */
+static bool decode_mem(const be_vl_image *one, decoded *x, uint32_t addr, uint64_t data) {
+  uint32_t sp = addr >> 28, i = addr & 0xfffffffu;
+  switch (sp) {
+  case BE_VL_SP_PLAST:
+    if (i >= 4 * one->nplast)
+      return false;
+    x->plast[i] = data;
+    return true;
+  case BE_VL_SP_RAXON:
+    if (i >= one->nneur)
+      return false;
+    x->raxon[i] = data;
+    return true;
+  case BE_VL_SP_RSYN:
+    if (i >= one->nsyn)
+      return false;
+    x->rsyn[i] = data;
+    return true;
+  case BE_VL_SP_TRACE:
+  case BE_VL_SP_LAST:
+    return data == 0;
+  default:
+    return false;
+  }
 }
 
 static bool decode(const be_vl_image *one, decoded *x, ir_loc loc, ir_diag *d) {
@@ -32,7 +67,10 @@ static bool decode(const be_vl_image *one, decoded *x, ir_loc loc, ir_diag *d) {
   x->ax_start = calloc(one->naxon + 1, sizeof(uint64_t));
   x->ax_cnt = calloc(one->naxon + 1, sizeof(uint64_t));
   x->syn = calloc(one->nsyn + 1, sizeof(uint64_t));
-  if (!x->param || !x->state || !x->ax_start || !x->ax_cnt || !x->syn) {
+  x->plast = calloc(4 * (size_t)one->nplast + 1, sizeof(uint64_t));
+  x->raxon = calloc(one->nneur + 1, sizeof(uint64_t));
+  x->rsyn = calloc(one->nsyn + 1, sizeof(uint64_t));
+  if (!x->param || !x->state || !x->ax_start || !x->ax_cnt || !x->syn || !x->plast || !x->raxon || !x->rsyn) {
     ir_error(d, loc, "out of memory splitting the accelerator image");
     return false;
   }
@@ -45,6 +83,9 @@ static bool decode(const be_vl_image *one, decoded *x, ir_loc loc, ir_diag *d) {
         x->nslot = (uint32_t)c->data;
       break;
     case BE_VL_OP_CLEAR:
+      break;
+    case BE_VL_OP_WR_MEM:
+      ok = decode_mem(one, x, c->addr, c->data);
       break;
     case BE_VL_OP_WR_PARAM:
     case BE_VL_OP_WR_STATE:
@@ -109,6 +150,15 @@ void be_vl_mesh_destroy(be_vl_mesh *mi) {
   free(mi->fanout_cores);
   free(mi->nsyn);
   free(mi->syn_loc);
+  free(mi->pre_lo);
+  free(mi->npre);
+  free(mi->xpre_at);
+  free(mi->post_lo);
+  free(mi->npost);
+  free(mi->xpost_at);
+  free(mi->pre_one);
+  free(mi->post_one);
+  free(mi->ntrace);
   free(mi->cmds);
   free(mi->cmd_core);
   free(mi);
@@ -174,13 +224,115 @@ static bool check_caps(const be_vl_mesh *mi, const be_vl_caps *cap, ir_loc loc, 
   return ok;
 }
 
+static uint64_t bits_mask(unsigned bits) { return bits >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << bits) - 1; }
+
+/* Trace layout of every core: for each plastic projection its x_pre entries (one per pre axon, new
+ * numbers, the whole span: a core also sweeps traces no synapse of it reads) then its x_post entries (the
+ * post compartments on the core, a run of local ids because locals keep the global order). An input pre
+ * axon of a plastic projection without any synapse is sent to core 0, so its x_pre is kept somewhere. */
+static bool learn_layout(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, const be_vl_caps *cap,
+                         ir_loc loc, ir_diag *d) {
+  const be_vl_caps *k = &one->caps;
+  uint32_t np = mi->nplast = one->nplast;
+  size_t n = (size_t)mi->ncores * np + 1;
+  mi->pre_lo = calloc(n, sizeof(uint32_t));
+  mi->npre = calloc(n, sizeof(uint32_t));
+  mi->xpre_at = calloc(n, sizeof(uint32_t));
+  mi->post_lo = calloc(n, sizeof(uint32_t));
+  mi->npost = calloc(n, sizeof(uint32_t));
+  mi->xpost_at = calloc(n, sizeof(uint32_t));
+  mi->pre_one = calloc(np + 1, sizeof(uint32_t));
+  mi->post_one = calloc(np + 1, sizeof(uint32_t));
+  mi->ntrace = calloc(mi->ncores, sizeof(uint64_t));
+  if (!mi->pre_lo || !mi->npre || !mi->xpre_at || !mi->post_lo || !mi->npost || !mi->xpost_at || !mi->pre_one ||
+      !mi->post_one || !mi->ntrace)
+    return false;
+  for (uint32_t p = 0; p < np; p++) {
+    uint64_t w3 = x->plast[4 * p + 3];
+    uint32_t pre = (uint32_t)(w3 & bits_mask(k->aw)), npre = (uint32_t)(w3 >> k->aw & bits_mask(k->aw + 1));
+    uint32_t post = (uint32_t)(w3 >> (2 * k->aw + 1) & bits_mask(k->nw));
+    uint32_t npost = (uint32_t)(w3 >> (2 * k->aw + 1 + k->nw) & bits_mask(k->nw + 1));
+    if ((uint64_t)pre + npre > mi->naxon || (uint64_t)post + npost > mi->ncomp) {
+      ir_error(d, loc, "internal error: plastic projection %u of the one-core image is out of range", p);
+      return false;
+    }
+    mi->pre_one[p] = pre;
+    mi->post_one[p] = post;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (uint32_t a = pre; a < pre + npre; a++) {
+      uint32_t na = axon_new(mi, a);
+      lo = na < lo ? na : lo;
+      hi = na > hi ? na : hi;
+      if (a >= mi->ncomp && mi->fanout_cores[a] == 0)
+        mi->fanout_cores[a] = 1;
+    }
+    for (uint32_t c = 0; c < mi->ncores; c++) {
+      size_t i = (size_t)c * np + p;
+      mi->pre_lo[i] = npre ? lo : 0;
+      mi->npre[i] = npre ? hi - lo + 1 : 0;
+      mi->xpre_at[i] = (uint32_t)mi->ntrace[c];
+      mi->ntrace[c] += mi->npre[i];
+      for (uint32_t g = post; g < post + npost; g++)
+        if (mi->core_of[g] == c) {
+          if (mi->npost[i]++ == 0)
+            mi->post_lo[i] = mi->local_of[g];
+        }
+      mi->xpost_at[i] = (uint32_t)mi->ntrace[c];
+      mi->ntrace[c] += mi->npost[i];
+    }
+  }
+  for (uint32_t c = 0; c < mi->ncores; c++)
+    if (np && !fits(d, loc, c, mi, "trace entries", mi->ntrace[c], cap->tw))
+      return false;
+  return true;
+}
+
+/* Core c's PLAST words (its trace ranges), RAXON / RSYN (plastic synapses into its compartments, new
+ * SYN addresses and pre axons), zeroed traces and LAST. Needs syn_loc of core c. */
+static bool load_learning(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, uint32_t c) {
+  const be_vl_caps *k = &mi->caps, *o = &one->caps;
+  bool ok = true;
+  for (uint32_t p = 0; p < mi->nplast && ok; p++) {
+    size_t i = (size_t)c * mi->nplast + p;
+    uint64_t w2 = (x->plast[4 * p + 2] & bits_mask(34)) |
+                  ((uint64_t)(mi->xpre_at[i] - mi->pre_lo[i]) & bits_mask(k->tw)) << 34 |
+                  ((uint64_t)(mi->xpost_at[i] - mi->post_lo[i]) & bits_mask(k->tw)) << (34 + k->tw);
+    uint64_t w3 = (uint64_t)mi->pre_lo[i] | (uint64_t)mi->npre[i] << k->aw | (uint64_t)mi->post_lo[i] << (2 * k->aw + 1) |
+                  (uint64_t)mi->npost[i] << (2 * k->aw + 1 + k->nw);
+    uint64_t w[4] = {x->plast[4 * p] & bits_mask(50), x->plast[4 * p + 1], w2, w3}; /* stdp: no modulator */
+    for (uint32_t j = 0; j < 4 && ok; j++)
+      ok = emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_PLAST, 4 * p + j), w[j]);
+  }
+  uint64_t r = 0;
+  for (uint32_t l = 0; l < mi->nlocal[c] && ok; l++) {
+    uint64_t rw = x->raxon[mi->global_of[c][l]], start = rw & bits_mask(o->sw), cnt = rw >> o->sw & bits_mask(o->sw + 1);
+    ok = start + cnt <= one->nsyn && emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_RAXON, l), r | cnt << k->sw);
+    for (uint64_t e = start; e < start + cnt && ok; e++) {
+      uint64_t sa = x->rsyn[e] & bits_mask(o->sw), pre = x->rsyn[e] >> o->sw;
+      ok = sa < one->nsyn && pre < mi->naxon && (mi->syn_loc[sa] >> 32) == c &&
+           emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_RSYN, (uint32_t)r++),
+                (uint32_t)mi->syn_loc[sa] | (uint64_t)axon_new(mi, (uint32_t)pre) << k->sw);
+    }
+  }
+  for (uint64_t t = 0; t < mi->ntrace[c] && ok; t++)
+    ok = emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_TRACE, (uint32_t)t), 0);
+  for (uint32_t a = 0; a < mi->naxon && ok; a++)
+    ok = emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_LAST, a), 0);
+  return ok;
+}
+
 /* The load stream of core c: registers, CLEAR, compartments, fan-out lists, route table. */
 static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, uint32_t c) {
   const be_vl_caps *k = &mi->caps;
   bool ok = emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NNEUR, mi->nlocal[c]) &&
             emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NSLOT, mi->nslot) && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_STEP, 0) &&
             emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_SLOT, 0) && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NIN, 0) &&
-            emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_AXBASE, mi->axbase[c]) && emit(mi, c, BE_VL_OP_CLEAR, 0, 0);
+            emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_AXBASE, mi->axbase[c]);
+  if (k->pw) /* a learning core: no astrocytes, no kernel projections, no nalsm_lif */
+    ok = ok && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NASTRO, 0) &&
+         emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NPLAST, mi->nplast) &&
+         emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NKPROJ, 0) && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NLIF2, 0);
+  ok = ok && emit(mi, c, BE_VL_OP_CLEAR, 0, 0);
   for (uint32_t l = 0; l < mi->nlocal[c] && ok; l++) {
     uint32_t g = mi->global_of[c][l];
     ok = emit(mi, c, BE_VL_OP_WR_PARAM, l, x->param[g]) && emit(mi, c, BE_VL_OP_WR_STATE, l, x->state[g]);
@@ -190,16 +342,18 @@ static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, 
     bool local = a < mi->ncomp && mi->core_of[a] == c;
     if (!local && !(mi->fanout_cores[a] >> c & 1))
       continue; /* never arrives here: not local, no route, the host does not send it */
-    uint64_t start = next;
+    uint64_t start = next, plastic = 0;
     for (uint64_t s = x->ax_start[a]; s < x->ax_start[a] + x->ax_cnt[a] && ok; s++) {
       uint32_t t = syn_target(one, x->syn[s]);
       if (mi->core_of[t] != c)
         continue;
+      plastic += one->caps.pw && (x->syn[s] >> (one->caps.nw + 26) & 1); /* the list's plastic prefix */
       uint64_t w = (x->syn[s] >> one->caps.nw) << k->nw | mi->local_of[t];
       mi->syn_loc[s] = (uint64_t)c << 32 | next;
       ok = emit(mi, c, BE_VL_OP_WR_SYN, (uint32_t)next++, w);
     }
-    ok = ok && emit(mi, c, BE_VL_OP_WR_AXON, axon_new(mi, a), start | (next - start) << k->sw);
+    uint64_t pcount = k->pw ? plastic << (2 * k->sw + 1) : 0;
+    ok = ok && emit(mi, c, BE_VL_OP_WR_AXON, axon_new(mi, a), start | (next - start) << k->sw | pcount);
   }
   for (uint32_t l = 0; l < mi->nlocal[c] && ok; l++) {
     uint64_t mask = mi->fanout_cores[mi->global_of[c][l]] & ~(UINT64_C(1) << c);
@@ -207,14 +361,19 @@ static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, 
       mi->nroutes++;
     ok = emit(mi, c, BE_VL_OP_WR_ROUTE, l, mask);
   }
-  return ok;
+  return ok && (mi->nplast == 0 || load_learning(mi, one, x, c));
 }
 
 be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, const be_vl_caps *cap,
                              ir_loc loc, ir_diag *d) {
-  if (one->caps.pw != 0 || one->nastro != 0 || one->nplast != 0 || one->nkproj != 0) {
-    ir_error(d, loc, "a network with astrocytes, plasticity or nalsm_lif neurons runs on one core only: the mesh "
-             "cores have no learning engine (LEARN = 0)");
+  if (one->nastro != 0 || one->nkproj != 0 || (one->nplast && !cap->pw)) {
+    ir_error(d, loc, "a network with astrocytes or nalsm_lif neurons runs on one core only (the mesh cores split "
+             "lif neurons, static and stdp synapses)");
+    return NULL;
+  }
+  if (one->caps.pw != cap->pw) {
+    ir_error(d, loc, "internal error: the one-core image has %u-bit projection ids, the mesh cores %u", one->caps.pw,
+             cap->pw);
     return NULL;
   }
   uint64_t ncores = (uint64_t)pl->mesh_x * pl->mesh_y;
@@ -261,7 +420,7 @@ be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, 
   ok = ok && decode(one, &x, loc, d);
   if (ok)
     mi->nslot = x.nslot;
-  ok = ok && assign(mi, one, &x, loc, d) && check_caps(mi, cap, loc, d);
+  ok = ok && assign(mi, one, &x, loc, d) && learn_layout(mi, one, &x, cap, loc, d) && check_caps(mi, cap, loc, d);
   for (uint32_t c = 0; c < mi->ncores && ok; c++)
     ok = load_core(mi, one, &x, c);
   decoded_free(&x);

@@ -46,9 +46,10 @@ static bool write_params(const be_vl_mesh *mi, const char *dir, ir_diag *d) {
           "// %u x %u cores, %u compartments, %u axons, %u ring slots.\n"
           "    parameter MESH_X = %u,\n    parameter MESH_Y = %u,\n"
           "    parameter NW = %u,\n    parameter AW = %u,\n    parameter SW = %u,\n    parameter DW = %u,\n"
-          "    parameter QW = %u,\n    parameter ACC_W = %u,\n    parameter INJ_W = %d\n",
+          "    parameter QW = %u,\n    parameter ACC_W = %u,\n    parameter INJ_W = %d,\n"
+          "    parameter LEARN = %d,\n    parameter PW = %u,\n    parameter TW = %u\n",
           mi->mesh_x, mi->mesh_y, mi->ncomp, mi->naxon, mi->nslot, mi->mesh_x, mi->mesh_y, c->nw, c->aw, c->sw, c->dw,
-          c->qw, c->acc_w, BE_VL_INJ_W);
+          c->qw, c->acc_w, BE_VL_INJ_W, c->pw != 0, c->pw ? c->pw : 4, c->tw ? c->tw : 12);
   return close_ok(f, path, d);
 }
 

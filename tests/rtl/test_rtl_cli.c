@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,14 +140,39 @@ static void expect_error(const char *args, int status, const char *msg) {
   free(out);
 }
 
+/* Whether two files of the work folder have the same bytes (and are not empty). */
+static bool same_file(const char *a, const char *b) {
+  char pa[512], pb[512];
+  snprintf(pa, sizeof pa, "%s/%s", g_dir, a);
+  snprintf(pb, sizeof pb, "%s/%s", g_dir, b);
+  FILE *fa = fopen(pa, "rb"), *fb = fopen(pb, "rb");
+  bool same = fa && fb;
+  long n = 0;
+  for (int ca = 0, cb = 0; same && ca != EOF; n++) {
+    ca = fgetc(fa);
+    cb = fgetc(fb);
+    same = ca == cb;
+  }
+  if (fa)
+    fclose(fa);
+  if (fb)
+    fclose(fb);
+  return same && n > 1;
+}
+
 static void test_cli_mesh_errors(void **state) {
   (void)state;
   char path[512];
   snprintf(path, sizeof path, "%s/plastic.yaml", g_dir);
   write_model(path, 40, 10, 1);
-  expect_error("compile plastic.yaml --target astro-sim --cores 2 -o p2", 1,
-               "plastic projection 'ee': the mesh cores have no learning engine");
-  expect_error("run plastic.yaml --backend rtl --cores 2 -q", 1, "the mesh cores have no learning engine");
+  /* stdp runs on the mesh (plastic synapses on their post's core): the raster and every weight of every
+   * step as on interp */
+  assert_int_equal(astroc("run plastic.yaml --backend interp --spikes pi.csv --record ee.w=pi.npy -q"), 0);
+  assert_int_equal(astroc("run plastic.yaml --backend rtl --cores 3 --spikes pr.csv --record ee.w=pr.npy -q"), 0);
+  assert_true(same_file("pi.csv", "pr.csv") && same_file("pi.npy", "pr.npy"));
+  assert_int_equal(astroc("compile plastic.yaml --target astro-sim --cores 2 -o p2"), 0);
+  assert_int_equal(astroc("run p2 --backend rtl --spikes p2.csv -q"), 0);
+  assert_true(same_file("pi.csv", "p2.csv"));
   snprintf(path, sizeof path, "%s/big.yaml", g_dir);
   write_model(path, 4000, 1000, 0); /* 5000 compartments: more than the 4 x 1024 of the mesh */
   expect_error("compile big.yaml --target astro-sim --cores 4 -o big", 1, "does not fit the 2 x 2 astro-sim mesh");

@@ -1,9 +1,11 @@
 /* test_rtl_mesh.c — the 'rtl' suite on the mesh (rtl/astro_mesh.v, 2 x 2 cores with routers): a hand
- * check of the packets, hops and barrier through the harness, and 200 random lif networks placed by
- * the mapping passes (compiler/mapping: partition in Morton/index order, annealed placement) on the
+ * check of the packets, hops and barrier through the harness, and 200 random lif networks (about half
+ * of their projections stdp, hebbian or anti-hebbian, so plastic projections cross cores) placed by the
+ * mapping passes (compiler/mapping: partition in Morton/index order, annealed placement) on the
  * astro-sim target with random per-core compartment limits, so that some land on one core and most on
- * several; each must give the same raster and the same final v, u, ref and weights as the interp engine
- * in fixed numerics. With ASTROC_RTL_RAND_RESET=SEED every register and memory bit starts random. */
+ * several; each must give the same raster and the same final v, u, ref, weights and traces as the
+ * interp engine in fixed numerics. With ASTROC_RTL_RAND_RESET=SEED every register and memory bit starts
+ * random. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,8 +100,7 @@ static void test_packets_and_hops(void **state) {
   }
   ir_diag *d = ir_diag_create(stderr);
   assert_true(pass_expand(m, d));
-  be_vl_caps big = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
-  be_vl_image *one = be_vl_build(m, 1, &big, d);
+  be_vl_image *one = be_vl_build(m, 1, &be_vl_one_for_mesh, d);
   assert_non_null(one);
   static const uint32_t core_of[4] = {0, 1, 2, 3};
   be_vl_placement pl = {.mesh_x = 2, .mesh_y = 2, .ncomp = 4, .core_of = core_of};
@@ -186,8 +187,21 @@ static void same_state(rt_sim *a, rt_sim *b, ir_ref node, const char *var, uint6
   free(y);
 }
 
-/* Both engines, forced spikes half-way; identical rasters, v, u, ref and weights. Returns spikes. */
-static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed) {
+/* Both engines, forced spikes half-way; identical rasters, v, u, ref, weights and traces. Returns spikes;
+ * adds to *moved the plastic weights that left their initial value (NULL: not counted). */
+static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed, uint64_t *moved) {
+  double *w0 = NULL;
+  uint64_t nw = 0;
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    nw += m->projs[k].csr->nsyn;
+  if (moved) { /* the initial weights, from the interp engine before any step */
+    rt_sim *s0 = create(m, "interp");
+    w0 = calloc(nw + 1, sizeof(double));
+    assert_non_null(w0);
+    for (uint32_t k = 0, at = 0; k < m->nprojs; at += (uint32_t)m->projs[k].csr->nsyn, k++)
+      assert_true(rt_sim_read_state(s0, (ir_ref){IR_NODE_PROJECTION, k}, "w", w0 + at));
+    rt_sim_destroy(s0);
+  }
   rt_sim *s[2] = {create(m, "interp"), create(m, "rtl")};
   raster r[2] = {{0}, {0}};
   for (int k = 0; k < 2; k++) {
@@ -206,8 +220,25 @@ static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed) {
   for (uint32_t p = 0; p < m->npops; p++)
     for (int v = 0; v < 3; v++)
       same_state(s[0], s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], m->pops[p].size, seed);
-  for (uint32_t k = 0; k < m->nprojs; k++)
-    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", m->projs[k].csr->nsyn, seed);
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    const ir_csr *c = m->projs[k].csr;
+    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", c->nsyn, seed);
+    if (m->projs[k].plasticity == IR_PLAST_NONE)
+      continue;
+    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "x_pre", c->npre, seed);
+    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "x_post", c->npost, seed);
+  }
+  if (moved) {
+    double *w1 = calloc(nw + 1, sizeof(double));
+    assert_non_null(w1);
+    for (uint32_t k = 0, at = 0; k < m->nprojs; at += (uint32_t)m->projs[k].csr->nsyn, k++) {
+      assert_true(rt_sim_read_state(s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", w1 + at));
+      for (uint64_t i = 0; m->projs[k].plasticity != IR_PLAST_NONE && i < m->projs[k].csr->nsyn; i++)
+        *moved += w1[at + i] != w0[at + i];
+    }
+    free(w1);
+    free(w0);
+  }
   size_t n = r[0].n;
   for (int k = 0; k < 2; k++) {
     free(r[k].e);
@@ -232,10 +263,30 @@ static ir_value uniform(double a, double b, ir_dim dim) {
   return v;
 }
 
+/* stdp with random rates, trace constants and bounds, hebbian or anti-hebbian (the ranges of
+ * test_rtl_learn.c's random networks). */
+static void random_stdp(ir_projection *q, uint64_t *r) {
+  q->plasticity = IR_PLAST_STDP;
+  q->anti_hebbian = below(r, 3) == 0;
+  ir_value *pp = q->plast_params;
+  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), pp);
+  pp[IR_P_STDP_TAU_PRE] = ir_value_const(unif(r, 0, 30), IR_DIM_TIME);
+  pp[IR_P_STDP_TAU_POST] = ir_value_const(below(r, 5) == 0 ? 0 : unif(r, 1, 30), IR_DIM_TIME);
+  pp[IR_P_STDP_TRACE_INC] = ir_value_const(unif(r, -0.2, 1.0), IR_DIM_NONE);
+  pp[IR_P_STDP_A_PLUS] = ir_value_const(unif(r, -0.5, 2), IR_DIM_VOLTAGE);
+  pp[IR_P_STDP_A_MINUS] = ir_value_const(unif(r, -0.5, 3), IR_DIM_VOLTAGE);
+  double lo = -unif(r, 0, 6), hi = unif(r, 0.5, 8);
+  if (below(r, 4) != 0)
+    pp[IR_P_STDP_W_MIN] = ir_value_const(lo, IR_DIM_VOLTAGE);
+  if (below(r, 4) != 0)
+    pp[IR_P_STDP_W_MAX] = ir_value_const(hi, IR_DIM_VOLTAGE);
+}
+
 /* 1-4 lif populations of 1-60 neurons (sometimes on a grid, so partition uses Morton order), 1-2 inputs,
- * 1-6 projections with mixed-sign weights and delays up to 63; not yet expanded. */
-static ir_module *random_network(uint64_t seed) {
-  uint64_t r = seed * 104729 + 7;
+ * 1-6 projections with mixed-sign weights and delays up to 63, with `plastic` about half of them stdp
+ * (drawn from a second stream, so the static part is the same network either way); not yet expanded. */
+static ir_module *random_network(uint64_t seed, bool plastic) {
+  uint64_t r = seed * 104729 + 7, rp = seed * 7919 + 3;
   ir_module *m = ir_module_create("mesh");
   m->numerics = IR_NUMERICS_FIXED;
   m->seed = seed;
@@ -280,6 +331,8 @@ static ir_module *random_network(uint64_t seed) {
     double wmax = below(&r, 3) == 0 ? unif(&r, 10, 100) : unif(&r, 0.5, 8);
     q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
     q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
+    if (plastic && below(&rp, 2))
+      random_stdp(q, &rp);
   }
   return m;
 }
@@ -322,11 +375,29 @@ static uint32_t place(ir_module *m, uint64_t limit, uint64_t seed, uint32_t *cor
   return used;
 }
 
+/* Whether plastic projection k has a synapse whose pre and post compartments sit on different cores. */
+static bool crosses(const ir_module *m, uint32_t k, const uint32_t *core_of) {
+  const ir_projection *q = &m->projs[k];
+  if (q->pre.kind != IR_NODE_POPULATION)
+    return false; /* the host sends an input to every core holding its synapses: not a core-to-core spike */
+  uint32_t base[64], b = 0;
+  for (uint32_t p = 0; p < m->npops; p++) {
+    base[p] = b;
+    b += m->pops[p].size;
+  }
+  for (uint32_t i = 0; i < q->csr->npre; i++)
+    for (uint64_t s = q->csr->row_ptr[i]; s < q->csr->row_ptr[i + 1]; s++)
+      if (core_of[base[q->pre.index] + i] != core_of[base[q->post.index] + q->csr->col[s]])
+        return true;
+  return false;
+}
+
 static void test_random_networks(void **state) {
   (void)state;
-  size_t spikes = 0, several = 0, one = 0;
+  size_t spikes = 0, several = 0, one = 0, plastic = 0, crossing = 0;
+  uint64_t moved = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
-    ir_module *m = random_network(seed);
+    ir_module *m = random_network(seed, true);
     uint32_t total = 0;
     for (uint32_t p = 0; p < m->npops; p++)
       total += m->pops[p].size;
@@ -337,45 +408,51 @@ static void test_random_networks(void **state) {
     uint32_t *core_of = calloc(total, sizeof(uint32_t)), used;
     while ((used = place(m, limit, seed, core_of)) == 0) {
       ir_module_destroy(m);
-      m = random_network(seed);
+      m = random_network(seed, true);
       limit += (total + 7) / 8;
     }
+    for (uint32_t k = 0; k < m->nprojs; k++)
+      if (m->projs[k].plasticity != IR_PLAST_NONE) {
+        plastic++;
+        crossing += used > 1 && crosses(m, k, core_of);
+      }
     assert_true(rt_rtl_set_placement(2, 2, core_of, total));
-    spikes += compare(m, 50 + seed % 30, seed);
+    spikes += compare(m, 50 + seed % 30, seed, &moved);
     assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
     *(used > 1 ? &several : &one) += 1;
     free(core_of);
     ir_module_destroy(m);
   }
-  print_message("200 random networks on the 2 x 2 mesh (%zu on one core, %zu on several): %zu spikes, identical "
-                "on interp and rtl\n", one, several, spikes);
+  print_message("200 random networks on the 2 x 2 mesh (%zu on one core, %zu on several; %zu stdp projections, %zu "
+                "with synapses between cores): %zu spikes, %llu plastic weights moved, identical on interp and rtl\n",
+                one, several, plastic, crossing, spikes, (unsigned long long)moved);
   assert_true(one >= 10 && several >= 100);
   assert_true(spikes > 10000);
+  assert_true(plastic >= 150 && crossing >= 50 && moved > 1000);
 }
 
 /* What the mesh cores do not run, and placements that do not fit. */
 static void test_mesh_rejections(void **state) {
   (void)state;
-  ir_module *m = random_network(3);
+  ir_module *m = random_network(3, false);
   uint32_t total = 0;
   for (uint32_t p = 0; p < m->npops; p++)
     total += m->pops[p].size;
   uint32_t *core_of = calloc(total, sizeof(uint32_t));
   assert_true(place(m, total, 3, core_of) > 0);
-  m->projs[0].plasticity = IR_PLAST_STDP;
-  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
-  assert_true(rt_rtl_set_placement(2, 2, core_of, total));
   ir_diag *d = ir_diag_create(NULL);
   rt_options o = {.engine = "rtl", .numerics = IR_NUMERICS_FIXED};
-  assert_null(rt_sim_create(m, &o, d));
-  assert_non_null(strstr(ir_diag_last(d), "plastic projection 's0': the mesh cores have no learning engine"));
-  m->projs[0].plasticity = IR_PLAST_NONE;
   assert_true(rt_rtl_set_placement(3, 1, core_of, total));
   assert_null(rt_sim_create(m, &o, d));
   assert_non_null(strstr(ir_diag_last(d), "does not fit the mesh model (2 x 2 cores)"));
   assert_true(rt_rtl_set_placement(2, 2, core_of, total - 1));
   assert_null(rt_sim_create(m, &o, d));
   assert_non_null(strstr(ir_diag_last(d), "the placement covers"));
+  int32_t as = ir_add_astrocyte(m, "glia", IR_ASTRO_NALSM, LOC); /* astrocytes stay on one core */
+  m->astros[as].size = 1;
+  assert_true(rt_rtl_set_placement(2, 2, core_of, total));
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "astrocyte population 'glia': the mesh cores have no astrocyte compartments"));
   assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
   ir_diag_destroy(d);
   free(core_of);
@@ -400,7 +477,7 @@ static void test_mesh_rejections(void **state) {
  * by be_vl_place runs bit-exact on the mesh. */
 static void test_module_placement(void **state) {
   (void)state;
-  ir_module *m = random_network(11);
+  ir_module *m = random_network(11, false);
   uint32_t total = 0;
   for (uint32_t p = 0; p < m->npops; p++)
     total += m->pops[p].size;
@@ -416,13 +493,13 @@ static void test_module_placement(void **state) {
   assert_non_null(a);
   assert_int_equal(strlen(a->u.s), strlen("2x2:") + total);
   assert_int_equal(strncmp(a->u.s, "2x2:", 4), 0);
-  size_t spikes = compare(m, 60, 11); /* interp against the rtl engine on the module's placement */
+  size_t spikes = compare(m, 60, 11, NULL); /* interp against the rtl engine on the module's placement */
   assert_true(spikes > 0);
-  m->projs[0].plasticity = IR_PLAST_STDP; /* the mesh says no: so the attribute put it there */
-  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), m->projs[0].plast_params);
+  int32_t as = ir_add_astrocyte(m, "glia", IR_ASTRO_NALSM, LOC); /* the mesh says no: the attribute put it there */
+  m->astros[as].size = 1;
   rt_options o = {.engine = "rtl", .numerics = IR_NUMERICS_FIXED};
   assert_null(rt_sim_create(m, &o, d));
-  assert_non_null(strstr(ir_diag_last(d), "the mesh cores have no learning engine"));
+  assert_non_null(strstr(ir_diag_last(d), "the mesh cores have no astrocyte compartments"));
   assert_true(ir_attr_set_str(m, &m->attrs, BE_VL_PLACEMENT_ATTR, "2x2:01"));
   assert_null(rt_sim_create(m, &o, d));
   assert_non_null(strstr(ir_diag_last(d), "does not describe"));
