@@ -543,7 +543,8 @@ const command cmd_run_desc = {
     "simulate a model or an image; write spikes, recorded state and probes",
     "options:\n"
     "  --backend jit          native code generated with LLVM for this network (docs/jit.md); the\n"
-    "                         compile time is printed apart from the run's wall time\n"
+    "                         compile time is printed apart from the run's wall time. An image from\n"
+    "                         compile --target cpu carries the code: loaded, not generated\n"
     "  --threads N            jit backend: worker threads (results identical for any N)\n"
     "  --backend NAME         interp (default), loihi (DIR of compile --target loihi1|loihi2, runs its\n"
     "                         tables; docs/loihi-format.md). jit, rtl, serial: not available yet\n"
