@@ -4,7 +4,9 @@
  * and the learning engine's cycles and weight updates are reported too; with `mesh`, the network is
  * split in four index blocks over the 2 x 2 mesh (rtl/astro_mesh.v) and the per-core figures, packets
  * and hops are reported.
- * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|mesh [DIR]]]]] (defaults 1000 100 200); with `mesh DIR`
+ * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|stdp|mesh|meshlearn [DIR]]]]] (defaults 1000 100 200);
+ * `meshlearn` is `mesh` with both projections stdp (per-core learning cycles and updates), `stdp` the
+ * same network on one core; with `mesh DIR`
  * the mesh image is also written to DIR (load.cmd, astro_params.vh, memory_map.txt; DIR must exist or
  * is created). */
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "astro_hw.h"
 #include "be_verilog.h"
+#include "be_verilog_map.h"
 #include "passes.h"
 
 static double now_s(void) {
@@ -80,6 +83,18 @@ static void add_learning(ir_module *m) {
   }
 }
 
+/* The mesh's learning (stdp; astrocytes stay on one core): both projections plastic, same bounds. */
+static void add_stdp(ir_module *m) {
+  static const double lo[2] = {-2, 0}, hi[2] = {1, 4};
+  for (uint32_t k = 0; k < 2; k++) {
+    ir_projection *p = &m->projs[k];
+    p->plasticity = IR_PLAST_STDP;
+    ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), p->plast_params);
+    p->plast_params[IR_P_STDP_W_MIN] = ir_value_const(lo[k], IR_DIM_VOLTAGE);
+    p->plast_params[IR_P_STDP_W_MAX] = ir_value_const(hi[k], IR_DIM_VOLTAGE);
+  }
+}
+
 /* 20 Hz per input, host-side draws: the axons of this step's input events. */
 static uint32_t draw_inputs(uint64_t *lcg, uint32_t size, uint32_t *ev) {
   uint32_t n = 0;
@@ -95,8 +110,7 @@ static uint32_t draw_inputs(uint64_t *lcg, uint32_t size, uint32_t *ev) {
 
 /* The network on the 2 x 2 mesh: compartment g on core g * 4 / n (four index blocks). */
 static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, const char *dir, ir_diag *d) {
-  be_vl_caps big = {.nw = 16, .aw = 17, .sw = 24, .dw = 6, .qw = 17, .acc_w = 40, .pw = 0, .tw = 0};
-  be_vl_image *img = be_vl_build(m, m->seed, &big, d);
+  be_vl_image *img = be_vl_build(m, m->seed, &be_vl_one_for_mesh, d);
   if (!img)
     return 1;
   uint32_t *core_of = malloc(n * sizeof(uint32_t)), ev[128];
@@ -114,6 +128,7 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, const char *dir, i
     if (!astro_hw_cmd_core(hw, mi->cmd_core[c], mi->cmds[c].op, mi->cmds[c].addr, mi->cmds[c].data, NULL))
       return 3;
   uint64_t cyc = 0, cyc_c[NC] = {0}, ev_c[NC] = {0}, pc_c[NC] = {0}, wc_c[NC] = {0}, spikes = 0, p0 = 0, h0 = 0, p1 = 0, h1 = 0, lcg = 1;
+  uint64_t lc_c[NC] = {0}, lu_c[NC] = {0};
   uint64_t c0 = astro_hw_cycles(hw);
   astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_PACKETS, 0, &p0);
   astro_hw_cmd_core(hw, BE_VL_ALL_CORES, BE_VL_OP_RD_REG, BE_VL_MREG_HOPS, 0, &h0);
@@ -135,6 +150,13 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, const char *dir, i
       astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_WCYCLES, 0, &wc);
       pc_c[c] += pc;
       wc_c[c] += wc;
+      if (mi->nplast) {
+        uint64_t lc = 0, lu = 0;
+        astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_LCYCLES, 0, &lc);
+        astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_LUPD, 0, &lu);
+        lc_c[c] += lc;
+        lu_c[c] += lu;
+      }
       astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_CYCLES, 0, &y);
       astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_SYNEV, 0, &e);
       astro_hw_cmd_core(hw, c, BE_VL_OP_RD_REG, BE_VL_REG_NSPK, 0, &s);
@@ -159,6 +181,13 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, const char *dir, i
     printf("%4u  (%u,%u)  %12u  %8llu  %11.1f  %11.1f  %9.1f  %17.3f\n", c, c % ASTRO_HW_MESH_X,
            c / ASTRO_HW_MESH_X, mi->nlocal[c], (unsigned long long)mi->nsyn[c], (double)ev_c[c] / steps,
            (double)cyc_c[c] / steps, (double)wc_c[c] / steps, ev_c[c] ? (double)pc_c[c] / (double)ev_c[c] : 0.0);
+  if (mi->nplast) {
+    printf("with stdp on both projections (plastic synapses on their post's core):\n");
+    printf("core  learning cycles/step  weight updates/step  learning cycles/update  cycles/event (whole step)\n");
+    for (unsigned c = 0; c < NC; c++)
+      printf("%4u  %20.1f  %19.1f  %22.2f  %25.2f\n", c, (double)lc_c[c] / steps, (double)lu_c[c] / steps,
+             lu_c[c] ? (double)lc_c[c] / (double)lu_c[c] : 0.0, ev_c[c] ? (double)cyc_c[c] / (double)ev_c[c] : 0.0);
+  }
   printf("mesh packets per step:     %.1f  (%.2f per spike; route-table entries %llu)\n", (double)(p1 - p0) / steps,
          spikes ? (double)(p1 - p0) / (double)spikes : 0.0, (unsigned long long)mi->nroutes);
   printf("mesh hops per step:        %.1f  (%.2f per packet)\n", (double)(h1 - h0) / steps,
@@ -176,12 +205,15 @@ int main(int argc, char **argv) {
   uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000;
   uint32_t fanout = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 100;
   uint32_t steps = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 200;
-  bool learn = argc > 4 && strcmp(argv[4], "learn") == 0;
-  bool mesh = argc > 4 && strcmp(argv[4], "mesh") == 0;
+  bool stdp1 = argc > 4 && strcmp(argv[4], "stdp") == 0; /* one core, stdp only: meshlearn's network */
+  bool learn = argc > 4 && (strcmp(argv[4], "learn") == 0 || stdp1);
+  bool mesh = argc > 4 && (strcmp(argv[4], "mesh") == 0 || strcmp(argv[4], "meshlearn") == 0);
   ir_diag *d = ir_diag_create(stderr);
   ir_module *m = network(n, fanout);
-  if (learn)
+  if (learn && !stdp1)
     add_learning(m);
+  if (stdp1 || (mesh && strcmp(argv[4], "meshlearn") == 0))
+    add_stdp(m);
   if (!pass_expand(m, d))
     return 1;
   if (mesh) {
