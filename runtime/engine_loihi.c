@@ -4,7 +4,9 @@
  * (event formats into the dendritic ring, kernel formats through each axon's last spike), inputs and
  * injected currents from the configuration's input descriptions (datasets loaded on the host side),
  * learning from the rules' integers (astroc's exact rule or Loihi's arithmetic, lh_learn) applied to
- * the weight and tag fields of the synapse memory, astrocytes from their compartment descriptions. The
+ * the weight and tag fields of the synapse memory, astrocytes from their compartment descriptions (nalsm;
+ * tripartite elements with their modulated formats and currents), amsu units as soma + astrocyte
+ * compartment pairs. The
  * module is used only to name sources and check that the configuration belongs to it, so a wrong table
  * shows up as a wrong raster. */
 #include <errno.h>

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fe.h"
 #include "lh_test_util.h"
 
 static ir_module *one_input(uint32_t nin, uint32_t npost, double w) {
@@ -243,6 +244,54 @@ static void test_amsu_tables(void **state) {
   assert_int_equal(c->ncores, 3);
   for (uint32_t i = 0; i < 3; i++)
     assert_int_equal(c->cores[i].ncx, 2);
+  lh_config_free(c);
+  ir_module_destroy(m);
+  ir_diag_destroy(d);
+}
+
+/* examples/tripartite.yaml: the modulated projection has a format of its own, the astrocyte record
+ * (elements, projection listening, modulated projection, current target) survives the binary byte for
+ * byte, and the element's integers are the hand-derived ones (tau_ca 500 ms: 65405; tau_glio 200 ms:
+ * round(65536 e^-0.005) = 65209; 0.001 -> 66; 0.005 -> 328; glio_current 0.05 mV -> 3 fine units). */
+static void test_tripartite_tables(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(stderr);
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/tripartite.yaml", LH_TEST_SRCDIR);
+  ir_module *m = fe_yaml_load(path, d);
+  assert_non_null(m);
+  m->numerics = IR_NUMERICS_FIXED;
+  expand(m, d);
+  lh_config *c = lh_compile(m, lh_target_get("loihi1"), d);
+  assert_non_null(c);
+  assert_int_equal(c->nastros, 1);
+  const lh_astro *a = &c->astros[0];
+  assert_int_equal(a->kind, LH_ASTRO_TRIPARTITE);
+  assert_int_equal(a->n, 1);
+  int32_t want[LH_TRI_COUNT] = {65405, 65209, 66, 32768, 328, 65536, 3, 0};
+  assert_memory_equal(a->tri, want, sizeof want);
+  assert_int_equal(a->nlisten, 1);
+  assert_int_equal(a->listen_kind[0], 2); /* projection syn (index 1) */
+  assert_int_equal(a->listen_index[0], 1);
+  assert_int_equal(a->nmod, 1);
+  assert_int_equal(a->mod_proj[0], 1);
+  assert_int_equal(a->ntarget, 1);
+  assert_int_equal(a->target_pop[0], 1); /* post */
+  uint32_t modulated = 0;
+  for (uint32_t k = 0; k < c->ncores; k++)
+    for (uint32_t f = 0; f < c->cores[k].nfmt; f++)
+      modulated += c->cores[k].fmt[f].modulated == 1;
+  assert_int_equal(modulated, 1);
+  size_t n1, n2;
+  uint8_t *b1 = to_bytes(c, &n1);
+  lh_config *r = lh_read_bin(b1, n1, "mem", d);
+  assert_non_null(r);
+  uint8_t *b2 = to_bytes(r, &n2);
+  assert_int_equal(n1, n2);
+  assert_memory_equal(b1, b2, n1);
+  free(b1);
+  free(b2);
+  lh_config_free(r);
   lh_config_free(c);
   ir_module_destroy(m);
   ir_diag_destroy(d);
@@ -505,6 +554,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_table_wrong_raster), cmocka_unit_test(test_engine_needs_config),
       cmocka_unit_test(test_learning_tables), cmocka_unit_test(test_learn_arithmetic),
       cmocka_unit_test(test_corrupt_tables_never_crash), cmocka_unit_test(test_amsu_tables),
+      cmocka_unit_test(test_tripartite_tables),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
