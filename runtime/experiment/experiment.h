@@ -57,7 +57,8 @@ double ex_readout_accuracy(const ex_readout *r, const float *x, const uint8_t *l
 /* One epoch of mini-batch training on soft targets; returns the mean cross-entropy. */
 double ex_readout_epoch(ex_readout *r, const float *x, const uint8_t *labels, uint32_t n, const ex_train_config *c,
                         uint32_t epoch);
-/* Read-only access to the parameters (W row-major nclass x nin, then b), for tests. */
+/* Read-only access to the parameters (W feature-major: weight (class c, feature j) at [j*nclass + c];
+ * then b), for tests. */
 const double *ex_readout_weights(const ex_readout *r);
 const double *ex_readout_bias(const ex_readout *r);
 
