@@ -19,6 +19,31 @@ void lh_core_usage(const lh_config *c, uint32_t k, uint32_t use[LH_RES_COUNT]) {
   use[LH_RES_FORMATS] = core->nfmt;
 }
 
+/* nalsm_lif kernels, amsu units and tripartite astrocytes use compartment features Loihi 1 lacks
+ * (docs/loihi-format.md, "Differences from Loihi hardware"): the loihi engine runs them exactly, but a
+ * hardware engineer must not take the tables for a Loihi 1 program, so the report says so. */
+static void report_beyond_loihi1(const lh_config *c, FILE *out) {
+  if (strcmp(c->target->name, "loihi1") != 0)
+    return;
+  bool nalsm = false, amsu = false, tri = false;
+  for (uint32_t k = 0; k < c->ncores; k++)
+    for (uint32_t q = 0; q < c->cores[k].ncxp; q++) {
+      nalsm |= c->cores[k].cxp[q].kind == LH_CX_NALSM;
+      amsu |= c->cores[k].cxp[q].kind == LH_CX_ASTRO;
+    }
+  for (uint32_t a = 0; a < c->nastros; a++)
+    tri |= c->astros[a].kind == LH_ASTRO_TRIPARTITE;
+  if (!nalsm && !amsu && !tri)
+    return;
+  fprintf(out, "note: Loihi 1 has no hardware for");
+  const char *sep = " ";
+  if (nalsm) { fprintf(out, "%snalsm_lif last-spike kernels", sep); sep = ", "; }
+  if (amsu) { fprintf(out, "%samsu units' astrocyte joins", sep); sep = ", "; }
+  if (tri) fprintf(out, "%stripartite astrocytes' joins", sep);
+  fprintf(out, " (docs/loihi-format.md, \"Differences from Loihi hardware\"): the loihi engine runs these tables "
+               "exactly; a chip needs Loihi 2's programmable neurons\n");
+}
+
 void lh_report(const lh_config *c, FILE *out) {
   const lh_target *t = c->target;
   fprintf(out, "%s: %u cores on %u chip%s (limits per core: %u compartments, %u words, %u/%u axons in/out, "
@@ -39,6 +64,7 @@ void lh_report(const lh_config *c, FILE *out) {
             t->limit[LH_RES_AXIN], u[LH_RES_AXOUT], t->limit[LH_RES_AXOUT], u[LH_RES_CXPROF], t->limit[LH_RES_CXPROF],
             u[LH_RES_VTHPROF], t->limit[LH_RES_VTHPROF], u[LH_RES_FORMATS], t->limit[LH_RES_FORMATS]);
   }
+  report_beyond_loihi1(c, out);
 }
 
 static char *join(const char *dir, const char *file) {
