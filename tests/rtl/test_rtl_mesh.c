@@ -394,7 +394,7 @@ static bool crosses(const ir_module *m, uint32_t k, const uint32_t *core_of) {
 
 static void test_random_networks(void **state) {
   (void)state;
-  size_t spikes = 0, several = 0, one = 0, plastic = 0, crossing = 0;
+  size_t spikes = 0, several = 0, one = 0, plastic = 0, crossing = 0, mixed = 0;
   uint64_t moved = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_network(seed, true);
@@ -411,6 +411,14 @@ static void test_random_networks(void **state) {
       m = random_network(seed, true);
       limit += (total + 7) / 8;
     }
+    if (seed % 4 == 0) { /* a quarter: every compartment on a random core, so populations share cores
+                            (post compartments start at a local id above 0, pre axons interleave) */
+      uint32_t seen = 0;
+      for (uint32_t g = 0; g < total; g++)
+        seen |= 1u << (core_of[g] = below(&r, 4));
+      used = (uint32_t)__builtin_popcount(seen);
+      mixed++;
+    }
     for (uint32_t k = 0; k < m->nprojs; k++)
       if (m->projs[k].plasticity != IR_PLAST_NONE) {
         plastic++;
@@ -423,10 +431,10 @@ static void test_random_networks(void **state) {
     free(core_of);
     ir_module_destroy(m);
   }
-  print_message("200 random networks on the 2 x 2 mesh (%zu on one core, %zu on several; %zu stdp projections, %zu "
-                "with synapses between cores): %zu spikes, %llu plastic weights moved, identical on interp and rtl\n",
-                one, several, plastic, crossing, spikes, (unsigned long long)moved);
-  assert_true(one >= 10 && several >= 100);
+  print_message("200 random networks on the 2 x 2 mesh (%zu on one core, %zu on several, %zu of them placed at random; "
+                "%zu stdp projections, %zu with synapses between cores): %zu spikes, %llu plastic weights moved, "
+                "identical on interp and rtl\n", one, several, mixed, plastic, crossing, spikes, (unsigned long long)moved);
+  assert_true(one >= 10 && several >= 100 && mixed == 50);
   assert_true(spikes > 10000);
   assert_true(plastic >= 150 && crossing >= 50 && moved > 1000);
 }
