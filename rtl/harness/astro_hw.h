@@ -1,5 +1,5 @@
 /* astro_hw.h — the C API of the Verilator models of the accelerator: one core (rtl/astro_top.v, LEARN =
- * 1) or the 2 x 2 mesh (rtl/astro_mesh.v, LEARN = 0 cores): create a model, reset it, and run
+ * 1) or the 2 x 2 mesh (rtl/astro_mesh.v, cores with the learning engine): create a model, reset it, and run
  * host-interface commands on it cycle by cycle. The C++ lives behind this
  * header (astro_hw.cpp) so the runtime stays C. */
 #ifndef ASTROC_ASTRO_HW_H
