@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ir.h"
 
@@ -24,6 +25,10 @@
 typedef enum be_vl_op { BE_VL_OPS(BE_VL_X_ENUM) BE_VL_OP_COUNT } be_vl_op;
 #undef BE_VL_X_ENUM
 const char *be_vl_op_name(unsigned op); /* "WR_PARAM"; "?" when unknown */
+/* The image folders' file helpers (be_verilog_write.c): open DIR/NAME for writing (path receives it) and
+ * close it, each reporting a failure through d as "PATH: error: ...". */
+FILE *be_vl_open_in(const char *dir, const char *name, char *path, size_t n, ir_diag *d);
+bool be_vl_close_ok(FILE *f, const char *path, ir_diag *d);
 
 enum {
   BE_VL_REG_NNEUR = 0, BE_VL_REG_NSLOT = 1, BE_VL_REG_STEP = 2, BE_VL_REG_SLOT = 3, BE_VL_REG_NSPK = 4,

@@ -7,37 +7,21 @@
 
 #include "be_verilog.h"
 
-static FILE *open_in(const char *dir, const char *name, char *path, size_t n, ir_diag *d) {
-  snprintf(path, n, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f)
-    ir_error(d, (ir_loc){.file = path}, "cannot write: %s", strerror(errno));
-  return f;
-}
-
-static bool close_ok(FILE *f, const char *path, ir_diag *d) {
-  bool ok = !ferror(f);
-  ok = fclose(f) == 0 && ok;
-  if (!ok)
-    ir_error(d, (ir_loc){.file = path}, "failed to write");
-  return ok;
-}
-
 static bool write_cmds(const be_vl_mesh *mi, const char *dir, ir_diag *d) {
   char path[4096];
-  FILE *f = open_in(dir, "load.cmd", path, sizeof path, d);
+  FILE *f = be_vl_open_in(dir, "load.cmd", path, sizeof path, d);
   if (!f)
     return false;
   fprintf(f, "# astroc mesh load stream: CORE OP ADDR DATA (hex; core ff = every core); docs/accelerator.md\n");
   for (size_t k = 0; k < mi->ncmds; k++)
     fprintf(f, "%02x %-8s %08x %016llx\n", mi->cmd_core[k], be_vl_op_name(mi->cmds[k].op), mi->cmds[k].addr,
             (unsigned long long)mi->cmds[k].data);
-  return close_ok(f, path, d);
+  return be_vl_close_ok(f, path, d);
 }
 
 static bool write_params(const be_vl_mesh *mi, const char *dir, ir_diag *d) {
   char path[4096];
-  FILE *f = open_in(dir, "astro_params.vh", path, sizeof path, d);
+  FILE *f = be_vl_open_in(dir, "astro_params.vh", path, sizeof path, d);
   if (!f)
     return false;
   const be_vl_caps *c = &mi->caps;
@@ -50,12 +34,12 @@ static bool write_params(const be_vl_mesh *mi, const char *dir, ir_diag *d) {
           "    parameter LEARN = %d,\n    parameter PW = %u,\n    parameter TW = %u\n",
           mi->mesh_x, mi->mesh_y, mi->ncomp, mi->naxon, mi->nslot, mi->mesh_x, mi->mesh_y, c->nw, c->aw, c->sw, c->dw,
           c->qw, c->acc_w, BE_VL_INJ_W, c->pw != 0, c->pw ? c->pw : 4, c->tw ? c->tw : 12);
-  return close_ok(f, path, d);
+  return be_vl_close_ok(f, path, d);
 }
 
 static bool write_map(const be_vl_mesh *mi, const ir_module *m, const char *dir, ir_diag *d) {
   char path[4096];
-  FILE *f = open_in(dir, "memory_map.txt", path, sizeof path, d);
+  FILE *f = be_vl_open_in(dir, "memory_map.txt", path, sizeof path, d);
   if (!f)
     return false;
   fprintf(f, "# memory map of network '%s' on a %u x %u mesh of astroc accelerator cores (docs/accelerator.md)\n",
@@ -77,7 +61,7 @@ static bool write_map(const be_vl_mesh *mi, const ir_module *m, const char *dir,
           mi->naxon ? mi->naxon - 1 : 0);
   fprintf(f, "route-table entries (local compartment, remote core): %llu\n", (unsigned long long)mi->nroutes);
   fprintf(f, "load stream: %zu commands (load.cmd)\n", mi->ncmds);
-  return close_ok(f, path, d);
+  return be_vl_close_ok(f, path, d);
 }
 
 bool be_vl_mesh_write_dir(const be_vl_mesh *mi, const ir_module *m, const char *dir, ir_diag *d) {

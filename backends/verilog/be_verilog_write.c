@@ -6,7 +6,7 @@
 
 #include "be_verilog.h"
 
-static FILE *open_in(const char *dir, const char *name, char *path, size_t n, ir_diag *d) {
+FILE *be_vl_open_in(const char *dir, const char *name, char *path, size_t n, ir_diag *d) {
   snprintf(path, n, "%s/%s", dir, name);
   FILE *f = fopen(path, "w");
   if (!f)
@@ -14,7 +14,7 @@ static FILE *open_in(const char *dir, const char *name, char *path, size_t n, ir
   return f;
 }
 
-static bool close_ok(FILE *f, const char *path, ir_diag *d) {
+bool be_vl_close_ok(FILE *f, const char *path, ir_diag *d) {
   bool ok = !ferror(f);
   ok = fclose(f) == 0 && ok;
   if (!ok)
@@ -24,20 +24,20 @@ static bool close_ok(FILE *f, const char *path, ir_diag *d) {
 
 static bool write_cmds(const be_vl_image *img, const char *dir, ir_diag *d) {
   char path[4096];
-  FILE *f = open_in(dir, "load.cmd", path, sizeof path, d);
+  FILE *f = be_vl_open_in(dir, "load.cmd", path, sizeof path, d);
   if (!f)
     return false;
   fprintf(f, "# astroc accelerator load stream: OP ADDR DATA (hex); docs/accelerator.md\n");
   for (size_t k = 0; k < img->ncmds; k++)
     fprintf(f, "%-8s %08x %016llx\n", be_vl_op_name(img->cmds[k].op), img->cmds[k].addr,
             (unsigned long long)img->cmds[k].data);
-  return close_ok(f, path, d);
+  return be_vl_close_ok(f, path, d);
 }
 
 /* The parameter list of astro_top (included inside its #( ) when ASTRO_PARAMS is defined). */
 static bool write_params(const be_vl_image *img, const char *dir, ir_diag *d) {
   char path[4096];
-  FILE *f = open_in(dir, "astro_params.vh", path, sizeof path, d);
+  FILE *f = be_vl_open_in(dir, "astro_params.vh", path, sizeof path, d);
   if (!f)
     return false;
   const be_vl_caps *c = &img->caps, *n = &img->need;
@@ -50,12 +50,12 @@ static bool write_params(const be_vl_image *img, const char *dir, ir_diag *d) {
           "    parameter QW = %u,\n    parameter ACC_W = %u,\n    parameter INJ_W = %d\n",
           img->nneur, img->naxon, (unsigned long long)img->nsyn, img->nslot, n->nw, n->aw, n->sw, n->dw, n->qw, n->pw, n->tw, c->nw, c->aw, c->sw, c->dw, c->qw,
           c->acc_w, BE_VL_INJ_W);
-  return close_ok(f, path, d);
+  return be_vl_close_ok(f, path, d);
 }
 
 static bool write_map(const be_vl_image *img, const ir_module *m, const char *dir, ir_diag *d) {
   char path[4096];
-  FILE *f = open_in(dir, "memory_map.txt", path, sizeof path, d);
+  FILE *f = be_vl_open_in(dir, "memory_map.txt", path, sizeof path, d);
   if (!f)
     return false;
   const be_vl_caps *c = &img->caps;
@@ -92,7 +92,7 @@ static bool write_map(const be_vl_image *img, const ir_module *m, const char *di
   fprintf(f, "SPK      %8s / %-8u  compartment ids spiking in the last step\n", "-", 1u << c->nw);
   fprintf(f, "INQ      %8s / %-8u  input axon ids of the next step\n", "-", 1u << c->qw);
   fprintf(f, "\nload stream: %zu commands (load.cmd)\n", img->ncmds);
-  return close_ok(f, path, d);
+  return be_vl_close_ok(f, path, d);
 }
 
 bool be_vl_write_dir(const be_vl_image *img, const ir_module *m, const char *dir, ir_diag *d) {
