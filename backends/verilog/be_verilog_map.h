@@ -21,7 +21,10 @@
  * astro-sim target (its limits, the mesh core's compartment capacity) runs on a copy of m, and the
  * placement is stored in m as BE_VL_PLACEMENT_ATTR (any earlier one is replaced by "" for one core).
  * *used receives the number of cores holding neurons. false after reporting through d. */
-bool be_vl_place(ir_module *m, uint32_t cores, uint32_t *used, ir_diag *d);
+bool be_vl_place(ir_module *m, uint32_t cores, uint32_t *used, ir_diag *d); /* be_verilog_place.c: links the mapping passes (verilog_place_dep) */
+
+/* The neurons of all populations of m (compartment ids on the accelerator count them in order). */
+uint32_t be_vl_count_neurons(const ir_module *m);
 
 /* Decodes BE_VL_PLACEMENT_ATTR of m: false when m has none (or it is ""); else fills mesh_x, mesh_y
  * and *core_of (malloc'd, [n], the caller frees). A malformed or wrong-length attribute is reported
