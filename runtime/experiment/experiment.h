@@ -19,6 +19,8 @@
 
 /* ================================================================ readout */
 
+struct ex_epoch_stats;
+
 typedef enum ex_optimizer { EX_OPT_ADADELTA, EX_OPT_SGD, EX_OPT_ADAM } ex_optimizer;
 
 typedef struct ex_train_config {
@@ -30,6 +32,11 @@ typedef struct ex_train_config {
   uint32_t batch; /* mini-batch size, 10 */
   uint32_t epochs;
   uint64_t seed;  /* shuffling: a pure function of (seed, epoch) */
+  unsigned threads; /* 0 or 1: the calling thread only. Results are identical for any number. */
+  /* NULL, or called by ex_readout_fit after each epoch with its statistics and the seconds it took
+   * (training and evaluation): the experiment's progress line. */
+  void (*on_epoch)(void *arg, uint32_t epoch, const struct ex_epoch_stats *h, double seconds);
+  void *arg;
 } ex_train_config;
 
 /* The NALSM defaults above (Adadelta, lr 0.1, l2 5e-10, rho 0.95, eps 1e-7, batch 10, 20 epochs). */
@@ -54,19 +61,28 @@ void ex_readout_destroy(ex_readout *r);
 uint32_t ex_readout_predict(const ex_readout *r, const float *x);
 /* Fraction of rows of x (n x nin) whose prediction equals labels[i]; 0 when n = 0. */
 double ex_readout_accuracy(const ex_readout *r, const float *x, const uint8_t *labels, uint32_t n);
-/* One epoch of mini-batch training on soft targets; returns the mean cross-entropy. */
+/* One epoch of mini-batch training on soft targets; returns the mean cross-entropy. With c->threads > 1 the
+ * samples of a batch are split among the threads for the forward pass and the parameters (whole feature
+ * rows of W) for the gradient and the update; every value is computed by the same operations in the same
+ * order as with one thread, so the results are bit-identical (docs/experiments.md, "Readout"). NAN on OOM. */
 double ex_readout_epoch(ex_readout *r, const float *x, const uint8_t *labels, uint32_t n, const ex_train_config *c,
                         uint32_t epoch);
 /* Read-only access to the parameters (W feature-major: weight (class c, feature j) at [j*nclass + c];
  * then b), for tests. */
 const double *ex_readout_weights(const ex_readout *r);
 const double *ex_readout_bias(const ex_readout *r);
+/* Copies the nclass*nin + nclass parameters (W feature-major, then b) to out. */
+void ex_readout_params(const ex_readout *r, double *out);
 
 typedef struct ex_split_data {
   const float *x;        /* n x nin, normalised */
   const uint8_t *labels; /* n */
   uint32_t n;
 } ex_split_data;
+
+/* acc[s] = ex_readout_accuracy over split s of the ns splits, the samples shared among `threads` threads
+ * (0 or 1: the calling thread only; a thread that cannot be started has its share run by the caller). */
+void ex_readout_evaluate(const ex_readout *r, const ex_split_data *s, uint32_t ns, unsigned threads, double *acc);
 
 typedef struct ex_epoch_stats {
   double loss, train, val, test; /* accuracies in [0,1] after the epoch */

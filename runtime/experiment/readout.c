@@ -1,11 +1,16 @@
 /* readout.c — the NALSM readout: a zero-initialised linear softmax layer trained on soft targets
- * softmax(+-1) with Adadelta (or SGD / Adam), features L1-normalised then divided by the batch max. */
+ * softmax(+-1) with Adadelta (or SGD / Adam), features L1-normalised then divided by the batch max.
+ * Training and evaluation run on a team of threads (readout_team.c) with results identical to one thread. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "experiment.h"
+#include "readout_team.h"
 #include "rng.h"
+
+#define ROW_ALIGN 8u /* threads own W in runs of 8 feature rows: no cache line is written by two threads */
 
 struct ex_readout {
   uint32_t nin, nclass;
@@ -45,15 +50,28 @@ HOT_CLONES void ex_adadelta_step(double *x, double *eg, double *ed, const double
   }
 }
 
-static void adam_step(ex_readout *r, const ex_train_config *c) {
+/* Adam over parameters [k0, k1) at step `step` (1-based: the bias correction). */
+static void adam_range(ex_readout *r, const ex_train_config *c, uint64_t step, size_t k0, size_t k1) {
   const double b1 = 0.9, b2 = 0.999;
-  r->t++;
-  double c1 = 1 - pow(b1, (double)r->t), c2 = 1 - pow(b2, (double)r->t);
-  for (size_t k = 0; k < r->np; k++) {
+  double c1 = 1 - pow(b1, (double)step), c2 = 1 - pow(b2, (double)step);
+  for (size_t k = k0; k < k1; k++) {
     r->s1[k] = b1 * r->s1[k] + (1 - b1) * r->g[k];
     r->s2[k] = b2 * r->s2[k] + (1 - b2) * r->g[k] * r->g[k];
     r->p[k] -= c->lr * (r->s1[k] / c1) / (sqrt(r->s2[k] / c2) + c->eps);
   }
+}
+
+/* The optimiser's step over parameters [k0, k1): element by element, so any split gives the same values. */
+static void update_range(ex_readout *r, const ex_train_config *c, uint64_t step, size_t k0, size_t k1) {
+  if (k1 <= k0)
+    return;
+  if (c->opt == EX_OPT_ADADELTA)
+    ex_adadelta_step(r->p + k0, r->s1 + k0, r->s2 + k0, r->g + k0, k1 - k0, c->lr, c->rho, c->eps);
+  else if (c->opt == EX_OPT_ADAM)
+    adam_range(r, c, step, k0, k1);
+  else
+    for (size_t k = k0; k < k1; k++)
+      r->p[k] -= c->lr * r->g[k];
 }
 
 void ex_features_normalise(float *x, uint32_t rows, uint32_t cols) {
@@ -73,6 +91,15 @@ void ex_features_normalise(float *x, uint32_t rows, uint32_t cols) {
       x[k] /= mx;
 }
 
+/* n zeroed doubles starting on a cache line, so that threads owning runs of ROW_ALIGN rows share no line. */
+static double *zeroed_lines(size_t n) {
+  size_t bytes = (n * sizeof(double) + 63) / 64 * 64;
+  double *p = aligned_alloc(64, bytes ? bytes : 64);
+  if (p)
+    memset(p, 0, bytes);
+  return p;
+}
+
 ex_readout *ex_readout_create(uint32_t nin, uint32_t nclass) {
   ex_readout *r = calloc(1, sizeof(*r));
   if (!r)
@@ -80,10 +107,10 @@ ex_readout *ex_readout_create(uint32_t nin, uint32_t nclass) {
   r->nin = nin;
   r->nclass = nclass;
   r->np = (size_t)nclass * nin + nclass;
-  r->p = calloc(r->np, sizeof(double));
-  r->s1 = calloc(r->np, sizeof(double));
-  r->s2 = calloc(r->np, sizeof(double));
-  r->g = calloc(r->np, sizeof(double));
+  r->p = zeroed_lines(r->np);
+  r->s1 = zeroed_lines(r->np);
+  r->s2 = zeroed_lines(r->np);
+  r->g = zeroed_lines(r->np);
   if (!r->p || !r->s1 || !r->s2 || !r->g) {
     ex_readout_destroy(r);
     return NULL;
@@ -103,6 +130,7 @@ void ex_readout_destroy(ex_readout *r) {
 
 const double *ex_readout_weights(const ex_readout *r) { return r->p; }
 const double *ex_readout_bias(const ex_readout *r) { return r->p + (size_t)r->nclass * r->nin; }
+void ex_readout_params(const ex_readout *r, double *out) { memcpy(out, r->p, r->np * sizeof(double)); }
 
 /* z = W x + b, W stored feature-major (the nclass weights of feature j are contiguous), so the classes
  * advance together, feature by feature: each class's sum is still taken in feature order (the rounding of
@@ -163,36 +191,6 @@ double ex_readout_accuracy(const ex_readout *r, const float *x, const uint8_t *l
   return n ? (double)ok / n : 0.0;
 }
 
-/* Gradient of the mean soft-target cross-entropy over rows idx[0..m) plus the L2 term; returns the loss. */
-static double batch_gradient(ex_readout *r, const float *x, const uint8_t *labels, const uint32_t *idx, uint32_t m,
-                             double l2) {
-  double z[64], t[64], loss = 0;
-  size_t nw = (size_t)r->nclass * r->nin;
-  IR_ASSERT(r->nclass <= 64);
-  memset(r->g, 0, r->np * sizeof(double));
-  for (uint32_t q = 0; q < m; q++) {
-    const float *xi = x + (size_t)idx[q] * r->nin;
-    double e[64];
-    logits(r, xi, z);
-    softmax(z, r->nclass);
-    ex_soft_targets(labels[idx[q]], r->nclass, t);
-    for (uint32_t c = 0; c < r->nclass; c++) {
-      loss -= t[c] * log(z[c] > 1e-300 ? z[c] : 1e-300);
-      e[c] = (z[c] - t[c]) / m;
-      r->g[nw + c] += e[c];
-    }
-    for (uint32_t j = 0; j < r->nin; j++) {
-      double xj = (double)xi[j];
-      double *gw = r->g + (size_t)j * r->nclass;
-      for (uint32_t c = 0; c < r->nclass; c++)
-        gw[c] += e[c] * xj;
-    }
-  }
-  for (size_t k = 0; k < nw; k++)
-    r->g[k] += 2 * l2 * r->p[k];
-  return loss / m;
-}
-
 /* Fisher-Yates with draws keyed by (seed, epoch, position): the order is a pure function of both. */
 static void shuffle(uint32_t *idx, uint32_t n, uint64_t seed, uint32_t epoch) {
   for (uint32_t i = 0; i < n; i++)
@@ -206,28 +204,176 @@ static void shuffle(uint32_t *idx, uint32_t n, uint64_t seed, uint32_t epoch) {
   }
 }
 
+/* Gradient rows [j0, j1) of W: g(j,c) = sum over the batch's samples q, in order, of e(q,c) x(q,j), plus the L2
+ * term. With one thread this is the loop "for q: for j: g[j] += e[q] x[q][j]" reordered: each element sees
+ * the same additions in the same order. */
+HOT_CLONES static void gradient_rows(ex_readout *r, const float *const *xq, const double *e, uint32_t m, size_t j0,
+                                     size_t j1, double l2) {
+  const uint32_t nc = r->nclass;
+  if (nc == 10) {
+    for (size_t j = j0; j < j1; j++) {
+      double acc[10] = {0};
+      for (uint32_t q = 0; q < m; q++) {
+        double xj = (double)xq[q][j];
+        for (uint32_t c = 0; c < 10; c++)
+          acc[c] += e[q * 10 + c] * xj;
+      }
+      for (uint32_t c = 0; c < 10; c++)
+        r->g[j * 10 + c] = acc[c] + 2 * l2 * r->p[j * 10 + c];
+    }
+    return;
+  }
+  for (size_t j = j0; j < j1; j++) {
+    double *g = r->g + j * nc;
+    for (uint32_t c = 0; c < nc; c++)
+      g[c] = 0;
+    for (uint32_t q = 0; q < m; q++)
+      for (uint32_t c = 0; c < nc; c++)
+        g[c] += e[q * nc + c] * (double)xq[q][j];
+    for (uint32_t c = 0; c < nc; c++)
+      g[c] += 2 * l2 * r->p[j * nc + c];
+  }
+}
+
+/* One epoch, shared by the team. Per batch: (A) each thread takes some of the batch's samples: logits,
+ * softmax, the error e = (softmax - target)/m and the loss terms; barrier; (B) each thread takes whole rows
+ * of W (and the last one the biases): gradient, then the optimiser's step; thread 0 sums the batch's loss in
+ * sample order; barrier. */
+typedef struct epoch_job {
+  ex_readout *r;
+  const float *x;
+  const uint8_t *labels;
+  const uint32_t *idx;
+  uint32_t n, bs;
+  const ex_train_config *c;
+  uint64_t step0;     /* optimiser steps before the epoch */
+  const float **xq;   /* bs: the batch's feature rows */
+  double *e, *lt;     /* bs x nclass: errors, loss terms t*log(p) */
+  double loss;        /* sum of the batches' mean losses (thread 0) */
+} epoch_job;
+
+#define CHUNK_ROWS 32u /* rows whose gradient is formed just before their update: it stays in L1 */
+
+static void forward_share(epoch_job *j, ex_team *tm, unsigned t, uint32_t b0, uint32_t m) {
+  ex_readout *r = j->r;
+  const uint32_t nc = r->nclass;
+  size_t q0, q1;
+  ex_team_share(t, tm->n, m, 1, &q0, &q1);
+  for (size_t q = q0; q < q1; q++) {
+    double z[64], tg[64];
+    uint32_t s = j->idx[b0 + q];
+    j->xq[q] = j->x + (size_t)s * r->nin;
+    logits(r, j->xq[q], z);
+    softmax(z, nc);
+    ex_soft_targets(j->labels[s], nc, tg);
+    for (uint32_t c = 0; c < nc; c++) {
+      j->lt[q * nc + c] = tg[c] * log(z[c] > 1e-300 ? z[c] : 1e-300);
+      j->e[q * nc + c] = (z[c] - tg[c]) / m;
+    }
+  }
+}
+
+static void update_share(epoch_job *j, ex_team *tm, unsigned t, uint32_t m, uint64_t step) {
+  ex_readout *r = j->r;
+  const uint32_t nc = r->nclass;
+  size_t j0, j1;
+  ex_team_share(t, tm->n, r->nin, ROW_ALIGN, &j0, &j1);
+  for (size_t a = j0; a < j1; a += CHUNK_ROWS) {
+    size_t b = a + CHUNK_ROWS < j1 ? a + CHUNK_ROWS : j1;
+    gradient_rows(r, j->xq, j->e, m, a, b, j->c->l2);
+    update_range(r, j->c, step, a * nc, b * nc);
+  }
+  if (t == tm->n - 1) { /* the biases follow the last row: the last thread's */
+    size_t nw = (size_t)nc * r->nin;
+    for (uint32_t c = 0; c < nc; c++) {
+      double g = 0;
+      for (uint32_t q = 0; q < m; q++)
+        g += j->e[q * nc + c];
+      r->g[nw + c] = g;
+    }
+    update_range(r, j->c, step, nw, r->np);
+  }
+  if (t == 0) {
+    double loss = 0;
+    for (uint32_t k = 0; k < m * nc; k++)
+      loss -= j->lt[k];
+    j->loss += loss / m;
+  }
+}
+
+static void epoch_member(void *arg, ex_team *tm, unsigned t) {
+  epoch_job *j = arg;
+  uint64_t step = j->step0;
+  for (uint32_t b0 = 0; b0 < j->n; b0 += j->bs) {
+    uint32_t m = j->n - b0 < j->bs ? j->n - b0 : j->bs;
+    forward_share(j, tm, t, b0, m);
+    ex_team_sync(tm);
+    update_share(j, tm, t, m, ++step);
+    ex_team_sync(tm);
+  }
+}
+
 double ex_readout_epoch(ex_readout *r, const float *x, const uint8_t *labels, uint32_t n, const ex_train_config *c,
                         uint32_t epoch) {
-  uint32_t *idx = malloc((n ? n : 1) * sizeof(uint32_t));
-  if (!idx)
-    return NAN;
-  shuffle(idx, n, c->seed, epoch);
+  IR_ASSERT(r->nclass <= 64);
   uint32_t bs = c->batch ? c->batch : 1;
-  double loss = 0;
-  uint32_t nb = 0;
-  for (uint32_t b = 0; b < n; b += bs, nb++) {
-    uint32_t m = n - b < bs ? n - b : bs;
-    loss += batch_gradient(r, x, labels, idx + b, m, c->l2);
-    if (c->opt == EX_OPT_ADADELTA)
-      ex_adadelta_step(r->p, r->s1, r->s2, r->g, r->np, c->lr, c->rho, c->eps);
-    else if (c->opt == EX_OPT_ADAM)
-      adam_step(r, c);
-    else
-      for (size_t k = 0; k < r->np; k++)
-        r->p[k] -= c->lr * r->g[k];
+  epoch_job j = {.r = r, .x = x, .labels = labels, .n = n, .bs = bs, .c = c, .step0 = r->t};
+  uint32_t *idx = malloc((n ? n : 1) * sizeof(uint32_t));
+  j.xq = malloc(bs * sizeof(float *));
+  j.e = malloc((size_t)bs * r->nclass * sizeof(double));
+  j.lt = malloc((size_t)bs * r->nclass * sizeof(double));
+  double loss = NAN;
+  if (idx && j.xq && j.e && j.lt) {
+    shuffle(idx, n, c->seed, epoch);
+    j.idx = idx;
+    ex_team_run(c->threads ? c->threads : 1, epoch_member, &j);
+    uint32_t nb = (n + bs - 1) / bs;
+    r->t += nb;
+    loss = nb ? j.loss / nb : 0.0;
   }
   free(idx);
-  return nb ? loss / nb : 0.0;
+  free(j.xq);
+  free(j.e);
+  free(j.lt);
+  return loss;
+}
+
+/* Evaluation: every thread predicts a share of each split's samples; the counts are summed. */
+typedef struct eval_job {
+  const ex_readout *r;
+  const ex_split_data *s;
+  uint32_t ns;
+  uint32_t ok[64][8]; /* per thread, per split (at most 8 splits) */
+} eval_job;
+
+static void eval_member(void *arg, ex_team *tm, unsigned t) {
+  eval_job *j = arg;
+  for (uint32_t k = 0; k < j->ns; k++) {
+    size_t a, b;
+    ex_team_share(t, tm->n, j->s[k].n, 1, &a, &b);
+    uint32_t ok = 0;
+    for (size_t i = a; i < b; i++)
+      ok += ex_readout_predict(j->r, j->s[k].x + i * j->r->nin) == j->s[k].labels[i];
+    j->ok[t][k] = ok;
+  }
+}
+
+void ex_readout_evaluate(const ex_readout *r, const ex_split_data *s, uint32_t ns, unsigned threads, double *acc) {
+  eval_job j = {.r = r, .s = s, .ns = ns};
+  IR_ASSERT(ns <= 8);
+  ex_team_run(threads ? (threads < 64 ? threads : 64) : 1, eval_member, &j);
+  for (uint32_t k = 0; k < ns; k++) {
+    uint32_t ok = 0;
+    for (unsigned t = 0; t < 64; t++)
+      ok += j.ok[t][k];
+    acc[k] = s[k].n ? (double)ok / s[k].n : 0.0;
+  }
+}
+
+static double seconds_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const ex_split_data *test, uint32_t nin,
@@ -235,15 +381,18 @@ bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const 
   ex_readout *r = ex_readout_create(nin, EX_CLASSES);
   if (!r)
     return false;
+  const ex_split_data splits[3] = {*train, *val, *test};
   *best = 0;
   for (uint32_t e = 0; e < c->epochs; e++) {
+    double t0 = seconds_now(), acc[3];
     ex_epoch_stats *h = &hist[e];
     h->loss = ex_readout_epoch(r, train->x, train->labels, train->n, c, e);
-    h->train = ex_readout_accuracy(r, train->x, train->labels, train->n);
-    h->val = ex_readout_accuracy(r, val->x, val->labels, val->n);
-    h->test = ex_readout_accuracy(r, test->x, test->labels, test->n);
+    ex_readout_evaluate(r, splits, 3, c->threads, acc);
+    h->train = acc[0], h->val = acc[1], h->test = acc[2];
     if (h->val > hist[*best].val)
       *best = e;
+    if (c->on_epoch)
+      c->on_epoch(c->arg, e, h, seconds_now() - t0);
   }
   ex_readout_destroy(r);
   return true;
