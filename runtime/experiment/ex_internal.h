@@ -83,6 +83,8 @@ typedef struct ex_results {
   uint64_t init_samples;
   uint32_t split_n[3];
   ex_phase_time t_init, t_resp[3], t_readout;
+  double t_readout_load;      /* of t_readout: reading and normalising the features */
+  unsigned readout_threads;
   ex_epoch_stats *hist;
   uint32_t epochs, best;
   double *w_before, *w_after; /* plastic weights, mV */

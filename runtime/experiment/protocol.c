@@ -539,6 +539,26 @@ static int record_samples(ex_ctx *c, ex_worker *w) {
   return rc;
 }
 
+/* The readout's progress line: epochs done, the last epoch's time and accuracies, the time left. */
+typedef struct readout_progress {
+  progress pr;
+  uint32_t epochs;
+} readout_progress;
+
+static void readout_epoch_done(void *arg, uint32_t e, const ex_epoch_stats *h, double seconds) {
+  readout_progress *rp = arg;
+  progress *pr = &rp->pr;
+  double t = now_s();
+  bool final = e + 1 == rp->epochs;
+  if (!pr->on || (!final && t - pr->last < (pr->tty ? 0.25 : 30.0)))
+    return;
+  pr->last = t;
+  double el = t - pr->t0, eta = el / (e + 1) * (rp->epochs - e - 1);
+  fprintf(stderr, "%s%-12s epoch %u/%u  %.2f s/epoch  val %.2f%%  test %.2f%%  %s %.0f s%s", pr->tty ? "\r" : "",
+          pr->what, e + 1, rp->epochs, seconds, 100 * h->val, 100 * h->test, final ? "took" : "ETA", final ? el : eta,
+          pr->tty && !final ? "   " : "\n");
+}
+
 static int run_readout(ex_ctx *c) {
   static const char *const names[3] = {"features-train.bin", "features-validation.bin", "features-test.bin"};
   float *x[3] = {0};
@@ -563,8 +583,17 @@ static int run_readout(ex_ctx *c) {
   }
   c->r.epochs = c->p.readout.epochs;
   c->r.hist = calloc(c->r.epochs ? c->r.epochs : 1, sizeof(ex_epoch_stats));
-  if (rc == 0 && (!c->r.hist || !ex_readout_fit(&sd[0], &sd[1], &sd[2], c->nfeat, &c->p.readout, c->r.hist, &c->r.best)))
+  readout_progress rp = {.epochs = c->r.epochs};
+  progress_start(&rp.pr, c->o->progress, c->p.readout_name, 0, c->r.epochs);
+  ex_train_config tc = c->p.readout;
+  tc.threads = c->o->threads ? c->o->threads : 1; /* results do not depend on it */
+  c->r.readout_threads = tc.threads;
+  tc.on_epoch = readout_epoch_done;
+  tc.arg = &rp;
+  double t1 = now_s();
+  if (rc == 0 && (!c->r.hist || !ex_readout_fit(&sd[0], &sd[1], &sd[2], c->nfeat, &tc, c->r.hist, &c->r.best)))
     rc = 3;
+  c->r.t_readout_load = t1 - t0;
   c->r.t_readout = (ex_phase_time){now_s() - t0, c->r.split_n[0], 0};
   for (int s = 0; s < 3; s++) {
     free(x[s]);

@@ -115,7 +115,13 @@ bool ex_report_write(const char *dir, const ex_options *o, const ex_protocol *p,
   static const char *const sn[3] = {"response train", "response validation", "response test"};
   for (int s = 0; s < 3; s++)
     time_row(f, sn[s], &r->t_resp[s], rs);
-  fprintf(f, "| readout | %u epochs | | %.1f | | |\n\n", r->epochs, r->t_readout.seconds);
+  double fit = r->t_readout.seconds - r->t_readout_load, per = r->epochs ? fit / r->epochs : 0;
+  fprintf(f, "| readout | %u epochs x %llu | | %.1f | %.1f | |\n\n", r->epochs,
+          (unsigned long long)r->t_readout.samples, r->t_readout.seconds,
+          fit > 0 ? (double)r->epochs * (double)r->t_readout.samples / fit : 0.0);
+  fprintf(f, "Readout: %.1f s reading and normalising the features, then %.2f s per epoch (training, then "
+          "evaluating the three splits) on %u thread%s.\n\n", r->t_readout_load, per, r->readout_threads,
+          r->readout_threads == 1 ? "" : "s");
   fprintf(f, "## Liquid\n\n![raster](raster.svg)\n\n");
   if (r->trace)
     fprintf(f, "![astrocyte](astrocyte.svg)\n\nThe astrocyte trace is A times the learning-rate gain of the step "

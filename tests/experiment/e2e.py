@@ -53,6 +53,12 @@ for f in ['features-train.bin', 'features-validation.bin', 'features-test.bin']:
     b = open(os.path.join(work, 'b', f), 'rb').read()
     if a != b:
         sys.exit('FAIL: %s differs between 1 and 2 threads' % f)
+# The readout is bit-identical for any thread count: the per-epoch table of run a (2 threads) is run b's.
+def epochs_table(d):
+    t = open(os.path.join(work, d, 'report.md')).read()
+    return t[t.index('## Accuracy per epoch'):t.index('## Time')]
+if epochs_table('a') != epochs_table('b'):
+    sys.exit('FAIL: the readout differs between 1 and 2 threads')
 # A model without a protocol is a user error (exit 1) that says what is missing.
 cuba = os.path.join(os.path.dirname(os.path.dirname(model)), 'cuba.yaml')
 p = subprocess.run([astroc, 'experiment', cuba, '--out', os.path.join(work, 'c')], capture_output=True, text=True)
