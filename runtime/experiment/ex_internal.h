@@ -84,7 +84,8 @@ typedef struct ex_results {
   uint32_t split_n[3];
   ex_phase_time t_init, t_resp[3], t_readout;
   double t_readout_load;      /* of t_readout: reading and normalising the features */
-  unsigned readout_threads;
+  unsigned readout_threads;   /* requested (--threads) */
+  uint32_t readout_multi;     /* epochs trained on readout_threads threads (the others: on one, faster then) */
   ex_epoch_stats *hist;
   uint32_t epochs, best;
   double *w_before, *w_after; /* plastic weights, mV */

@@ -33,9 +33,10 @@ typedef struct ex_train_config {
   uint32_t epochs;
   uint64_t seed;  /* shuffling: a pure function of (seed, epoch) */
   unsigned threads; /* 0 or 1: the calling thread only. Results are identical for any number. */
-  /* NULL, or called by ex_readout_fit after each epoch with its statistics and the seconds it took
-   * (training and evaluation): the experiment's progress line. */
-  void (*on_epoch)(void *arg, uint32_t epoch, const struct ex_epoch_stats *h, double seconds);
+  /* NULL, or called by ex_readout_fit after each epoch with its statistics, the seconds it took (training and
+   * evaluation) and the threads that trained it (ex_readout_fit times `threads` against one thread and
+   * trains on whichever is faster): the experiment's progress line. */
+  void (*on_epoch)(void *arg, uint32_t epoch, const struct ex_epoch_stats *h, double seconds, unsigned threads);
   void *arg;
 } ex_train_config;
 

@@ -543,20 +543,22 @@ static int record_samples(ex_ctx *c, ex_worker *w) {
 typedef struct readout_progress {
   progress pr;
   uint32_t epochs;
+  uint32_t multi; /* epochs trained on more than one thread */
 } readout_progress;
 
-static void readout_epoch_done(void *arg, uint32_t e, const ex_epoch_stats *h, double seconds) {
+static void readout_epoch_done(void *arg, uint32_t e, const ex_epoch_stats *h, double seconds, unsigned threads) {
   readout_progress *rp = arg;
   progress *pr = &rp->pr;
+  rp->multi += threads > 1;
   double t = now_s();
   bool final = e + 1 == rp->epochs;
   if (!pr->on || (!final && t - pr->last < (pr->tty ? 0.25 : 30.0)))
     return;
   pr->last = t;
   double el = t - pr->t0, eta = el / (e + 1) * (rp->epochs - e - 1);
-  fprintf(stderr, "%s%-12s epoch %u/%u  %.2f s/epoch  val %.2f%%  test %.2f%%  %s %.0f s%s", pr->tty ? "\r" : "",
-          pr->what, e + 1, rp->epochs, seconds, 100 * h->val, 100 * h->test, final ? "took" : "ETA", final ? el : eta,
-          pr->tty && !final ? "   " : "\n");
+  fprintf(stderr, "%s%-12s epoch %u/%u  %.2f s/epoch (%u thread%s)  val %.2f%%  test %.2f%%  %s %.0f s%s",
+          pr->tty ? "\r" : "", pr->what, e + 1, rp->epochs, seconds, threads, threads == 1 ? "" : "s", 100 * h->val,
+          100 * h->test, final ? "took" : "ETA", final ? el : eta, pr->tty && !final ? "   " : "\n");
 }
 
 static int run_readout(ex_ctx *c) {
@@ -594,6 +596,7 @@ static int run_readout(ex_ctx *c) {
   if (rc == 0 && (!c->r.hist || !ex_readout_fit(&sd[0], &sd[1], &sd[2], c->nfeat, &tc, c->r.hist, &c->r.best)))
     rc = 3;
   c->r.t_readout_load = t1 - t0;
+  c->r.readout_multi = rp.multi;
   c->r.t_readout = (ex_phase_time){now_s() - t0, c->r.split_n[0], 0};
   for (int s = 0; s < 3; s++) {
     free(x[s]);

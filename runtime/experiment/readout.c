@@ -433,23 +433,51 @@ static double seconds_now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* How many threads train the next epoch. Threads meet twice per batch; on a machine busier than its cores a
+ * thread that waits for a descheduled partner loses a time slice, and one thread can be faster than two. The
+ * results do not depend on the count, so it is chosen by speed: the requested count and one thread are
+ * each timed, the faster trains, and every PROBE_EVERY epochs the other is timed again (the load changes). */
+#define PROBE_EVERY 16u
+
+typedef struct team_choice {
+  unsigned want;
+  double sec[2]; /* last training seconds per epoch: [0] one thread, [1] want threads; < 0: not measured */
+} team_choice;
+
+static unsigned choose_threads(const team_choice *tc, uint32_t epoch) {
+  if (tc->want <= 1)
+    return 1;
+  if (tc->sec[1] < 0)
+    return tc->want;
+  if (tc->sec[0] < 0)
+    return 1;
+  bool multi = tc->sec[1] < tc->sec[0];
+  if (epoch % PROBE_EVERY == 0)
+    multi = !multi;
+  return multi ? tc->want : 1;
+}
+
 bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const ex_split_data *test, uint32_t nin,
                     const ex_train_config *c, ex_epoch_stats *hist, uint32_t *best) {
   ex_readout *r = ex_readout_create(nin, EX_CLASSES);
   if (!r)
     return false;
   const ex_split_data splits[3] = {*train, *val, *test};
+  team_choice tc = {.want = c->threads ? c->threads : 1, .sec = {-1, -1}};
+  ex_train_config ec = *c;
   *best = 0;
   for (uint32_t e = 0; e < c->epochs; e++) {
     double t0 = seconds_now(), acc[3];
     ex_epoch_stats *h = &hist[e];
-    h->loss = ex_readout_epoch(r, train->x, train->labels, train->n, c, e);
-    ex_readout_evaluate(r, splits, 3, c->threads, acc);
+    ec.threads = choose_threads(&tc, e);
+    h->loss = ex_readout_epoch(r, train->x, train->labels, train->n, &ec, e);
+    tc.sec[ec.threads > 1] = seconds_now() - t0;
+    ex_readout_evaluate(r, splits, 3, tc.want, acc); /* one join per split: no barrier to wait at */
     h->train = acc[0], h->val = acc[1], h->test = acc[2];
     if (h->val > hist[*best].val)
       *best = e;
     if (c->on_epoch)
-      c->on_epoch(c->arg, e, h, seconds_now() - t0);
+      c->on_epoch(c->arg, e, h, seconds_now() - t0, ec.threads);
   }
   ex_readout_destroy(r);
   return true;

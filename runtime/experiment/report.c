@@ -120,8 +120,8 @@ bool ex_report_write(const char *dir, const ex_options *o, const ex_protocol *p,
           (unsigned long long)r->t_readout.samples, r->t_readout.seconds,
           fit > 0 ? (double)r->epochs * (double)r->t_readout.samples / fit : 0.0);
   fprintf(f, "Readout: %.1f s reading and normalising the features, then %.2f s per epoch (training, then "
-          "evaluating the three splits) on %u thread%s.\n\n", r->t_readout_load, per, r->readout_threads,
-          r->readout_threads == 1 ? "" : "s");
+          "evaluating the three splits); %u of %u epochs trained on %u threads, the others on one (faster then).\n\n",
+          r->t_readout_load, per, r->readout_multi, r->epochs, r->readout_threads);
   fprintf(f, "## Liquid\n\n![raster](raster.svg)\n\n");
   if (r->trace)
     fprintf(f, "![astrocyte](astrocyte.svg)\n\nThe astrocyte trace is A times the learning-rate gain of the step "

@@ -115,8 +115,9 @@ typedef struct seen {
   ex_epoch_stats last;
 } seen;
 
-static void on_epoch(void *arg, uint32_t epoch, const ex_epoch_stats *h, double seconds) {
+static void on_epoch(void *arg, uint32_t epoch, const ex_epoch_stats *h, double seconds, unsigned threads) {
   seen *s = arg;
+  assert_true(threads == 1 || threads == 2);
   assert_int_equal(epoch, s->calls);
   assert_true(seconds >= 0);
   s->calls++;
