@@ -20,6 +20,12 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static uint64_t lcg(uint64_t *s) {
   *s = *s * 6364136223846793005u + 1442695040888963407u;
   return *s >> 33;
@@ -122,11 +128,11 @@ int main(int argc, char **argv) {
   ex_epoch_stats *hist = calloc(epochs, sizeof *hist);
   ex_readout *r = ref ? NULL : ex_readout_create(nin, EX_CLASSES);
   ref_readout *rr = ref ? ref_readout_create(nin, EX_CLASSES) : NULL;
-  double tt = 0, te = 0;
+  double tt = 0, te = 0, ct = 0, ce = 0;
   for (uint32_t e = 0; e < epochs; e++) {
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     hist[e].loss = ref ? ref_readout_epoch(rr, x[0], y[0], n[0], &c, e) : ex_readout_epoch(r, x[0], y[0], n[0], &c, e);
-    double t1 = now_s();
+    double t1 = now_s(), c1 = cpu_s();
     double acc[3];
     if (ref)
       for (int s = 0; s < 3; s++)
@@ -136,6 +142,8 @@ int main(int argc, char **argv) {
     hist[e].train = acc[0], hist[e].val = acc[1], hist[e].test = acc[2];
     te += now_s() - t1;
     tt += t1 - t0;
+    ce += cpu_s() - c1;
+    ct += c1 - c0;
   }
   size_t np = (size_t)nin * EX_CLASSES + EX_CLASSES;
   double *par = malloc(np * sizeof(double));
@@ -147,9 +155,9 @@ int main(int argc, char **argv) {
   free(par);
   ex_readout_destroy(r);
   ref_readout_destroy(rr);
-  printf("nin %u train %u eval %u+%u+%u epochs %u threads %u: training %.3f s/epoch, evaluation %.3f s/epoch, "
-         "parameters fnv %016llx\n", nin, n[0], n[0], n[1], n[2], epochs, threads, tt / epochs, te / epochs,
-         (unsigned long long)h);
+  printf("nin %u train %u eval %u+%u+%u epochs %u threads %u%s: training %.3f s/epoch (cpu %.3f), evaluation %.3f "
+         "s/epoch (cpu %.3f), parameters fnv %016llx\n", nin, n[0], n[0], n[1], n[2], epochs, threads,
+         ref ? " (reference)" : "", tt / epochs, ct / epochs, te / epochs, ce / epochs, (unsigned long long)h);
   for (uint32_t e = 0; e < epochs; e++)
     printf("epoch %u loss %.17g train %.6f val %.6f test %.6f\n", e + 1, hist[e].loss, hist[e].train, hist[e].val,
            hist[e].test);
