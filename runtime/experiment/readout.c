@@ -160,39 +160,139 @@ HOT_CLONES static void logits(const ex_readout *r, const float *restrict x, doub
       z[c] += w[c] * (double)x[j];
 }
 
-/* logits() of two samples at once, with ten classes: the same sums in the same order, but twice the
- * independent chains per weight loaded (one sample's ten chains are bound by the latency of addition).
- * GNU vectors spell out what gcc does not find alone: classes 0-3, 4-7 and 8-9 as three vectors;
- * each lane is one IEEE multiply and one add, as in the scalar loop. */
+/* GNU vectors spell out what gcc does not find alone for ten classes: classes 0-3, 4-7 and 8-9 as three
+ * vectors; each lane is one IEEE multiply and one add, as in the scalar loops (no FMA: not in the avx2 clone,
+ * and ISO C mode does not contract). */
 typedef double v4d __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 
-HOT_CLONES static void logits2(const ex_readout *r, const float *restrict xa, const float *restrict xb,
-                               double *restrict za, double *restrict zb) {
-  if (r->nclass != 10) {
-    logits(r, xa, za);
-    logits(r, xb, zb);
+/* A split's features as sparse rows: the nonzero features of row i are idx/val[off[i] .. off[i+1]), in
+ * ascending feature order (liquid spike counts are about half zeros). Skipping a zero feature skips adding
+ * w*0 = +-0 to a sum, which leaves the sum unchanged unless it is -0; and no sum here is ever -0: gradients
+ * start at +0 and logits at a bias, the biases start at +0, and IEEE addition and subtraction give -0 only
+ * from two -0 operands (or x - x = +0). So with finite weights the sparse loops compute exactly the dense
+ * loops' values. */
+typedef struct sparse_rows {
+  size_t *off; /* n + 1 */
+  uint32_t *idx;
+  float *val;
+} sparse_rows;
+
+static void sparse_free(sparse_rows *s) {
+  free(s->off);
+  free(s->idx);
+  free(s->val);
+  *s = (sparse_rows){0};
+}
+
+static bool sparse_build(sparse_rows *s, const float *x, uint32_t n, uint32_t nin) {
+  *s = (sparse_rows){0};
+  s->off = malloc(((size_t)n + 1) * sizeof(size_t));
+  if (!s->off)
+    return false;
+  size_t nnz = 0;
+  for (size_t k = 0; k < (size_t)n * nin; k++)
+    nnz += x[k] != 0;
+  s->idx = malloc((nnz ? nnz : 1) * sizeof(uint32_t));
+  s->val = malloc((nnz ? nnz : 1) * sizeof(float));
+  if (!s->idx || !s->val) {
+    sparse_free(s);
+    return false;
+  }
+  nnz = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    s->off[i] = nnz;
+    const float *row = x + (size_t)i * nin;
+    for (uint32_t j = 0; j < nin; j++)
+      if (row[j] != 0) {
+        s->idx[nnz] = j;
+        s->val[nnz++] = row[j];
+      }
+  }
+  s->off[n] = nnz;
+  return true;
+}
+
+/* One sample's sparse row. */
+typedef struct srow {
+  const uint32_t *idx;
+  const float *val;
+  size_t n;
+} srow;
+
+static srow sparse_row(const sparse_rows *s, uint32_t i) {
+  return (srow){s->idx + s->off[i], s->val + s->off[i], s->off[i + 1] - s->off[i]};
+}
+
+/* logits() over a sparse row: the same sums over the nonzero features, in feature order. */
+HOT_CLONES static void logits_sparse(const ex_readout *r, srow x, double *restrict z) {
+  const double *restrict b = ex_readout_bias(r);
+  const uint32_t nc = r->nclass;
+  if (nc == 10) {
+    v4d a0, a1;
+    v2d a2;
+    memcpy(&a0, b, 32), memcpy(&a1, b + 4, 32), memcpy(&a2, b + 8, 16);
+    for (size_t k = 0; k < x.n; k++) {
+      const double *w = r->p + (size_t)x.idx[k] * 10;
+      v4d w0, w1;
+      v2d w2;
+      memcpy(&w0, w, 32), memcpy(&w1, w + 4, 32), memcpy(&w2, w + 8, 16);
+      double xj = (double)x.val[k];
+      a0 += w0 * xj, a1 += w1 * xj, a2 += w2 * xj;
+    }
+    memcpy(z, &a0, 32), memcpy(z + 4, &a1, 32), memcpy(z + 8, &a2, 16);
     return;
   }
-  const double *restrict w = r->p;
+  for (uint32_t c = 0; c < nc; c++)
+    z[c] = b[c];
+  for (size_t k = 0; k < x.n; k++) {
+    const double *w = r->p + (size_t)x.idx[k] * nc;
+    for (uint32_t c = 0; c < nc; c++)
+      z[c] += w[c] * (double)x.val[k];
+  }
+}
+
+/* logits_sparse() of two samples in lockstep (twice the independent chains), each in its own order. */
+HOT_CLONES static void logits_sparse2(const ex_readout *r, srow x, srow y, double *restrict zx, double *restrict zy) {
+  if (r->nclass != 10) {
+    logits_sparse(r, x, zx);
+    logits_sparse(r, y, zy);
+    return;
+  }
+  const double *b = ex_readout_bias(r);
   v4d a0, a1, b0, b1;
   v2d a2, b2;
-  memcpy(&a0, ex_readout_bias(r), 32);
-  memcpy(&a1, ex_readout_bias(r) + 4, 32);
-  memcpy(&a2, ex_readout_bias(r) + 8, 16);
+  memcpy(&a0, b, 32), memcpy(&a1, b + 4, 32), memcpy(&a2, b + 8, 16);
   b0 = a0, b1 = a1, b2 = a2;
-  for (uint32_t j = 0; j < r->nin; j++, w += 10) {
+  size_t both = x.n < y.n ? x.n : y.n, k = 0;
+  for (; k < both; k++) {
+    const double *w = r->p + (size_t)x.idx[k] * 10, *v = r->p + (size_t)y.idx[k] * 10;
+    v4d w0, w1, v0, v1;
+    v2d w2, v2;
+    memcpy(&w0, w, 32), memcpy(&w1, w + 4, 32), memcpy(&w2, w + 8, 16);
+    memcpy(&v0, v, 32), memcpy(&v1, v + 4, 32), memcpy(&v2, v + 8, 16);
+    double xj = (double)x.val[k], yj = (double)y.val[k];
+    a0 += w0 * xj, a1 += w1 * xj, a2 += w2 * xj;
+    b0 += v0 * yj, b1 += v1 * yj, b2 += v2 * yj;
+  }
+  for (size_t i = k; i < x.n; i++) {
+    const double *w = r->p + (size_t)x.idx[i] * 10;
     v4d w0, w1;
     v2d w2;
-    memcpy(&w0, w, 32);
-    memcpy(&w1, w + 4, 32);
-    memcpy(&w2, w + 8, 16);
-    double xj = (double)xa[j], yj = (double)xb[j];
+    memcpy(&w0, w, 32), memcpy(&w1, w + 4, 32), memcpy(&w2, w + 8, 16);
+    double xj = (double)x.val[i];
     a0 += w0 * xj, a1 += w1 * xj, a2 += w2 * xj;
-    b0 += w0 * yj, b1 += w1 * yj, b2 += w2 * yj;
   }
-  memcpy(za, &a0, 32), memcpy(za + 4, &a1, 32), memcpy(za + 8, &a2, 16);
-  memcpy(zb, &b0, 32), memcpy(zb + 4, &b1, 32), memcpy(zb + 8, &b2, 16);
+  for (size_t i = k; i < y.n; i++) {
+    const double *v = r->p + (size_t)y.idx[i] * 10;
+    v4d v0, v1;
+    v2d v2;
+    memcpy(&v0, v, 32), memcpy(&v1, v + 4, 32), memcpy(&v2, v + 8, 16);
+    double yj = (double)y.val[i];
+    b0 += v0 * yj, b1 += v1 * yj, b2 += v2 * yj;
+  }
+  memcpy(zx, &a0, 32), memcpy(zx + 4, &a1, 32), memcpy(zx + 8, &a2, 16);
+  memcpy(zy, &b0, 32), memcpy(zy + 4, &b1, 32), memcpy(zy + 8, &b2, 16);
 }
 
 static uint32_t argmax(const double *z, uint32_t n) {
@@ -244,35 +344,55 @@ static void shuffle(uint32_t *idx, uint32_t n, uint64_t seed, uint32_t epoch) {
 }
 
 /* Gradient rows [j0, j1) of W: g(j,c) = sum over the batch's samples q, in order, of e(q,c) x(q,j), plus the L2
- * term: the one-thread loop "for q: for j: g[j] += e[q] x[q][j]" restricted to the rows, so each element sees
- * the same additions in the same order, while the rows stay in L1. */
-HOT_CLONES static void gradient_rows(ex_readout *r, const float *const *xq, const double *e, uint32_t m, size_t j0,
-                                     size_t j1, double l2) {
+ * term: the one-thread loop "for q: for j: g[j] += e[q] x[q][j]" restricted to the rows and to nonzero x, so
+ * each element sees the same additions in the same order, while the rows stay in L1. cur[q]: sample q's
+ * position in its sparse row, at the first feature >= j0; advanced past j1. */
+HOT_CLONES static void gradient_rows(ex_readout *r, const srow *xq, uint32_t *cur, const double *e, uint32_t m,
+                                     size_t j0, size_t j1, double l2) {
   const uint32_t nc = r->nclass;
   const size_t nj = j1 - j0;
-  double *restrict g = r->g + j0 * nc;
+  double *restrict g = r->g;
   const double *restrict p = r->p + j0 * nc;
-  memset(g, 0, nj * nc * sizeof(double));
+  memset(g + j0 * nc, 0, nj * nc * sizeof(double));
   for (uint32_t q = 0; q < m; q++) {
-    const float *restrict x = xq[q] + j0;
+    const srow x = xq[q];
     const double *restrict eq = e + (size_t)q * nc;
+    size_t k = cur[q];
     if (nc == 10) {
-      double ec[10];
-      for (uint32_t c = 0; c < 10; c++)
-        ec[c] = eq[c];
-      for (size_t j = 0; j < nj; j++) {
-        double xj = (double)x[j];
-        for (uint32_t c = 0; c < 10; c++)
-          g[j * 10 + c] += ec[c] * xj;
+      v4d e0, e1;
+      v2d e2;
+      memcpy(&e0, eq, 32), memcpy(&e1, eq + 4, 32), memcpy(&e2, eq + 8, 16);
+      for (; k < x.n && x.idx[k] < j1; k++) {
+        double *gj = g + (size_t)x.idx[k] * 10, xj = (double)x.val[k];
+        v4d g0, g1;
+        v2d g2;
+        memcpy(&g0, gj, 32), memcpy(&g1, gj + 4, 32), memcpy(&g2, gj + 8, 16);
+        g0 += e0 * xj, g1 += e1 * xj, g2 += e2 * xj;
+        memcpy(gj, &g0, 32), memcpy(gj + 4, &g1, 32), memcpy(gj + 8, &g2, 16);
       }
-      continue;
+    } else {
+      for (; k < x.n && x.idx[k] < j1; k++)
+        for (uint32_t c = 0; c < nc; c++)
+          g[(size_t)x.idx[k] * nc + c] += eq[c] * (double)x.val[k];
     }
-    for (size_t j = 0; j < nj; j++)
-      for (uint32_t c = 0; c < nc; c++)
-        g[j * nc + c] += eq[c] * (double)x[j];
+    cur[q] = (uint32_t)k;
   }
+  g += j0 * nc;
   for (size_t k = 0; k < nj * nc; k++)
     g[k] += 2 * l2 * p[k];
+}
+
+/* First position of row x at a feature >= j. */
+static uint32_t lower_bound(srow x, size_t j) {
+  size_t lo = 0, hi = x.n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (x.idx[mid] < j)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (uint32_t)lo;
 }
 
 /* One epoch, shared by the team. Per batch: (A) each thread takes some of the batch's samples: logits,
@@ -281,18 +401,20 @@ HOT_CLONES static void gradient_rows(ex_readout *r, const float *const *xq, cons
  * sample order; barrier. */
 typedef struct epoch_job {
   ex_readout *r;
-  const float *x;
+  const sparse_rows *x;
   const uint8_t *labels;
   const uint32_t *idx;
   uint32_t n, bs;
   const ex_train_config *c;
   uint64_t step0;     /* optimiser steps before the epoch */
-  const float **xq;   /* bs: the batch's feature rows */
+  srow *xq;           /* bs: the batch's feature rows */
+  uint32_t *cur;      /* MAX_TEAM x bs: each thread's positions in them */
   double *e, *lt;     /* bs x nclass: errors, loss terms t*log(p) */
   double loss;        /* sum of the batches' mean losses (thread 0) */
 } epoch_job;
 
 #define CHUNK_ROWS 32u /* rows whose gradient is formed just before their update: it stays in L1 */
+#define MAX_TEAM 64u
 
 static void forward_share(epoch_job *j, ex_team *tm, unsigned t, uint32_t b0, uint32_t m) {
   ex_readout *r = j->r;
@@ -303,11 +425,11 @@ static void forward_share(epoch_job *j, ex_team *tm, unsigned t, uint32_t b0, ui
   for (size_t q = q0; q < q1; q += 2) {
     uint32_t k = q + 1 < q1 ? 2 : 1;
     for (uint32_t i = 0; i < k; i++)
-      j->xq[q + i] = j->x + (size_t)j->idx[b0 + q + i] * r->nin;
+      j->xq[q + i] = sparse_row(j->x, j->idx[b0 + q + i]);
     if (k == 2)
-      logits2(r, j->xq[q], j->xq[q + 1], z[0], z[1]);
+      logits_sparse2(r, j->xq[q], j->xq[q + 1], z[0], z[1]);
     else
-      logits(r, j->xq[q], z[0]);
+      logits_sparse(r, j->xq[q], z[0]);
     for (uint32_t i = 0; i < k; i++) {
       size_t qi = q + i;
       softmax(z[i], nc);
@@ -325,9 +447,12 @@ static void update_share(epoch_job *j, ex_team *tm, unsigned t, uint32_t m, uint
   const uint32_t nc = r->nclass;
   size_t j0, j1;
   ex_team_share(t, tm->n, r->nin, ROW_ALIGN, &j0, &j1);
+  uint32_t *cur = j->cur + (size_t)t * j->bs;
+  for (uint32_t q = 0; q < m; q++)
+    cur[q] = j0 ? lower_bound(j->xq[q], j0) : 0;
   for (size_t a = j0; a < j1; a += CHUNK_ROWS) {
     size_t b = a + CHUNK_ROWS < j1 ? a + CHUNK_ROWS : j1;
-    gradient_rows(r, j->xq, j->e, m, a, b, j->c->l2);
+    gradient_rows(r, j->xq, cur, j->e, m, a, b, j->c->l2);
     update_range(r, j->c, step, a * nc, b * nc);
   }
   if (t == tm->n - 1) { /* the biases follow the last row: the last thread's */
@@ -360,28 +485,42 @@ static void epoch_member(void *arg, ex_team *tm, unsigned t) {
   }
 }
 
-double ex_readout_epoch(ex_readout *r, const float *x, const uint8_t *labels, uint32_t n, const ex_train_config *c,
-                        uint32_t epoch) {
+/* One epoch on sparse rows x (n samples). NAN on OOM. */
+static double train_epoch(ex_readout *r, const sparse_rows *x, const uint8_t *labels, uint32_t n,
+                          const ex_train_config *c, uint32_t epoch) {
   IR_ASSERT(r->nclass <= 64);
   uint32_t bs = c->batch ? c->batch : 1;
+  unsigned nt = c->threads ? (c->threads < MAX_TEAM ? c->threads : MAX_TEAM) : 1;
   epoch_job j = {.r = r, .x = x, .labels = labels, .n = n, .bs = bs, .c = c, .step0 = r->t};
   uint32_t *idx = malloc((n ? n : 1) * sizeof(uint32_t));
-  j.xq = malloc(bs * sizeof(float *));
+  j.xq = malloc(bs * sizeof(srow));
+  j.cur = malloc((size_t)nt * bs * sizeof(uint32_t));
   j.e = malloc((size_t)bs * r->nclass * sizeof(double));
   j.lt = malloc((size_t)bs * r->nclass * sizeof(double));
   double loss = NAN;
-  if (idx && j.xq && j.e && j.lt) {
+  if (idx && j.xq && j.cur && j.e && j.lt) {
     shuffle(idx, n, c->seed, epoch);
     j.idx = idx;
-    ex_team_run(c->threads ? c->threads : 1, epoch_member, &j);
+    ex_team_run(nt, epoch_member, &j);
     uint32_t nb = (n + bs - 1) / bs;
     r->t += nb;
     loss = nb ? j.loss / nb : 0.0;
   }
   free(idx);
   free(j.xq);
+  free(j.cur);
   free(j.e);
   free(j.lt);
+  return loss;
+}
+
+double ex_readout_epoch(ex_readout *r, const float *x, const uint8_t *labels, uint32_t n, const ex_train_config *c,
+                        uint32_t epoch) {
+  sparse_rows sp;
+  if (!sparse_build(&sp, x, n, r->nin))
+    return NAN;
+  double loss = train_epoch(r, &sp, labels, n, c, epoch);
+  sparse_free(&sp);
   return loss;
 }
 
@@ -389,25 +528,27 @@ double ex_readout_epoch(ex_readout *r, const float *x, const uint8_t *labels, ui
 typedef struct eval_job {
   const ex_readout *r;
   const ex_split_data *s;
+  const sparse_rows *sp;
   uint32_t ns;
-  uint32_t ok[64][8]; /* per thread, per split (at most 8 splits) */
+  uint32_t ok[MAX_TEAM][8]; /* per thread, per split (at most 8 splits) */
 } eval_job;
 
 static void eval_member(void *arg, ex_team *tm, unsigned t) {
   eval_job *j = arg;
+  const uint32_t nc = j->r->nclass;
   for (uint32_t k = 0; k < j->ns; k++) {
     size_t a, b;
     ex_team_share(t, tm->n, j->s[k].n, 1, &a, &b);
-    uint32_t ok = 0, nin = j->r->nin, nc = j->r->nclass;
-    const float *x = j->s[k].x;
     const uint8_t *y = j->s[k].labels;
+    uint32_t ok = 0;
     for (size_t i = a; i < b; i += 2) {
       double za[64], zb[64];
+      srow xa = sparse_row(&j->sp[k], (uint32_t)i);
       if (i + 1 < b) {
-        logits2(j->r, x + i * nin, x + (i + 1) * nin, za, zb);
+        logits_sparse2(j->r, xa, sparse_row(&j->sp[k], (uint32_t)i + 1), za, zb);
         ok += (argmax(za, nc) == y[i]) + (argmax(zb, nc) == y[i + 1]);
       } else {
-        logits(j->r, x + i * nin, za);
+        logits_sparse(j->r, xa, za);
         ok += argmax(za, nc) == y[i];
       }
     }
@@ -415,16 +556,41 @@ static void eval_member(void *arg, ex_team *tm, unsigned t) {
   }
 }
 
-void ex_readout_evaluate(const ex_readout *r, const ex_split_data *s, uint32_t ns, unsigned threads, double *acc) {
-  eval_job j = {.r = r, .s = s, .ns = ns};
-  IR_ASSERT(ns <= 8);
-  ex_team_run(threads ? (threads < 64 ? threads : 64) : 1, eval_member, &j);
+static void evaluate(const ex_readout *r, const ex_split_data *s, const sparse_rows *sp, uint32_t ns,
+                     unsigned threads, double *acc) {
+  eval_job j = {.r = r, .s = s, .sp = sp, .ns = ns};
+  IR_ASSERT(ns <= 8 && r->nclass <= 64);
+  ex_team_run(threads ? (threads < MAX_TEAM ? threads : MAX_TEAM) : 1, eval_member, &j);
   for (uint32_t k = 0; k < ns; k++) {
     uint32_t ok = 0;
-    for (unsigned t = 0; t < 64; t++)
+    for (unsigned t = 0; t < MAX_TEAM; t++)
       ok += j.ok[t][k];
     acc[k] = s[k].n ? (double)ok / s[k].n : 0.0;
   }
+}
+
+/* Builds sparse rows of the ns splits; false (nothing left allocated) on OOM. */
+static bool sparse_splits(sparse_rows *sp, const ex_split_data *s, uint32_t ns, uint32_t nin) {
+  for (uint32_t k = 0; k < ns; k++)
+    if (!sparse_build(&sp[k], s[k].x, s[k].n, nin)) {
+      while (k-- > 0)
+        sparse_free(&sp[k]);
+      return false;
+    }
+  return true;
+}
+
+void ex_readout_evaluate(const ex_readout *r, const ex_split_data *s, uint32_t ns, unsigned threads, double *acc) {
+  sparse_rows sp[8] = {{0}};
+  IR_ASSERT(ns <= 8);
+  if (!sparse_splits(sp, s, ns, r->nin)) { /* no memory for the sparse rows: the plain loop */
+    for (uint32_t k = 0; k < ns; k++)
+      acc[k] = ex_readout_accuracy(r, s[k].x, s[k].labels, s[k].n);
+    return;
+  }
+  evaluate(r, s, sp, ns, threads, acc);
+  for (uint32_t k = 0; k < ns; k++)
+    sparse_free(&sp[k]);
 }
 
 static double seconds_now(void) {
@@ -463,6 +629,11 @@ bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const 
   if (!r)
     return false;
   const ex_split_data splits[3] = {*train, *val, *test};
+  sparse_rows sp[3];
+  if (!sparse_splits(sp, splits, 3, nin)) {
+    ex_readout_destroy(r);
+    return false;
+  }
   team_choice tc = {.want = c->threads ? c->threads : 1, .sec = {-1, -1}};
   ex_train_config ec = *c;
   *best = 0;
@@ -470,15 +641,17 @@ bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const 
     double t0 = seconds_now(), acc[3];
     ex_epoch_stats *h = &hist[e];
     ec.threads = choose_threads(&tc, e);
-    h->loss = ex_readout_epoch(r, train->x, train->labels, train->n, &ec, e);
+    h->loss = train_epoch(r, &sp[0], train->labels, train->n, &ec, e);
     tc.sec[ec.threads > 1] = seconds_now() - t0;
-    ex_readout_evaluate(r, splits, 3, tc.want, acc); /* one join per split: no barrier to wait at */
+    evaluate(r, splits, sp, 3, tc.want, acc); /* one join per split: no barrier to wait at */
     h->train = acc[0], h->val = acc[1], h->test = acc[2];
     if (h->val > hist[*best].val)
       *best = e;
     if (c->on_epoch)
       c->on_epoch(c->arg, e, h, seconds_now() - t0, ec.threads);
   }
+  for (int k = 0; k < 3; k++)
+    sparse_free(&sp[k]);
   ex_readout_destroy(r);
   return true;
 }

@@ -2,7 +2,9 @@
  * or on a synthetic spike-count set, and prints a checksum of the trained parameters. Not a test: a tool
  * for docs/experiments.md's readout figures.
  *   readout_bench [--file DIR] [--nin N] [--train N] [--eval N] [--epochs E] [--threads T] [--ref 1]
- * --ref 1 times the pre-threading readout (readout_ref.c) instead.
+ * --ref 1 times the pre-threading readout (readout_ref.c) instead. Without it ex_readout_fit trains: with
+ * --threads 2 its first epoch runs on 2 threads, the second on 1, then the faster (readout.c). The epochs'
+ * losses and accuracies are printed to 17 digits, so runs can be compared with diff.
  * --file DIR reads DIR/features-{train,validation,test}.bin (the cache format, fingerprint ignored);
  * otherwise --nin features of --train (and 2 x --eval) synthetic samples: counts 0 with probability 0.54,
  * else 1 + a geometric draw of mean 11 (the NALSM1000 Fashion features: 46 % nonzero, mean 6.2). */
@@ -24,6 +26,24 @@ static double cpu_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct bench_epoch {
+  double wall, cpu;
+  unsigned threads;
+} bench_epoch;
+
+typedef struct bench_state {
+  bench_epoch *e;
+  double wall, cpu; /* at the end of the previous epoch */
+} bench_state;
+
+static void on_epoch(void *arg, uint32_t epoch, const ex_epoch_stats *h, double seconds, unsigned threads) {
+  bench_state *b = arg;
+  double w = now_s(), c = cpu_s();
+  (void)h, (void)seconds;
+  b->e[epoch] = (bench_epoch){w - b->wall, c - b->cpu, threads};
+  b->wall = w, b->cpu = c;
 }
 
 static uint64_t lcg(uint64_t *s) {
@@ -126,41 +146,40 @@ int main(int argc, char **argv) {
   for (int s = 0; s < 3; s++)
     sd[s] = (ex_split_data){x[s], y[s], n[s]};
   ex_epoch_stats *hist = calloc(epochs, sizeof *hist);
-  ex_readout *r = ref ? NULL : ex_readout_create(nin, EX_CLASSES);
-  ref_readout *rr = ref ? ref_readout_create(nin, EX_CLASSES) : NULL;
-  double tt = 0, te = 0, ct = 0, ce = 0;
-  for (uint32_t e = 0; e < epochs; e++) {
-    double t0 = now_s(), c0 = cpu_s();
-    hist[e].loss = ref ? ref_readout_epoch(rr, x[0], y[0], n[0], &c, e) : ex_readout_epoch(r, x[0], y[0], n[0], &c, e);
-    double t1 = now_s(), c1 = cpu_s();
-    double acc[3];
-    if (ref)
-      for (int s = 0; s < 3; s++)
-        acc[s] = ref_readout_accuracy(rr, x[s], y[s], n[s]);
-    else
-      ex_readout_evaluate(r, sd, 3, threads, acc);
-    hist[e].train = acc[0], hist[e].val = acc[1], hist[e].test = acc[2];
-    te += now_s() - t1;
-    tt += t1 - t0;
-    ce += cpu_s() - c1;
-    ct += c1 - c0;
+  /* per epoch: wall and CPU seconds (training + evaluation), threads that trained it */
+  bench_epoch *be = calloc(epochs, sizeof *be);
+  bench_state bs = {be, now_s(), cpu_s()};
+  uint64_t h = EX_FNV_INIT;
+  if (ref) {
+    ref_readout *rr = ref_readout_create(nin, EX_CLASSES);
+    for (uint32_t e = 0; e < epochs; e++) {
+      hist[e].loss = ref_readout_epoch(rr, x[0], y[0], n[0], &c, e);
+      hist[e].train = ref_readout_accuracy(rr, x[0], y[0], n[0]);
+      hist[e].val = ref_readout_accuracy(rr, x[1], y[1], n[1]);
+      hist[e].test = ref_readout_accuracy(rr, x[2], y[2], n[2]);
+      on_epoch(&bs, e, &hist[e], 0, 1);
+    }
+    size_t np;
+    const double *par = ref_readout_params(rr, &np);
+    h = ex_fnv(h, par, np * sizeof(double));
+    ref_readout_destroy(rr);
+  } else {
+    c.on_epoch = on_epoch;
+    c.arg = &bs;
+    uint32_t best;
+    if (!ex_readout_fit(&sd[0], &sd[1], &sd[2], nin, &c, hist, &best))
+      return 1;
   }
-  size_t np = (size_t)nin * EX_CLASSES + EX_CLASSES;
-  double *par = malloc(np * sizeof(double));
+  printf("nin %u, train %u, evaluation %u+%u+%u, %s, --threads %u", nin, n[0], n[0], n[1], n[2],
+         ref ? "reference (pre-threading) readout" : "readout", threads);
   if (ref)
-    memcpy(par, ref_readout_params(rr, &np), np * sizeof(double));
-  else
-    ex_readout_params(r, par);
-  uint64_t h = ex_fnv(EX_FNV_INIT, par, np * sizeof(double));
-  free(par);
-  ex_readout_destroy(r);
-  ref_readout_destroy(rr);
-  printf("nin %u train %u eval %u+%u+%u epochs %u threads %u%s: training %.3f s/epoch (cpu %.3f), evaluation %.3f "
-         "s/epoch (cpu %.3f), parameters fnv %016llx\n", nin, n[0], n[0], n[1], n[2], epochs, threads,
-         ref ? " (reference)" : "", tt / epochs, ct / epochs, te / epochs, ce / epochs, (unsigned long long)h);
+    printf(", parameters fnv %016llx", (unsigned long long)h);
+  printf("\n");
   for (uint32_t e = 0; e < epochs; e++)
-    printf("epoch %u loss %.17g train %.6f val %.6f test %.6f\n", e + 1, hist[e].loss, hist[e].train, hist[e].val,
-           hist[e].test);
+    printf("epoch %u: %u thread%s, %.3f s (cpu %.3f s); loss %.17g train %.6f val %.6f test %.6f\n", e + 1,
+           be[e].threads, be[e].threads == 1 ? "" : "s", be[e].wall, be[e].cpu, hist[e].loss, hist[e].train,
+           hist[e].val, hist[e].test);
+  free(be);
   free(hist);
   for (int s = 0; s < 3; s++) {
     free(x[s]);
