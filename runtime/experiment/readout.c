@@ -193,8 +193,8 @@ static bool sparse_build(sparse_rows *s, const float *x, uint32_t n, uint32_t ni
   size_t nnz = 0;
   for (size_t k = 0; k < (size_t)n * nin; k++)
     nnz += x[k] != 0;
-  s->idx = malloc((nnz ? nnz : 1) * sizeof(uint32_t));
-  s->val = malloc((nnz ? nnz : 1) * sizeof(float));
+  s->idx = malloc((nnz + 1) * sizeof(uint32_t)); /* + 1: the branch-free fill below writes one past */
+  s->val = malloc((nnz + 1) * sizeof(float));
   if (!s->idx || !s->val) {
     sparse_free(s);
     return false;
@@ -203,11 +203,11 @@ static bool sparse_build(sparse_rows *s, const float *x, uint32_t n, uint32_t ni
   for (uint32_t i = 0; i < n; i++) {
     s->off[i] = nnz;
     const float *row = x + (size_t)i * nin;
-    for (uint32_t j = 0; j < nin; j++)
-      if (row[j] != 0) {
-        s->idx[nnz] = j;
-        s->val[nnz++] = row[j];
-      }
+    for (uint32_t j = 0; j < nin; j++) { /* every feature is written, a zero is then overwritten */
+      s->idx[nnz] = j;
+      s->val[nnz] = row[j];
+      nnz += row[j] != 0;
+    }
   }
   s->off[n] = nnz;
   return true;
