@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #define MAX_THREADS 64u
-#define SPINS 4000u /* pause instructions before sleeping: about 20 us */
+#define SPINS 250u /* pause instructions before sleeping: about 16 us on this machine (65 ns a pause) */
 
 typedef struct member {
   ex_team *tm;

@@ -25,7 +25,7 @@ struct ex_team {
  * by tm->n. */
 void ex_team_run(unsigned n, ex_team_fn *fn, void *arg);
 
-/* Waits until every thread of the team has arrived. Spins about 20 us, then sleeps. */
+/* Waits until every thread of the team has arrived. Spins about 16 us, then sleeps. */
 void ex_team_sync(ex_team *tm);
 
 /* [*lo, *hi): share t of n of the range [0, count), split at multiples of `align`. */
