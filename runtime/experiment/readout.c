@@ -599,48 +599,6 @@ static double seconds_now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* How many threads train the next epoch. Threads meet twice per batch; on a machine busier than its cores a
- * thread that waits for a descheduled partner loses a time slice, and one thread can be much faster than two.
- * The results do not depend on the count, so it is chosen by speed: the requested count and one thread are
- * each timed on one epoch, the faster trains, and the other is timed again after PROBE_FIRST epochs (the
- * load changes), then after twice as many each time it is still the slower (at most PROBE_MAX). */
-#define PROBE_FIRST 16u
-#define PROBE_MAX 128u
-
-typedef struct team_choice {
-  unsigned want;
-  double sec[2];     /* last training seconds of an epoch: [0] one thread, [1] want threads; < 0: not timed */
-  bool multi;        /* the faster so far */
-  uint32_t next, gap; /* epoch of the next probe of the slower, and the gap after it */
-} team_choice;
-
-static unsigned choose_threads(const team_choice *tc, uint32_t epoch) {
-  if (tc->want <= 1)
-    return 1;
-  if (tc->sec[1] < 0)
-    return tc->want;
-  if (tc->sec[0] < 0)
-    return 1;
-  if (epoch == tc->next) /* probe the slower */
-    return tc->multi ? 1 : tc->want;
-  return tc->multi ? tc->want : 1;
-}
-
-/* Records an epoch's training time on `threads` threads. */
-static void timed_threads(team_choice *tc, unsigned threads, uint32_t epoch, double sec) {
-  tc->sec[threads > 1] = sec;
-  if (tc->want <= 1 || tc->sec[0] < 0 || tc->sec[1] < 0)
-    return;
-  bool multi = tc->sec[1] < tc->sec[0];
-  if (epoch == 1 || multi != tc->multi) /* first comparison, or the probe won: back to probing soon */
-    tc->gap = PROBE_FIRST;
-  else if (epoch == tc->next) /* the probe lost again: wait longer */
-    tc->gap = tc->gap * 2 < PROBE_MAX ? tc->gap * 2 : PROBE_MAX;
-  if (epoch == 1 || epoch == tc->next || multi != tc->multi)
-    tc->next = epoch + tc->gap;
-  tc->multi = multi;
-}
-
 bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const ex_split_data *test, uint32_t nin,
                     const ex_train_config *c, ex_epoch_stats *hist, uint32_t *best) {
   ex_readout *r = ex_readout_create(nin, EX_CLASSES);
@@ -652,15 +610,16 @@ bool ex_readout_fit(const ex_split_data *train, const ex_split_data *val, const 
     ex_readout_destroy(r);
     return false;
   }
-  team_choice tc = {.want = c->threads ? c->threads : 1, .sec = {-1, -1}, .next = UINT32_MAX};
+  ex_team_choice tc;
+  ex_team_choice_init(&tc, c->threads);
   ex_train_config ec = *c;
   *best = 0;
   for (uint32_t e = 0; e < c->epochs; e++) {
     double t0 = seconds_now(), acc[3];
     ex_epoch_stats *h = &hist[e];
-    ec.threads = choose_threads(&tc, e);
+    ec.threads = ex_team_choose(&tc, e);
     h->loss = train_epoch(r, &sp[0], train->labels, train->n, &ec, e);
-    timed_threads(&tc, ec.threads, e, seconds_now() - t0);
+    ex_team_timed(&tc, ec.threads, e, seconds_now() - t0);
     evaluate(r, splits, sp, 3, tc.want, acc); /* one join per split: no barrier to wait at */
     h->train = acc[0], h->val = acc[1], h->test = acc[2];
     if (h->val > hist[*best].val)

@@ -1,4 +1,5 @@
-/* readout_team.c — the readout's fork-join team: start, gate, barrier (spin, then sleep), join. */
+/* readout_team.c — the readout's fork-join team: start, gate, barrier (spin, then sleep), join; and the
+ * choice, epoch by epoch, of how many threads train. */
 #include "readout_team.h"
 
 #include <stdint.h>
@@ -84,4 +85,40 @@ void ex_team_share(unsigned t, unsigned n, size_t count, size_t align, size_t *l
   size_t a = units * t / n, b = units * (t + 1) / n;
   *lo = a * align < count ? a * align : count;
   *hi = b * align < count ? b * align : count;
+}
+
+/* The thread count per epoch (readout_team.h): the requested count and one thread are each timed on one
+ * epoch, the faster trains, and the other is timed again after PROBE_FIRST epochs (the load changes), then
+ * after twice as many each time it is still the slower (at most PROBE_MAX). */
+#define PROBE_FIRST 16u
+#define PROBE_MAX 128u
+
+void ex_team_choice_init(ex_team_choice *tc, unsigned want) {
+  *tc = (ex_team_choice){.want = want ? want : 1, .sec = {-1, -1}, .next = UINT32_MAX};
+}
+
+unsigned ex_team_choose(const ex_team_choice *tc, uint32_t epoch) {
+  if (tc->want <= 1)
+    return 1;
+  if (tc->sec[1] < 0)
+    return tc->want;
+  if (tc->sec[0] < 0)
+    return 1;
+  if (epoch == tc->next) /* probe the slower */
+    return tc->multi ? 1 : tc->want;
+  return tc->multi ? tc->want : 1;
+}
+
+void ex_team_timed(ex_team_choice *tc, unsigned threads, uint32_t epoch, double sec) {
+  tc->sec[threads > 1] = sec;
+  if (tc->want <= 1 || tc->sec[0] < 0 || tc->sec[1] < 0)
+    return;
+  bool multi = tc->sec[1] < tc->sec[0];
+  if (epoch == 1 || multi != tc->multi) /* first comparison, or the probe won: back to probing soon */
+    tc->gap = PROBE_FIRST;
+  else if (epoch == tc->next) /* the probe lost again: wait longer */
+    tc->gap = tc->gap * 2 < PROBE_MAX ? tc->gap * 2 : PROBE_MAX;
+  if (epoch == 1 || epoch == tc->next || multi != tc->multi)
+    tc->next = epoch + tc->gap;
+  tc->multi = multi;
 }

@@ -110,6 +110,43 @@ static void test_team_share(void **state) {
   assert_int_equal(hi, 3);
 }
 
+/* The thread count by epoch when one thread takes 1 s an epoch and two take `two(e)`: returns the epochs on two
+ * threads: multi[e] for e in 0..319. */
+static void schedule(double (*two)(uint32_t), bool *multi) {
+  ex_team_choice tc;
+  ex_team_choice_init(&tc, 2);
+  for (uint32_t e = 0; e < 320; e++) {
+    unsigned n = ex_team_choose(&tc, e);
+    multi[e] = n == 2;
+    ex_team_timed(&tc, n, e, n == 2 ? two(e) : 1.0);
+  }
+}
+
+static double two_slow(uint32_t e) { return (void)e, 3.0; }
+static double two_fast_from_30(uint32_t e) { return e < 30 ? 3.0 : 0.5; }
+
+/* Two threads slower: tried at epoch 0, then probed at 1+16 = 17, +32 = 49, +64 = 113, +128 = 241 (cap).
+ * Faster from epoch 30: the probe at 49 wins, two threads from then on, one thread probed at 49+16 = 65,
+ * then 65+32 = 97, 97+64 = 161, 161+128 = 289. */
+static void test_thread_choice(void **state) {
+  (void)state;
+  bool m[320];
+  schedule(two_slow, m);
+  for (uint32_t e = 0; e < 320; e++)
+    assert_int_equal(m[e], e == 0 || e == 17 || e == 49 || e == 113 || e == 241);
+  schedule(two_fast_from_30, m);
+  for (uint32_t e = 0; e < 320; e++) {
+    bool one = e == 1 || (e > 1 && e < 49 && e != 17) || e == 65 || e == 97 || e == 161 || e == 289;
+    assert_int_equal(m[e], !one);
+  }
+  ex_team_choice tc;
+  ex_team_choice_init(&tc, 0); /* no threads asked: always one */
+  for (uint32_t e = 0; e < 40; e++) {
+    assert_int_equal(ex_team_choose(&tc, e), 1);
+    ex_team_timed(&tc, 1, e, 1.0);
+  }
+}
+
 typedef struct seen {
   uint32_t calls;
   ex_epoch_stats last;
@@ -152,6 +189,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_adadelta_ten_classes), cmocka_unit_test(test_adam_sgd_seven_classes),
       cmocka_unit_test(test_team_share),           cmocka_unit_test(test_fit_threads_callback),
+      cmocka_unit_test(test_thread_choice),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
