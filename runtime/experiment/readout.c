@@ -15,7 +15,7 @@
 struct ex_readout {
   uint32_t nin, nclass;
   size_t np;        /* nclass*nin weights + nclass biases, one array */
-  double *p;        /* parameters: W row-major, then b */
+  double *p;        /* parameters: W feature-major (weight (c, j) at [j*nclass + c]), then b */
   double *s1, *s2;  /* optimiser state (Adadelta Eg/Ed, Adam m/v) */
   double *g;        /* gradient of the current batch */
   uint64_t t;       /* optimiser steps taken (Adam bias correction) */
@@ -32,8 +32,8 @@ void ex_soft_targets(uint32_t label, uint32_t n, double *t) {
     t[c] = (c == label ? hi : lo) / z;
 }
 
-/* The readout's two hot loops are also built for AVX2 and picked at load time (results are identical:
- * the same IEEE operations, no FMA, only wider vectors). */
+/* The readout's hot loops (Adadelta, logits, gradient) are also built for AVX2 and picked at load time
+ * (results are identical: the same IEEE operations, no FMA, only wider vectors). */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
 #define HOT_CLONES __attribute__((target_clones("avx2", "default")))
 #else
