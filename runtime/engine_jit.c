@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,36 @@
 #define MAX_IN 16      /* incoming projections of a generated lif update (gen_lif.c) */
 #define BLOCK_ALIGN 64 /* neuron blocks of threads start at multiples of this (cache lines of spk, rings) */
 #define MAX_THREADS 64
-#define SPIN_WORKER 20000 /* pause loops (~0.1-1 ms) a worker waits for the next phase before blocking */
-#define SPIN_MAIN 2000    /* pause loops the main thread waits for workers before yielding its core */
-#define PREEMPTED_MS 0.2  /* a wait this long for a claimed chunk means the worker lost its core */
+#define SPIN_WORKER_MS 0.3 /* a worker spins this long for the next phase before blocking */
+#define STEAL_MS 0.02      /* the main thread runs a chunk itself when its owner has not claimed it by then */
+#define PREEMPTED_MS 0.2   /* a wait this long for a claimed chunk means the worker lost its core */
+#define LINE 128 /* bytes between data written by different threads (64-byte lines, fetched in pairs) */
+#define PAGE 4096
 #define SOLO_STEPS 256    /* phases the main thread then runs alone (doubling on repeats) */
 #define SOLO_MAX 65536
+
+/* Block t of a generated population: everything thread t reads and writes for it in a step. With several
+ * threads the block's state, spike flags, spike list and ring cells are the engine's own copies, in an
+ * arena of the thread's own pages (the interp's arrays are brought up to date after every run, see
+ * sync_out): two threads writing different cache lines of one 4 KB page slow each other down several
+ * times on this machine (docs/jit.md, Threads), so blocks of the interp's arrays cannot be shared. With
+ * one thread the pointers are the interp's arrays. */
+typedef struct jit_blk {
+  void *ptrs[BE_CPU_LIF_RING0 + MAX_IN]; /* the lif's arguments, indexed from the block's first neuron */
+  void *ring[MAX_IN];                    /* incoming projection q: nring slots of n cells */
+  uint32_t nring[MAX_IN];
+  uint32_t lo, n;                        /* neurons [lo, lo + n) */
+  uint8_t *forced;                       /* the interp's forced flags of the block */
+  int64_t *last;                         /* the interp's last-spike times (whole population) */
+  uint32_t *idx;                         /* threads > 1: this step's spikes of the block, and their number */
+  uint32_t nspk;
+} jit_blk;
+
+/* Thread t's push into a projection's ring cells of post block t. */
+typedef struct jit_pblk {
+  void *ptrs[BE_CPU_PUSH_RING + 1];
+  int64_t ncell; /* ring cells per slot: the block's size (threads > 1) or the post population's */
+} jit_pblk;
 
 typedef struct jit_pop {
   rt_pop *p;
@@ -42,6 +68,9 @@ typedef struct jit_pop {
   rt_proj *in[MAX_IN];
   void *ptrs[BE_CPU_LIF_RING0 + MAX_IN];
   uint32_t blk[MAX_THREADS + 1]; /* thread t updates neurons [blk[t], blk[t+1]) */
+  bool uniform[BE_CPU_LIF_NPARAM]; /* parameter k is one value (not indexed by neuron) */
+  bool spk_read; /* the interp reads the spike flags (plasticity traces): blocks write the interp's */
+  jit_blk *b[MAX_THREADS]; /* block t, in thread t's arena */
 } jit_pop;
 
 typedef struct jit_proj {
@@ -50,9 +79,32 @@ typedef struct jit_proj {
   be_cpu_fn fn;
   void *ptrs[BE_CPU_PUSH_RING + 1];
   int64_t stride; /* of ptrs[RP]: 1 (the CSR row_ptr) or threads + 1 */
+  jit_pblk *pb[MAX_THREADS]; /* thread t's arguments, in its arena */
+  uint32_t q;     /* index of this projection in its post population's incoming list */
   uint32_t pend;  /* fused mode: spikes of the last step still to push (pre->idx keeps them) */
   int64_t pend_base; /* their (step + 1) % nring */
 } jit_proj;
+
+/* One synchronisation word per cache-line pair, so that threads never write lines others poll. */
+typedef struct jit_word {
+  _Alignas(LINE) _Atomic uint32_t v;
+  int phase;     /* gen only: what the main thread publishes with a generation: the phase, */
+  bool injected; /* whether a neuron may be forced in this step, */
+  uint64_t step; /* and the step */
+} jit_word;
+
+/* The worker pool. A phase is split into `nthreads` chunks; chunk t (block t of every population and of
+ * every post population's ring cells) belongs to thread t, so each block's data stays in one core's
+ * cache. The main thread (thread 0) publishes a phase by incrementing `gen`; a thread claims a chunk by
+ * moving claim[t] up to the generation, so a chunk runs exactly once. When a worker has not claimed its
+ * chunk STEAL_MS after the publication (the OS has not scheduled it), the main thread claims and runs it
+ * itself: results do not depend on who runs a chunk. */
+typedef struct jit_pool {
+  jit_word gen;      /* the published phase generation (and the phase) */
+  jit_word done;     /* chunks finished in this generation */
+  jit_word sleepers; /* workers blocked on `wake` (they spun SPIN_WORKER_MS without a phase) */
+  jit_word claim[MAX_THREADS]; /* the generation in which chunk t was last claimed */
+} jit_pool;
 
 typedef struct jit_engine {
   void *interp; /* the interp engine object (rt_engine_interp.create), owned */
@@ -64,25 +116,25 @@ typedef struct jit_engine {
   void **owned; /* arrays to free */
   size_t nowned;
   unsigned nthreads, nfunctions;
+  uint32_t npops, nprojs;
+  bool fixed;
   bool fused;   /* one parallel phase per step (PHASE_STEP) */
-  unsigned solo_left, solo_len; /* back-off: phases the main thread still runs alone, length of the last */
-  uint64_t backoffs;            /* how often (ASTROC_JIT_VERBOSE reports it) */
   double compile_ms;
   be_cpu_origin origin; /* where the native code came from */
-  /* Worker pool. A phase is split into `nthreads` chunks (fixed blocks of neurons / posts); any running
-   * thread claims the next chunk from `ticket` (phase generation << 32 | next chunk), so a descheduled
-   * worker never holds up the main thread, which simply does the remaining chunks itself. Results do
-   * not depend on who runs a chunk. `done` counts finished chunks. */
+  /* Worker pool: see jit_pool. */
   pthread_t th[MAX_THREADS];
   unsigned nstarted;
-  _Atomic uint64_t ticket;
-  uint32_t gen; /* main thread's phase generation */
-  _Atomic unsigned done;
+  jit_pool *pool;
   _Atomic int quit;
-  _Atomic unsigned sleepers; /* workers blocked on `wake` (they spun too long) */
   pthread_mutex_t mu;
   pthread_cond_t wake;
-  int phase;
+  uint8_t *nothing_forced; /* all zero, as long as the largest population: the flags of other steps */
+  /* Written by the main thread every step, on lines of their own (the workers read the fields above). */
+  _Alignas(LINE) uint32_t gen;  /* main thread's phase generation */
+  unsigned solo_left, solo_len; /* back-off: phases the main thread still runs alone, length of the last */
+  uint64_t backoffs;            /* how often (ASTROC_JIT_VERBOSE reports it) */
+  bool injected; /* some neuron may be forced this step (rt_sim_inject, restore): lif reads the flags */
+  bool synced;   /* threads > 1: the interp's arrays hold the blocks' state (sync_out) */
   struct jit_engine *next; /* registry of live engines (rt_jit_info_get) */
 } jit_engine;
 
@@ -225,16 +277,25 @@ bool rt_jit_offer_image(const char *path, int *state, char *note, size_t notelen
 
 /* ---------------------------------------------------------------- helpers */
 
-static void *own(jit_engine *e, size_t n, size_t size) {
+/* Zeroed, LINE-aligned and padded to whole LINEs, freed with the engine: arrays cut into per-thread
+ * blocks of 64 elements then never share a cache line between threads. */
+static void *own_aligned(jit_engine *e, size_t n, size_t size, size_t align) {
   void **v = realloc(e->owned, (e->nowned + 1) * sizeof(*v));
   if (!v)
     return NULL;
   e->owned = v;
-  void *p = calloc(n ? n : 1, size);
-  if (p)
+  if (size && (n ? n : 1) > (SIZE_MAX - align) / size)
+    return NULL;
+  size_t bytes = ((n ? n : 1) * size + align - 1) / align * align;
+  void *p = aligned_alloc(align, bytes);
+  if (p) {
+    memset(p, 0, bytes);
     e->owned[e->nowned++] = p;
+  }
   return p;
 }
+
+static void *own(jit_engine *e, size_t n, size_t size) { return own_aligned(e, n, size, LINE); }
 
 static double now_ms(void) {
   struct timespec ts;
@@ -365,6 +426,7 @@ static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, i
   *spec = (be_cpu_lif){.name = name, .fixed = s->fixed, .nin = jp->nin, .has_inj = jp->has_inj};
   if (!lif_params(e, jp, spec, d))
     return false;
+  memcpy(jp->uniform, spec->uniform, sizeof(jp->uniform));
   jp->gen = true; /* the address comes after compilation */
   unsigned T = e->nthreads;
   for (unsigned t = 0; t <= T; t++) {
@@ -555,6 +617,146 @@ static bool plan_fused(const jit_engine *e) {
   return true;
 }
 
+/* ---------------------------------------------------------------- per-thread blocks */
+
+/* Bump allocation in a thread's arena, in LINE-aligned pieces; with base NULL it only measures. */
+typedef struct arena {
+  char *base;
+  size_t used;
+} arena;
+
+static void *take(arena *a, size_t bytes) {
+  void *p = a->base ? a->base + a->used : NULL;
+  a->used += (bytes + LINE - 1) / LINE * LINE;
+  return p;
+}
+
+/* Bytes of a ring cell and of an injected-current element. */
+static size_t cell_size(const jit_engine *e) { return e->fixed ? sizeof(int64_t) : sizeof(float); }
+
+/* p moved back by lo elements of esz bytes, for generated code that indexes it with the absolute neuron
+ * numbers [lo, lo + n) of a block. Computed on integers: the address itself may lie outside the array. */
+static void *biased(void *p, uint32_t lo, size_t esz) {
+  return (void *)((uintptr_t)p - (uintptr_t)lo * esz);
+}
+
+static void *at(void *p, uint32_t lo, size_t esz) { return (char *)p + (size_t)lo * esz; }
+
+/* Fills block t of a generated population (in the arena a: its own state with several threads). */
+static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
+  bool mine = e->nthreads > 1;
+  uint32_t lo = jp->blk[t], n = jp->blk[t + 1] - lo;
+  size_t cs = cell_size(e);
+  jit_blk *b = take(a, sizeof(jit_blk));
+  void *v = take(a, mine ? n * 4u : 0), *u = take(a, mine ? n * 4u : 0), *ref = take(a, mine ? n * 4u : 0);
+  void *spk = take(a, mine ? n : 0), *idx = take(a, mine ? n * sizeof(uint32_t) : 0);
+  void *ring[MAX_IN];
+  for (uint32_t q = 0; q < jp->nin; q++)
+    ring[q] = take(a, mine ? (size_t)jp->in[q]->nring * n * cs : 0);
+  if (!b)
+    return NULL;
+  rt_src *c = jp->p->src;
+  *b = (jit_blk){.lo = lo, .n = n, .forced = c->forced + lo, .last = c->last, .idx = mine ? idx : NULL};
+  memcpy(b->ptrs, jp->ptrs, sizeof(b->ptrs));
+  b->ptrs[BE_CPU_LIF_V] = mine ? v : at(jp->ptrs[BE_CPU_LIF_V], lo, 4);
+  b->ptrs[BE_CPU_LIF_U] = mine ? u : at(jp->ptrs[BE_CPU_LIF_U], lo, 4);
+  b->ptrs[BE_CPU_LIF_REF] = mine ? ref : at(jp->ptrs[BE_CPU_LIF_REF], lo, 4);
+  b->ptrs[BE_CPU_LIF_SPK] = mine && !jp->spk_read ? spk : c->spk + lo;
+  for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
+    if (!jp->uniform[k])
+      b->ptrs[BE_CPU_LIF_PARAM0 + k] = at(jp->ptrs[BE_CPU_LIF_PARAM0 + k], lo, 4);
+  b->ptrs[BE_CPU_LIF_INJ] = at(jp->ptrs[BE_CPU_LIF_INJ], lo, cs);
+  for (uint32_t q = 0; q < jp->nin; q++) {
+    rt_proj *p = jp->in[q];
+    b->nring[q] = p->nring;
+    b->ring[q] = mine ? ring[q] : e->fixed ? (void *)p->ring_i : (void *)p->ring_f; /* one block: lo 0 */
+  }
+  return b;
+}
+
+/* Lays out thread t's arena (a->base NULL: measures it): its block of every generated population, then
+ * its push arguments for every generated projection (into the ring cells of its post block). */
+static void layout(jit_engine *e, unsigned t, arena *a) {
+  for (uint32_t k = 0; k < e->npops; k++)
+    if (e->pops[k].gen) {
+      jit_blk *b = layout_pop(e, &e->pops[k], t, a);
+      if (b)
+        e->pops[k].b[t] = b;
+    }
+  for (uint32_t k = 0; k < e->nprojs; k++) {
+    jit_proj *jq = &e->projs[k];
+    if (!jq->gen)
+      continue;
+    jit_pblk *pb = take(a, sizeof(jit_pblk));
+    if (!pb)
+      continue;
+    const jit_blk *post = e->pops[jq->p->post->index].b[t];
+    memcpy(pb->ptrs, jq->ptrs, sizeof(pb->ptrs));
+    pb->ptrs[BE_CPU_PUSH_RING] = biased(post->ring[jq->q], post->lo, cell_size(e));
+    pb->ncell = post->n;
+    jq->pb[t] = pb;
+  }
+}
+
+static void copy(void *mine, void *interp, size_t bytes, bool out) {
+  if (bytes)
+    memcpy(out ? interp : mine, out ? mine : interp, bytes);
+}
+
+/* Threads > 1: copies the blocks' state (u, v, ref, ring cells) to the interp's arrays (out) or from them. */
+static void sync_blocks(jit_engine *e, bool out) {
+  size_t cs = cell_size(e);
+  for (uint32_t k = 0; e->nthreads > 1 && k < e->npops; k++) {
+    jit_pop *jp = &e->pops[k];
+    for (unsigned t = 0; jp->gen && t < e->nthreads; t++) {
+      jit_blk *b = jp->b[t];
+      for (int x = BE_CPU_LIF_V; x <= BE_CPU_LIF_REF; x++)
+        copy(b->ptrs[x], at(jp->ptrs[x], b->lo, 4), (size_t)b->n * 4, out);
+      for (uint32_t q = 0; q < jp->nin; q++) {
+        rt_proj *p = jp->in[q];
+        char *ring = e->fixed ? (char *)p->ring_i : (char *)p->ring_f;
+        for (uint32_t r = 0; r < p->nring; r++)
+          copy((char *)b->ring[q] + (size_t)r * b->n * cs, ring + ((size_t)r * p->post->n + b->lo) * cs,
+               (size_t)b->n * cs, out);
+      }
+    }
+  }
+  e->synced = true; /* both hold the same state now */
+}
+
+/* The interp's arrays up to date (state reads, checkpoints, the end of a run). */
+static void sync_out(jit_engine *e) {
+  if (e->nthreads > 1 && !e->synced)
+    sync_blocks(e, true);
+}
+
+static bool build_blocks(jit_engine *e) {
+  for (uint32_t k = 0; k < e->nprojs; k++) {
+    jit_proj *jq = &e->projs[k];
+    const rt_proj *p = jq->p;
+    if (p->ip->plasticity != IR_PLAST_NONE && p->pre->ref.kind == IR_NODE_POPULATION)
+      e->pops[p->pre->ref.index].spk_read = true;
+    if (p->ip->plasticity != IR_PLAST_NONE)
+      e->pops[p->post->index].spk_read = true;
+    const jit_pop *post = &e->pops[jq->p->post->index];
+    for (uint32_t q = 0; jq->gen && q < post->nin; q++)
+      if (post->in[q] == jq->p)
+        jq->q = q;
+  }
+  for (unsigned t = 0; t < e->nthreads; t++) {
+    arena a = {0};
+    layout(e, t, &a);
+    if (!(a.base = own_aligned(e, a.used, 1, PAGE))) /* whole pages: no page holds two threads' data */
+      return false;
+    a.used = 0;
+    layout(e, t, &a);
+  }
+  if (e->nthreads > 1)
+    sync_blocks(e, false);
+  e->synced = true;
+  return true;
+}
+
 /* ---------------------------------------------------------------- threads */
 
 static inline void cpu_relax(void) {
@@ -563,170 +765,17 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-static void update_block(jit_engine *e, unsigned tid) {
-  const ir_module *m = e->s->m;
-  for (uint32_t k = 0; k < m->npops; k++) {
-    jit_pop *jp = &e->pops[k];
-    if (jp->gen) {
-      int64_t ints[2] = {jp->blk[tid], jp->blk[tid + 1]};
-      jp->fn(jp->ptrs, ints);
-    }
-  }
-}
-
-/* Pushes spikes into the ring cells of thread tid's posts: this step's (two-phase mode) or the last
- * step's pending ones (fused mode). */
-static void push_block(jit_engine *e, unsigned tid, bool pending) {
-  rt_interp *s = e->s;
-  const ir_module *m = s->m;
-  for (uint32_t k = 0; k < m->nprojs; k++) {
-    jit_proj *jq = &e->projs[k];
-    uint32_t n = pending ? jq->pend : jq->p->pre->nspk;
-    if (jq->gen && n) {
-      int64_t base = pending ? jq->pend_base : (int64_t)((s->step + 1) % jq->p->nring);
-      int64_t ints[BE_CPU_PUSH_NINTS] = {n, jq->stride, tid, base, jq->p->post->n, jq->p->nring};
-      jq->fn(jq->ptrs, ints);
-    }
-  }
-}
-
-static void do_phase(jit_engine *e, int phase, unsigned tid) {
-  if (phase == PHASE_STEP || phase == PHASE_FLUSH)
-    push_block(e, tid, true);
-  if (phase == PHASE_STEP || phase == PHASE_UPDATE)
-    update_block(e, tid);
-  if (phase == PHASE_PUSH)
-    push_block(e, tid, false);
-}
-
-/* Claims the next chunk of phase generation `gen`; false when there is none left (or a newer phase). */
-static bool claim(jit_engine *e, uint32_t gen, unsigned *chunk) {
-  uint64_t x = atomic_load(&e->ticket);
-  for (;;) {
-    if ((uint32_t)(x >> 32) != gen || (uint32_t)x >= e->nthreads)
-      return false;
-    if (atomic_compare_exchange_weak(&e->ticket, &x, x + 1)) {
-      *chunk = (uint32_t)x;
-      return true;
-    }
-  }
-}
-
-/* Runs chunks of phase `gen` until none is left. A successful claim also means the phase's parameters
- * (e->phase, ring pointers, spike lists) are stable: main waits for this chunk before changing them. */
-static void work(jit_engine *e, uint32_t gen) {
-  unsigned chunk;
-  while (claim(e, gen, &chunk)) {
-    do_phase(e, e->phase, chunk);
-    atomic_fetch_add(&e->done, 1);
-  }
-}
-
-typedef struct worker_arg {
-  jit_engine *e;
-} worker_arg;
-
-static void *worker(void *arg) {
-  jit_engine *e = ((worker_arg *)arg)->e;
-  free(arg);
-  uint32_t seen = 0;
-  for (;;) {
-    uint32_t g;
-    unsigned spins = 0;
-    while ((g = (uint32_t)(atomic_load(&e->ticket) >> 32)) == seen && ++spins < SPIN_WORKER)
-      cpu_relax();
-    if (g == seen) { /* idle, or the machine is oversubscribed: block until the next phase */
-      pthread_mutex_lock(&e->mu);
-      atomic_fetch_add(&e->sleepers, 1); /* seq_cst against wake_workers: no lost wake-up */
-      while ((g = (uint32_t)(atomic_load(&e->ticket) >> 32)) == seen)
-        pthread_cond_wait(&e->wake, &e->mu);
-      atomic_fetch_sub(&e->sleepers, 1);
-      pthread_mutex_unlock(&e->mu);
-    }
-    seen = g;
-    if (atomic_load(&e->quit))
-      return NULL;
-    work(e, g);
-  }
-}
-
-/* Publishes phase generation e->gen with its first chunk free; wakes blocked workers. */
-static void publish(jit_engine *e, uint32_t first_chunk) {
-  atomic_store(&e->ticket, (uint64_t)e->gen << 32 | first_chunk);
-  if (atomic_load(&e->sleepers)) {
-    pthread_mutex_lock(&e->mu);
-    pthread_cond_broadcast(&e->wake);
-    pthread_mutex_unlock(&e->mu);
-  }
-}
-
-/* Runs a parallel phase. When a worker was preempted inside a chunk it had claimed, the main thread waits
- * for it for a whole scheduler time slice (milliseconds, against microseconds of work): the machine has
- * more runnable threads than cores. The engine then backs off — the main thread runs the next SOLO_STEPS
- * phases alone, doubling on every repeat up to SOLO_MAX, halving back after a solo stretch — so an
- * oversubscribed machine costs about the single-thread speed instead of a multiple of it. Results do not
- * depend on who runs a chunk. */
-static void run_phase(jit_engine *e, int phase) {
-  if (e->nthreads == 1) {
-    do_phase(e, phase, 0);
-    return;
-  }
-  if (e->solo_left) {
-    e->solo_left--;
-    for (unsigned c = 0; c < e->nthreads; c++)
-      do_phase(e, phase, c);
-    if (!e->solo_left && e->solo_len > SOLO_STEPS)
-      e->solo_len /= 2;
-    return;
-  }
-  e->phase = phase;
-  atomic_store(&e->done, 0);
-  e->gen++;
-  publish(e, 0);
-  work(e, e->gen);
-  if (atomic_load(&e->done) == e->nthreads)
-    return;
-  double t0 = now_ms();
-  unsigned spins = 0;
-  while (atomic_load(&e->done) != e->nthreads) /* a worker is finishing a chunk it claimed */
-    if (++spins < SPIN_MAIN)
-      cpu_relax();
-    else
-      sched_yield();
-  if (spins >= SPIN_MAIN && now_ms() - t0 > PREEMPTED_MS) {
-    e->solo_len = e->solo_len ? (e->solo_len * 2 > SOLO_MAX ? SOLO_MAX : e->solo_len * 2) : SOLO_STEPS;
-    e->solo_left = e->solo_len;
-    e->backoffs++;
-  }
-}
-
-static bool start_threads(jit_engine *e) {
-  for (unsigned t = 1; t < e->nthreads; t++) {
-    worker_arg *w = malloc(sizeof(*w));
-    if (!w)
-      return false;
-    *w = (worker_arg){e};
-    if (pthread_create(&e->th[t], NULL, worker, w) != 0) {
-      free(w);
-      return false;
-    }
-    e->nstarted = t;
-  }
-  return true;
-}
-
-/* ---------------------------------------------------------------- the step loop */
-
-/* Compaction of a spike byte array (flags are 0 or 1) into the ascending index list: 64 flags at a time
- * become one bit mask (SSE2 movemask on x86-64, else a byte loop), so a silent stretch costs one test
- * and each spike one count of trailing zeros. Loading the flags straight into vector registers matters:
- * copying them through a stack buffer stalls on store forwarding and cost 15% of a CUBA step. */
-static void compact(rt_src *c, uint64_t t) {
-  uint32_t n = 0, i = 0;
-  const uint8_t *spk = c->spk;
+/* Compaction of the spike flags spk[0, n) (0 or 1) of neurons base + [0, n) into the ascending index list
+ * `out` (returns the count), recording last-spike times: 64 flags at a time become one bit mask (SSE2
+ * movemask on x86-64, else a byte loop), so a silent stretch costs one test and each spike one count of
+ * trailing zeros. Loading the flags straight into vector registers matters: copying them through a stack
+ * buffer stalls on store forwarding and cost 15% of a CUBA step. */
+static uint32_t compact_range(const uint8_t *spk, uint32_t n, uint32_t base, uint32_t *out, int64_t *last,
+                              uint64_t t) {
+  uint32_t k = 0, i = 0;
 #if defined(__SSE2__)
   const __m128i zero = _mm_setzero_si128();
-  for (; i + 64 <= c->n; i += 64) {
+  for (; i + 64 <= n; i += 64) {
     const __m128i *p = (const __m128i *)(const void *)(spk + i);
     __m128i x0 = _mm_loadu_si128(p), x1 = _mm_loadu_si128(p + 1), x2 = _mm_loadu_si128(p + 2),
             x3 = _mm_loadu_si128(p + 3);
@@ -738,19 +787,232 @@ static void compact(rt_src *c, uint64_t t) {
                  (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x2, zero)) << 32 |
                  (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x3, zero)) << 48;
     for (; m; m &= m - 1) {
-      uint32_t j = i + (uint32_t)__builtin_ctzll(m);
-      c->idx[n++] = j;
-      c->last[j] = (int64_t)t;
+      uint32_t j = base + i + (uint32_t)__builtin_ctzll(m);
+      out[k++] = j;
+      last[j] = (int64_t)t;
     }
   }
 #endif
-  for (; i < c->n; i++)
+  for (; i < n; i++)
     if (spk[i]) {
-      c->idx[n++] = i;
-      c->last[i] = (int64_t)t;
+      out[k++] = base + i;
+      last[base + i] = (int64_t)t;
     }
-  c->nspk = n;
+  return k;
 }
+
+/* Updates block tid of every generated population and compacts its spikes: straight into the spike list
+ * with one thread, else into the block's own list (the spike list may still be read by the other
+ * threads' pushes of the last step). Reads only the block, read-only engine fields and the published
+ * generation word g. */
+static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
+  size_t cs = cell_size(e);
+  for (uint32_t k = 0; k < e->npops; k++) {
+    jit_pop *jp = &e->pops[k];
+    if (!jp->gen)
+      continue;
+    jit_blk *b = jp->b[tid];
+    for (uint32_t q = 0; q < jp->nin; q++) /* (2) this step's ring slot */
+      b->ptrs[BE_CPU_LIF_RING0 + q] = (char *)b->ring[q] + (size_t)(g->step % b->nring[q]) * b->n * cs;
+    b->ptrs[BE_CPU_LIF_FORCED] = g->injected ? b->forced : e->nothing_forced;
+    int64_t ints[2] = {0, b->n};
+    if (b->n)
+      jp->fn(b->ptrs, ints);
+    const uint8_t *spk = b->ptrs[BE_CPU_LIF_SPK];
+    if (e->nthreads == 1)
+      jp->p->src->nspk = compact_range(spk, b->n, b->lo, jp->p->src->idx, b->last, g->step);
+    else
+      b->nspk = compact_range(spk, b->n, b->lo, b->idx, b->last, g->step);
+  }
+}
+
+/* After an update phase with several threads: the blocks' spike lists, in block order, become the
+ * population's ascending list. */
+static void gather_spikes(jit_engine *e) {
+  for (uint32_t k = 0; e->nthreads > 1 && k < e->npops; k++) {
+    jit_pop *jp = &e->pops[k];
+    rt_src *c = jp->p->src;
+    uint32_t n = 0;
+    for (unsigned t = 0; jp->gen && t < e->nthreads; t++) {
+      memcpy(c->idx + n, jp->b[t]->idx, jp->b[t]->nspk * sizeof(uint32_t));
+      n += jp->b[t]->nspk;
+    }
+    if (jp->gen)
+      c->nspk = n;
+  }
+}
+
+/* Pushes spikes into the ring cells of thread tid's posts: this step's (two-phase mode) or the last
+ * step's pending ones (fused mode). */
+static void push_block(jit_engine *e, unsigned tid, bool pending, const jit_word *g) {
+  for (uint32_t k = 0; k < e->nprojs; k++) {
+    jit_proj *jq = &e->projs[k];
+    if (!jq->gen)
+      continue;
+    uint32_t n = pending ? jq->pend : jq->p->pre->nspk;
+    if (n) {
+      int64_t nring = jq->p->nring;
+      int64_t base = pending ? jq->pend_base : (int64_t)((g->step + 1) % (uint64_t)nring);
+      int64_t ints[BE_CPU_PUSH_NINTS] = {n, jq->stride, tid, base, jq->pb[tid]->ncell, nring};
+      jq->fn(jq->pb[tid]->ptrs, ints);
+    }
+  }
+}
+
+static void do_phase(jit_engine *e, const jit_word *g, unsigned tid) {
+  int phase = g->phase;
+  if (phase == PHASE_STEP || phase == PHASE_FLUSH)
+    push_block(e, tid, true, g);
+  if (phase == PHASE_STEP || phase == PHASE_UPDATE)
+    update_block(e, tid, g);
+  if (phase == PHASE_PUSH)
+    push_block(e, tid, false, g);
+}
+
+/* Claims chunk `chunk` of phase generation `gen`: false when it already ran or runs (claimed in this
+ * generation) or when gen is stale (a later generation claimed it; every chunk of a generation is claimed
+ * before the next one is published, so a stale generation never wins). */
+static bool claim(jit_engine *e, unsigned chunk, uint32_t gen) {
+  _Atomic uint32_t *c = &e->pool->claim[chunk].v;
+  uint32_t x = atomic_load_explicit(c, memory_order_relaxed);
+  return (int32_t)(gen - x) > 0 && atomic_compare_exchange_strong(c, &x, gen);
+}
+
+static void run_chunk(jit_engine *e, unsigned chunk) {
+  do_phase(e, &e->pool->gen, chunk);
+  atomic_fetch_add_explicit(&e->pool->done.v, 1, memory_order_release);
+}
+
+typedef struct worker_arg {
+  jit_engine *e;
+  unsigned tid;
+} worker_arg;
+
+/* The next generation after `seen`: spins (pause) for SPIN_WORKER_MS — steps follow each other within
+ * microseconds — then blocks on the condition variable (between runs, or a machine too busy to spin). */
+static uint32_t wait_phase(jit_engine *e, uint32_t seen) {
+  _Atomic uint32_t *gen = &e->pool->gen.v;
+  uint32_t g;
+  double t0 = 0;
+  for (unsigned spins = 1;; spins++) {
+    if ((g = atomic_load_explicit(gen, memory_order_acquire)) != seen)
+      return g;
+    cpu_relax();
+    if (spins % 256 == 0) {
+      double t = now_ms();
+      if (t0 == 0)
+        t0 = t;
+      else if (t - t0 > SPIN_WORKER_MS)
+        break;
+    }
+  }
+  pthread_mutex_lock(&e->mu);
+  atomic_fetch_add(&e->pool->sleepers.v, 1); /* seq_cst against publish: no lost wake-up */
+  while ((g = atomic_load(gen)) == seen)
+    pthread_cond_wait(&e->wake, &e->mu);
+  atomic_fetch_sub(&e->pool->sleepers.v, 1);
+  pthread_mutex_unlock(&e->mu);
+  return g;
+}
+
+static void *worker(void *arg) {
+  worker_arg w = *(worker_arg *)arg;
+  jit_engine *e = w.e;
+  free(arg);
+  uint32_t seen = 0;
+  for (;;) {
+    seen = wait_phase(e, seen);
+    if (atomic_load(&e->quit))
+      return NULL;
+    /* The phase's parameters were written before the generation (release/acquire); a successful claim
+     * means the main thread is waiting for this chunk, so they are stable until it is done. */
+    if (claim(e, w.tid, seen))
+      run_chunk(e, w.tid);
+  }
+}
+
+/* Writes a phase's parameters (no worker reads them: every chunk of the last phase is done). */
+static void set_phase(jit_engine *e, int phase) {
+  e->pool->gen.phase = phase;
+  e->pool->gen.step = e->s->step;
+  e->pool->gen.injected = e->injected;
+}
+
+/* Publishes the next phase generation; wakes blocked workers. */
+static void publish(jit_engine *e) {
+  atomic_store_explicit(&e->pool->done.v, 0, memory_order_relaxed);
+  atomic_store(&e->pool->gen.v, ++e->gen);
+  if (atomic_load(&e->pool->sleepers.v)) {
+    pthread_mutex_lock(&e->mu);
+    pthread_cond_broadcast(&e->wake);
+    pthread_mutex_unlock(&e->mu);
+  }
+}
+
+/* Runs a parallel phase: the main thread runs chunk 0, then waits for the others, running any chunk whose
+ * worker has not claimed it within STEAL_MS. When a worker was preempted inside a chunk it had claimed,
+ * the main thread waits for it for a whole scheduler time slice (milliseconds, against microseconds of
+ * work): the machine has more runnable threads than cores. The engine then backs off — the main thread
+ * runs the next SOLO_STEPS phases alone, doubling on every repeat up to SOLO_MAX, halving back after a
+ * solo stretch — so an oversubscribed machine costs about the single-thread speed instead of a multiple
+ * of it. Results do not depend on who runs a chunk. */
+static void run_phase(jit_engine *e, int phase) {
+  unsigned T = e->nthreads;
+  set_phase(e, phase);
+  e->synced = T == 1; /* the phase changes the blocks */
+  if (T == 1 || e->solo_left) {
+    for (unsigned c = 0; c < T; c++)
+      do_phase(e, &e->pool->gen, c);
+    if (T > 1 && !--e->solo_left && e->solo_len > SOLO_STEPS)
+      e->solo_len /= 2;
+    return;
+  }
+  publish(e);
+  if (claim(e, 0, e->gen))
+    run_chunk(e, 0);
+  _Atomic uint32_t *done = &e->pool->done.v;
+  if (atomic_load_explicit(done, memory_order_acquire) == T)
+    return;
+  double t0 = now_ms(), t = t0;
+  bool stolen = false;
+  for (unsigned spins = 1; atomic_load_explicit(done, memory_order_acquire) != T; spins++) {
+    cpu_relax();
+    if (spins % 64)
+      continue;
+    t = now_ms();
+    if (!stolen && t - t0 > STEAL_MS) { /* workers not running: their chunks are still free */
+      stolen = true;
+      for (unsigned c = 1; c < T; c++)
+        if (claim(e, c, e->gen))
+          run_chunk(e, c);
+    } else if (stolen)
+      sched_yield(); /* a worker is finishing a claimed chunk: it may need this core */
+  }
+  if (t - t0 > PREEMPTED_MS) {
+    e->solo_len = e->solo_len ? (e->solo_len * 2 > SOLO_MAX ? SOLO_MAX : e->solo_len * 2) : SOLO_STEPS;
+    e->solo_left = e->solo_len;
+    e->backoffs++;
+  }
+}
+
+static bool start_threads(jit_engine *e) {
+  for (unsigned t = 1; t < e->nthreads; t++) {
+    worker_arg *w = malloc(sizeof(*w));
+    if (!w)
+      return false;
+    *w = (worker_arg){e, t};
+    if (pthread_create(&e->th[t], NULL, worker, w) != 0) {
+      free(w);
+      return false;
+    }
+    e->nstarted = t;
+  }
+  return true;
+}
+
+/* ---------------------------------------------------------------- the step loop */
+
+static void compact(rt_src *c, uint64_t t) { c->nspk = compact_range(c->spk, c->n, 0, c->idx, c->last, t); }
 
 static void clear_step(jit_engine *e) {
   rt_interp *s = e->s;
@@ -787,20 +1049,18 @@ static bool step_once(jit_engine *e, ir_diag *d) {
   for (uint32_t k = 0; k < m->npops; k++) /* (3a) fire-first models */
     if (s->pops[k].model->fire)
       s->pops[k].model->fire(s, &s->pops[k]);
-  for (uint32_t k = 0; k < m->npops; k++) { /* (2)+(3b) generated: this step's ring slots */
-    jit_pop *jp = &e->pops[k];
-    for (uint32_t q = 0; jp->gen && q < jp->nin; q++) {
-      rt_proj *p = jp->in[q];
-      size_t base = (size_t)(t % p->nring) * p->post->n;
-      jp->ptrs[BE_CPU_LIF_RING0 + q] = s->fixed ? (void *)(p->ring_i + base) : (void *)(p->ring_f + base);
-    }
-  }
-  run_phase(e, e->fused ? PHASE_STEP : PHASE_UPDATE); /* fused: pushes the last step's spikes first */
+  /* (2)+(3b) generated, and their compaction; fused: pushes the last step's spikes first. The interp
+   * clears every forced flag after every step (main thread): a worker reading them would fetch those
+   * lines from the main thread's cache every step, so the update reads zeros that nobody writes instead,
+   * unless a neuron may be forced (update_block). */
+  run_phase(e, e->fused ? PHASE_STEP : PHASE_UPDATE);
+  gather_spikes(e);
   for (uint32_t k = 0; k < m->npops; k++) /* (3b) event models not generated */
     if (!e->pops[k].gen && !s->pops[k].model->kernel_delivery)
       s->pops[k].model->update(s, &s->pops[k]);
   for (uint32_t k = 0; k < m->npops; k++)
-    compact(s->pops[k].src, t);
+    if (!e->pops[k].gen)
+      compact(s->pops[k].src, t);
   for (uint32_t k = 0; k < m->npops; k++) /* (3c) kernel models */
     if (s->pops[k].model->kernel_delivery) {
       rt_syn_deliver_kernel(s, &s->pops[k]);
@@ -820,6 +1080,7 @@ static bool step_once(jit_engine *e, ir_diag *d) {
   }
   if (any)
     run_phase(e, PHASE_PUSH);
+  e->injected = false; /* the interp clears the forced flags before its callbacks, which may inject */
   rt_interp_step_finish(s); /* (4) plasticity, (5) astrocytes, (6) callbacks */
   return true;
 }
@@ -836,8 +1097,7 @@ static void jit_destroy(void *v) {
             (unsigned long long)e->backoffs);
   if (e->nstarted) {
     atomic_store(&e->quit, 1);
-    e->gen++;
-    publish(e, e->nthreads); /* a generation with no chunk to claim */
+    publish(e); /* wakes the workers, which see `quit` before claiming */
     for (unsigned t = 1; t <= e->nstarted; t++)
       pthread_join(e->th[t], NULL);
   }
@@ -854,11 +1114,13 @@ static void jit_destroy(void *v) {
 
 static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, uint64_t seed, const rt_options *opt,
                         ir_diag *d) {
-  jit_engine *e = calloc(1, sizeof(*e));
+  size_t esize = (sizeof(jit_engine) + LINE - 1) / LINE * LINE;
+  jit_engine *e = aligned_alloc(LINE, esize);
   if (!e) {
     ir_error(d, m->loc, "out of memory creating the simulation");
     return NULL;
   }
+  memset(e, 0, esize);
   e->sim = sim;
   pthread_mutex_init(&e->mu, NULL);
   pthread_cond_init(&e->wake, NULL);
@@ -875,6 +1137,9 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
     return NULL;
   }
   e->s = e->interp;
+  e->npops = m->npops;
+  e->nprojs = m->nprojs;
+  e->fixed = e->s->fixed;
   e->pops = own(e, m->npops, sizeof(jit_pop));
   e->projs = own(e, m->nprojs, sizeof(jit_proj));
   if (!e->pops || !e->projs) {
@@ -886,8 +1151,23 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
     e->pops[k].p = &e->s->pops[k];
   for (uint32_t k = 0; k < m->nprojs; k++)
     e->projs[k].p = &e->s->projs[k];
+  uint32_t nmax = 0;
+  for (uint32_t k = 0; k < m->npops; k++)
+    nmax = e->s->pops[k].n > nmax ? e->s->pops[k].n : nmax;
+  e->pool = own(e, 1, sizeof(jit_pool));
+  e->nothing_forced = own(e, nmax, 1);
+  if (!e->pool || !e->nothing_forced) {
+    ir_error(d, m->loc, "out of memory creating the simulation");
+    jit_destroy(e);
+    return NULL;
+  }
+  atomic_init(&e->pool->gen.v, 0);
+  atomic_init(&e->pool->done.v, 0);
+  atomic_init(&e->pool->sleepers.v, 0);
+  for (unsigned t = 0; t < MAX_THREADS; t++)
+    atomic_init(&e->pool->claim[t].v, 0);
   unsigned before = ir_diag_error_count(d);
-  bool compiled = compile(e, d);
+  bool compiled = compile(e, d) && build_blocks(e);
   e->fused = compiled && plan_fused(e);
   if (!compiled || !start_threads(e)) {
     if (ir_diag_error_count(d) == before)
@@ -917,13 +1197,16 @@ static bool jit_run(void *v, uint64_t nsteps, ir_diag *d) {
   for (uint64_t k = 0; ok && k < nsteps; k++)
     ok = step_once(e, d);
   flush(e);
+  sync_out(e);
   return ok;
 }
 
 static uint64_t jit_steps(const void *v) { return ((const jit_engine *)v)->s->step; }
 
 static bool jit_inject(void *v, ir_ref source, uint32_t idx) {
-  return rt_engine_interp.inject(((jit_engine *)v)->interp, source, idx);
+  jit_engine *e = v;
+  e->injected = true;
+  return rt_engine_interp.inject(e->interp, source, idx);
 }
 static const char *const *jit_state_vars(const void *v, ir_ref node, size_t *n) {
   return rt_engine_interp.state_vars(((const jit_engine *)v)->interp, node, n);
@@ -931,14 +1214,25 @@ static const char *const *jit_state_vars(const void *v, ir_ref node, size_t *n) 
 static bool jit_state_size(const void *v, ir_ref node, const char *var, uint64_t *n) {
   return rt_engine_interp.state_size(((const jit_engine *)v)->interp, node, var, n);
 }
+/* A state read or a checkpoint in the middle of a run (from a callback) first brings the interp's arrays
+ * up to date; the engine object is never const to its owner, only to the rt_sim API. */
 static bool jit_read_state(const void *v, ir_ref node, const char *var, double *out) {
-  return rt_engine_interp.read_state(((const jit_engine *)v)->interp, node, var, out);
+  jit_engine *e = (jit_engine *)(uintptr_t)v;
+  sync_out(e);
+  return rt_engine_interp.read_state(e->interp, node, var, out);
 }
 static bool jit_save(const void *v, FILE *f, ir_diag *d) {
-  return rt_engine_interp.save(((const jit_engine *)v)->interp, f, d);
+  jit_engine *e = (jit_engine *)(uintptr_t)v;
+  sync_out(e);
+  return rt_engine_interp.save(e->interp, f, d);
 }
 static bool jit_restore(void *v, FILE *f, ir_diag *d) {
-  return rt_engine_interp.restore(((jit_engine *)v)->interp, f, d);
+  jit_engine *e = v;
+  e->injected = true; /* a checkpoint may carry forced flags */
+  bool ok = rt_engine_interp.restore(e->interp, f, d);
+  if (e->nthreads > 1)
+    sync_blocks(e, false); /* the restored state into the blocks (also after a failed, partial restore) */
+  return ok;
 }
 
 const rt_engine_ops rt_engine_jit = {

@@ -1,7 +1,8 @@
 /* test_diff.c — differential tests of the jit engine against the interp: identical spike rasters and
  * identical final state (every state variable of every node, read with rt_sim_read_state, compared bit
  * for bit) on 200 random lif networks in fixed and in float numerics, for 1, 2 and 3 threads, and on
- * examples/lif_small.yaml and examples/cuba.yaml. */
+ * examples/lif_small.yaml and examples/cuba.yaml; a network whose thread blocks all spike in every step,
+ * with state reads and forced spikes from a step callback in the middle of runs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,7 +115,9 @@ static void same(const result *a, const result *b, const char *what) {
     size_t k = 0;
     while (k < a->state.n && k < b->state.n && a->state.v[k] == b->state.v[k])
       k++;
-    print_error("%s: final states differ at word %zu of %zu/%zu\n", what, k, a->state.n, b->state.n);
+    print_error("%s: final states differ at word %zu of %zu/%zu (%#llx against %#llx)\n", what, k, a->state.n,
+                b->state.n, (unsigned long long)(k < a->state.n ? a->state.v[k] : 0),
+                (unsigned long long)(k < b->state.n ? b->state.v[k] : 0));
     fail();
   }
 }
@@ -479,6 +482,131 @@ static void test_rerun_without_recompiling(void **state) {
   free(saved);
 }
 
+/* ---------------------------------------------------------------- threads: busy blocks, mid-run probes */
+
+/* 1000 + 300 lif neurons driven above threshold with spread thresholds and initial voltages, recurrent
+ * projections with per-synapse weights and delays: every block of 2 and 3 threads spikes in every step
+ * (checked below on the interp's raster), so every step's pushes cross between threads. */
+static ir_module *busy_network(void) {
+  rng_state = 99;
+  ir_module *m = ir_module_create("busy");
+  m->seed = 7;
+  m->numerics = IR_NUMERICS_FIXED;
+  const uint32_t sizes[2] = {1000, 300};
+  for (uint32_t k = 0; k < 2; k++) {
+    int32_t p = ir_add_population(m, k ? "b" : "a", IR_NEURON_LIF, sizes[k], L);
+    ir_value *q = m->pops[p].params;
+    q[IR_P_LIF_TAU_U] = ir_value_const(5, IR_DIM_TIME);
+    q[IR_P_LIF_TAU_V] = ir_value_const(20, IR_DIM_TIME);
+    q[IR_P_LIF_V_TH] = uniform(8, 12, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_BIAS] = uniform(0.8, 2.5, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_REFRACTORY] = ir_value_const(1, IR_DIM_TIME);
+    q[IR_P_LIF_V_INIT] = uniform(0, 12, IR_DIM_VOLTAGE);
+  }
+  const struct { uint32_t pre, post; double p, wlo, whi, dhi; } pr[3] = {
+      {0, 0, 0.05, -0.5, 0.6, 5}, {0, 1, 0.1, 0, 1, 2}, {1, 0, 0.1, -0.1, 0.2, 1}};
+  for (uint32_t k = 0; k < 3; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "p%u", k);
+    int32_t j = ir_add_projection(m, name, (ir_ref){IR_NODE_POPULATION, pr[k].pre},
+                                  (ir_ref){IR_NODE_POPULATION, pr[k].post}, L);
+    ir_projection *q = &m->projs[j];
+    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
+    q->rule.p = pr[k].p;
+    q->rule.allow_self = true;
+    q->weight = uniform(pr[k].wlo, pr[k].whi, IR_DIM_VOLTAGE);
+    q->delay = uniform(0, pr[k].dhi, IR_DIM_TIME);
+  }
+  ir_diag *d = ir_diag_create(stderr);
+  assert_true(pass_layout(m, d));
+  assert_true(pass_expand_threads(m, d, 1));
+  ir_diag_destroy(d);
+  return m;
+}
+
+/* Every 7 steps a step callback reads population a's v (its bits go into the raster); every 5 steps it
+ * forces a spike of a neuron of a, in a different block each time. */
+static void probe_step(void *ctx, rt_sim *s, uint64_t step) {
+  result *r = ctx;
+  if (step % 7 == 0) {
+    double v[1000];
+    assert_true(rt_sim_read_state(s, (ir_ref){IR_NODE_POPULATION, 0}, "v", v));
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < 1000; i++) {
+      uint64_t bits;
+      memcpy(&bits, &v[i], sizeof bits);
+      h = (h ^ bits) * 0x100000001b3ULL;
+    }
+    push(&r->raster, h);
+  }
+  if (step % 5 == 0)
+    assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, 0}, (uint32_t)(step * 337 % 1000)));
+}
+
+static void run_probed(const ir_module *m, const char *engine, int numerics, unsigned threads, result *r) {
+  memset(r, 0, sizeof(*r));
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = engine, .numerics = numerics, .threads = threads};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  assert_non_null(s);
+  rt_sim_on_spikes(s, on_spikes, r);
+  rt_sim_on_step(s, probe_step, r);
+  assert_true(rt_sim_run(s, 100, d));
+  assert_true(rt_sim_run(s, 200, d));
+  read_all_state(s, m, &r->state);
+  rt_sim_destroy(s);
+  ir_diag_destroy(d);
+}
+
+/* Whether every step of the raster has a spike of population 0 in [lo, hi). */
+static bool spikes_every_step(const result *r, uint32_t lo, uint32_t hi, uint64_t nsteps) {
+  uint64_t covered = 0, last = UINT64_MAX;
+  for (size_t k = 0; k < r->raster.n; k++) {
+    uint64_t x = r->raster.v[k], step = x >> 24, i = x & 0xffff;
+    if ((x >> 16 & 0xff) == (IR_NODE_POPULATION << 5 | 0) && i >= lo && i < hi && step != last) {
+      covered++;
+      last = step;
+    }
+  }
+  return covered == nsteps;
+}
+
+static void test_threads_busy_blocks(void **state) {
+  (void)state;
+  ir_module *m = busy_network();
+  const int modes[2] = {IR_NUMERICS_FIXED, IR_NUMERICS_FLOAT};
+  for (int k = 0; k < 2; k++) {
+    result a, b;
+    run(m, "interp", modes[k], 1, 300, &a);
+    /* the blocks of population a: [0, 448) [448, 1000) with 2 threads, [0, 320) [320, 640) [640, 1000) with 3 */
+    const uint32_t cut[6][2] = {{0, 448}, {448, 1000}, {0, 320}, {320, 640}, {640, 1000}, {0, 1000}};
+    for (int c = 0; c < 6; c++)
+      assert_true(spikes_every_step(&a, cut[c][0], cut[c][1], 300));
+    for (unsigned t = 1; t <= 3; t++)
+      for (int two = 0; two < 2; two++) {
+        char what[64];
+        snprintf(what, sizeof what, "busy %s, %u thread(s)%s", k ? "float" : "fixed", t, two ? ", two-phase" : "");
+        if (two)
+          setenv("ASTROC_JIT_TWO_PHASE", "1", 1);
+        run(m, "jit", modes[k], t, 300, &b);
+        same(&a, &b, what);
+        free_result(&b);
+        unsetenv("ASTROC_JIT_TWO_PHASE");
+      }
+    free_result(&a);
+    run_probed(m, "interp", modes[k], 1, &a);
+    for (unsigned t = 1; t <= 3; t++) {
+      char what[64];
+      snprintf(what, sizeof what, "busy %s, probed, %u thread(s)", k ? "float" : "fixed", t);
+      run_probed(m, "jit", modes[k], t, &b);
+      same(&a, &b, what);
+      free_result(&b);
+    }
+    free_result(&a);
+  }
+  ir_module_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lif_small),
@@ -489,6 +617,7 @@ int main(void) {
       cmocka_unit_test(test_random_fixed),
       cmocka_unit_test(test_random_float),
       cmocka_unit_test(test_cuba),
+      cmocka_unit_test(test_threads_busy_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
