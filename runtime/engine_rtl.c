@@ -477,13 +477,36 @@ static uint32_t mesh_trace(const be_vl_mesh *mi, int32_t p, bool pre, uint32_t i
   return mi->xpost_at[k] + (mi->local_of[g] - mi->post_lo[k]);
 }
 
+/* A of mesh astrocyte compartment q from its home replica; every other replica must hold the same A
+ * (they integrate the same listened spikes), else the read fails. */
+static bool read_replicas(rtl_engine *r, uint32_t q, double *a) {
+  const be_vl_mesh *mi = r->mesh;
+  uint64_t home = 0, w = 0;
+  if (!astro_hw_cmd_core(r->hw, mi->astro_home[q], BE_VL_OP_RD_STATE,
+                         mi->astro_local[(size_t)mi->astro_home[q] * mi->nastro + q], 0, &home))
+    return false;
+  for (uint32_t c = 0; c < mi->ncores; c++)
+    if ((mi->astro_cores[q] >> c & 1) &&
+        (!astro_hw_cmd_core(r->hw, c, BE_VL_OP_RD_STATE, mi->astro_local[(size_t)c * mi->nastro + q], 0, &w) ||
+         BE_VL_STATE_A(w) != BE_VL_STATE_A(home)))
+      return false;
+  *a = BE_VL_STATE_A(home);
+  return true;
+}
+
 /* Astrocyte A (STATE of its compartments), weights (SYN words) and traces (TRACE) of a projection. */
 static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
   const be_vl_image *img = r->img;
   uint64_t n = var_size(r, node, k), w = 0;
   for (uint64_t i = 0; i < n; i++) {
     if (node.kind == IR_NODE_ASTROCYTE) {
-      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_STATE, img->astro_base[node.index] + (uint32_t)i, 0, &w))
+      uint32_t q = img->astro_base[node.index] + (uint32_t)i;
+      if (r->mesh) {
+        if (!read_replicas(r, q - img->nneur, &out[i]))
+          return false;
+        continue;
+      }
+      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_STATE, q, 0, &w))
         return false;
       out[i] = BE_VL_STATE_A(w);
     } else if (k == 0) {

@@ -150,13 +150,24 @@ typedef struct be_vl_mesh {
   uint32_t *post_lo, *npost, *xpost_at;       /* local post compartments on the core */
   uint32_t *pre_one, *post_one;               /* [nplast] one-core pre_base (axon) and post_base */
   uint64_t *ntrace;                           /* [ncores] trace entries used */
+  /* Astrocytes (nalsm) are replicated: every core holding synapses of an astro_stdp projection gets a
+   * copy of its modulator, and each astrocyte compartment has a home core (the first of its replicas; an
+   * astrocyte that modulates nothing lives on one core). Every replica gets every listen synapse, so
+   * every listened spike reaches every replica and all replicas compute the same A. A replica is a
+   * local compartment after the core's neurons: NNEUR = nlocal, NASTRO = nrep. */
+  uint32_t nastro;              /* one-core astrocyte compartments: one-core ids ncomp .. ncomp + nastro - 1 */
+  uint64_t *astro_cores;        /* [nastro] cores holding a replica */
+  uint32_t *astro_home;         /* [nastro] the replica the host reads A from */
+  uint32_t *astro_local;        /* [ncores * nastro] local id of the replica on core c (UINT32_MAX: none) */
+  uint32_t *nrep;               /* [ncores] replicas on the core */
   be_vl_cmd *cmds;              /* the load stream */
   uint8_t *cmd_core;            /* [ncmds] core of each command (BE_VL_ALL_CORES: every core) */
   size_t ncmds, capcmds;
 } be_vl_mesh;
 
-/* Splits a one-core image (built with be_vl_one_for_mesh: lif neurons, static and stdp synapses, no
- * astrocytes, no nalsm_lif) over the cores of `pl`, each of capacity `cap`: per core its compartments,
+/* Splits a one-core image (built with be_vl_one_for_mesh: lif neurons, static, stdp and astro_stdp
+ * synapses, nalsm astrocytes; no nalsm_lif) over the cores of `pl`, each of capacity `cap`: per core its
+ * compartments and astrocyte replicas,
  * the fan-out lists of every axon that reaches it (targets renumbered to local ids, plastic synapses
  * first), AXBASE, the route table of its router (the cores, other than itself, that hold synapses of
  * each local compartment) and the learning tables (PLAST with per-core trace ranges, RAXON / RSYN of

@@ -58,24 +58,15 @@ bool be_vl_placement_get(const ir_module *m, uint32_t n, uint32_t *mesh_x, uint3
 const be_vl_caps be_vl_one_for_mesh = {.nw = 12, .aw = 13, .sw = 20, .dw = 6, .qw = 13, .acc_w = 40, .pw = 4, .tw = 15};
 
 /* What the mesh cores cannot run, said before the one-core build would say it differently. Plasticity
- * (stdp) runs on the mesh: each plastic synapse on its post-synaptic core. Astrocytes (and so
- * astro_stdp, which needs one) and nalsm_lif stay on one core (docs/accelerator.md, "Limits"). */
+ * (stdp, astro_stdp) runs on the mesh: each plastic synapse on its post-synaptic core; nalsm astrocytes
+ * are replicated on the cores that need their A (be_verilog_mesh.c). nalsm_lif stays on one core
+ * (docs/accelerator.md, "Limits"); astrocyte and plasticity models the accelerator does not run at all
+ * are reported by the one-core build. */
 bool be_vl_mesh_supported(const ir_module *m, ir_diag *d) {
   for (uint32_t p = 0; p < m->npops; p++)
     if (m->pops[p].model != IR_NEURON_LIF) {
       ir_error(d, m->pops[p].loc, "population '%s' (%s): the mesh cores run lif neurons only (other models run on "
                "one core)", m->pops[p].name, ir_neuron_model_desc(m->pops[p].model)->name);
-      return false;
-    }
-  if (m->nastros) {
-    ir_error(d, m->astros[0].loc, "astrocyte population '%s': the mesh cores have no astrocyte compartments "
-             "(astrocytes run on one core)", m->astros[0].name);
-    return false;
-  }
-  for (uint32_t k = 0; k < m->nprojs; k++)
-    if (m->projs[k].plasticity != IR_PLAST_NONE && m->projs[k].plasticity != IR_PLAST_STDP) {
-      ir_error(d, m->projs[k].loc, "plastic projection '%s': the mesh cores run stdp only (astro_stdp runs on one "
-               "core, with its astrocyte)", m->projs[k].name);
       return false;
     }
   return true;

@@ -36,8 +36,8 @@ bool be_vl_placement_get(const ir_module *m, uint32_t n, uint32_t *mesh_x, uint3
  * cores), capacity for the whole mesh (the split checks each core against be_vl_mesh_caps). */
 extern const be_vl_caps be_vl_one_for_mesh;
 
-/* What the mesh cores cannot run: models other than lif, astrocytes, plasticity other than stdp. false
- * after reporting the first through d. */
+/* What the mesh cores cannot run: neuron models other than lif (astrocytes and astro_stdp run, with the
+ * astrocytes replicated on the cores that need them). false after reporting the first through d. */
 bool be_vl_mesh_supported(const ir_module *m, ir_diag *d);
 
 /* Writes the accelerator image of m into DIR (which must exist): the one-core image (be_vl_write_dir)

@@ -3,7 +3,9 @@
  * reaches it, its AXBASE register and its router's route table, as one load stream whose commands carry
  * their core (docs/accelerator.md, "Mesh"), and the learning engine's tables per core: a plastic (stdp)
  * synapse lives on its post-synaptic core, which keeps the x_post trace and an x_pre trace per incoming
- * axon. Images with astrocytes or kernel projections (nalsm_lif) are not split. */
+ * axon. nalsm astrocytes are replicated on every core that needs their A (astro_stdp synapses there),
+ * each replica with every listen synapse, so every replica integrates the same counts. Images with
+ * kernel projections (nalsm_lif) are not split. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,12 +15,12 @@ const be_vl_caps be_vl_mesh_caps = {.nw = 10, .aw = 12, .sw = 16, .dw = 6, .qw =
 
 /* The one-core image's memories, decoded from its load stream. */
 typedef struct decoded {
-  uint64_t *param, *state;     /* [ncomp] */
+  uint64_t *param, *state;     /* [nneur + nastro] */
   uint64_t *ax_start, *ax_cnt; /* [naxon] */
   uint64_t *syn;               /* [nsyn] */
   uint32_t nslot;
   uint64_t *plast;             /* [nplast * 4] PLAST words */
-  uint64_t *raxon, *rsyn;      /* [nneur], [nsyn] RAXON and RSYN words */
+  uint64_t *raxon, *rsyn;      /* [nneur + nastro], [nsyn] RAXON and RSYN words */
 } decoded;
 
 static void decoded_free(decoded *x) {
@@ -43,7 +45,7 @@ static bool decode_mem(const be_vl_image *one, decoded *x, uint32_t addr, uint64
     x->plast[i] = data;
     return true;
   case BE_VL_SP_RAXON:
-    if (i >= one->nneur)
+    if (i >= one->nneur + one->nastro)
       return false;
     x->raxon[i] = data;
     return true;
@@ -62,13 +64,14 @@ static bool decode_mem(const be_vl_image *one, decoded *x, uint32_t addr, uint64
 
 static bool decode(const be_vl_image *one, decoded *x, ir_loc loc, ir_diag *d) {
   const unsigned sw = one->caps.sw;
-  x->param = calloc(one->nneur + 1, sizeof(uint64_t));
-  x->state = calloc(one->nneur + 1, sizeof(uint64_t));
+  const size_t ncomp = (size_t)one->nneur + one->nastro;
+  x->param = calloc(ncomp + 1, sizeof(uint64_t));
+  x->state = calloc(ncomp + 1, sizeof(uint64_t));
   x->ax_start = calloc(one->naxon + 1, sizeof(uint64_t));
   x->ax_cnt = calloc(one->naxon + 1, sizeof(uint64_t));
   x->syn = calloc(one->nsyn + 1, sizeof(uint64_t));
   x->plast = calloc(4 * (size_t)one->nplast + 1, sizeof(uint64_t));
-  x->raxon = calloc(one->nneur + 1, sizeof(uint64_t));
+  x->raxon = calloc(ncomp + 1, sizeof(uint64_t));
   x->rsyn = calloc(one->nsyn + 1, sizeof(uint64_t));
   if (!x->param || !x->state || !x->ax_start || !x->ax_cnt || !x->syn || !x->plast || !x->raxon || !x->rsyn) {
     ir_error(d, loc, "out of memory splitting the accelerator image");
@@ -89,7 +92,7 @@ static bool decode(const be_vl_image *one, decoded *x, ir_loc loc, ir_diag *d) {
       break;
     case BE_VL_OP_WR_PARAM:
     case BE_VL_OP_WR_STATE:
-      ok = c->addr < one->nneur;
+      ok = c->addr < ncomp;
       if (ok)
         (c->op == BE_VL_OP_WR_PARAM ? x->param : x->state)[c->addr] = c->data;
       break;
@@ -159,10 +162,16 @@ void be_vl_mesh_destroy(be_vl_mesh *mi) {
   free(mi->pre_one);
   free(mi->post_one);
   free(mi->ntrace);
+  free(mi->astro_cores);
+  free(mi->astro_home);
+  free(mi->astro_local);
+  free(mi->nrep);
   free(mi->cmds);
   free(mi->cmd_core);
   free(mi);
 }
+
+static uint64_t bits_mask(unsigned bits) { return bits >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << bits) - 1; }
 
 /* New axon id of a one-core axon: compartments core by core, inputs unchanged. */
 static uint32_t axon_new(const be_vl_mesh *mi, uint32_t a) {
@@ -173,7 +182,61 @@ static uint32_t syn_target(const be_vl_image *one, uint64_t w) {
   return (uint32_t)(w & ((UINT64_C(1) << one->caps.nw) - 1));
 }
 
-/* Local numbering and the cores each axon's synapses live on. */
+/* The cores a synapse into one-core compartment t is stored on: its neuron's core, or every replica of
+ * its astrocyte (a listen synapse). */
+static uint64_t target_cores(const be_vl_mesh *mi, uint32_t t) {
+  return t < mi->ncomp ? UINT64_C(1) << mi->core_of[t] : mi->astro_cores[t - mi->ncomp];
+}
+
+/* Local id of one-core compartment t on core c (UINT32_MAX: not there). */
+static uint32_t target_local(const be_vl_mesh *mi, uint32_t t, uint32_t c) {
+  if (t < mi->ncomp)
+    return mi->core_of[t] == c ? mi->local_of[t] : UINT32_MAX;
+  return mi->astro_local[(size_t)c * mi->nastro + (t - mi->ncomp)];
+}
+
+/* Where astrocyte replicas go: for each astro_stdp projection (PLAST W0 bit 49, modulator above bit 50)
+ * the cores of its plastic synapses (each on its post's core) need its modulator's A. The home is the
+ * lowest of them; an astrocyte needed nowhere lives on the core with the fewest neurons among those that
+ * hold any (core 0 without neurons). Replicas are numbered after the core's neurons. */
+static bool place_astrocytes(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, ir_loc loc, ir_diag *d) {
+  const unsigned nw = one->caps.nw, pw = one->caps.pw;
+  uint32_t *mod = calloc(one->nplast + 1, sizeof(uint32_t)); /* modulator of plastic id p, UINT32_MAX: stdp */
+  if (!mod)
+    return false;
+  for (uint32_t p = 0; p < one->nplast; p++) {
+    uint64_t w0 = x->plast[4 * p];
+    mod[p] = (w0 >> 49 & 1) ? (uint32_t)(w0 >> 50 & bits_mask(nw)) : UINT32_MAX;
+    if (mod[p] != UINT32_MAX && (mod[p] < mi->ncomp || mod[p] >= mi->ncomp + mi->nastro)) {
+      ir_error(d, loc, "internal error: plastic projection %u is modulated by compartment %u, not an astrocyte", p,
+               mod[p]);
+      free(mod);
+      return false;
+    }
+  }
+  for (uint64_t s = 0; s < one->nsyn; s++) {
+    uint64_t w = x->syn[s];
+    uint32_t t = syn_target(one, w), p = (uint32_t)(w >> (nw + 27) & bits_mask(pw));
+    if (pw && (w >> (nw + 26) & 1) && p < one->nplast && mod[p] != UINT32_MAX && t < mi->ncomp)
+      mi->astro_cores[mod[p] - mi->ncomp] |= UINT64_C(1) << mi->core_of[t];
+  }
+  free(mod);
+  uint32_t lone = 0; /* the home of an astrocyte that modulates nothing */
+  for (uint32_t c = 0; c < mi->ncores; c++)
+    if (mi->nlocal[c] && (!mi->nlocal[lone] || mi->nlocal[c] < mi->nlocal[lone]))
+      lone = c;
+  for (uint32_t q = 0; q < mi->nastro; q++) {
+    if (!mi->astro_cores[q])
+      mi->astro_cores[q] = UINT64_C(1) << lone;
+    mi->astro_home[q] = (uint32_t)__builtin_ctzll(mi->astro_cores[q]);
+    for (uint32_t c = 0; c < mi->ncores; c++)
+      mi->astro_local[(size_t)c * mi->nastro + q] =
+          (mi->astro_cores[q] >> c & 1) ? mi->nlocal[c] + mi->nrep[c]++ : UINT32_MAX;
+  }
+  return true;
+}
+
+/* Local numbering, astrocyte replicas and the cores each axon's synapses live on. */
 static bool assign(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, ir_loc loc, ir_diag *d) {
   for (uint32_t g = 0; g < mi->ncomp; g++) {
     uint32_t c = mi->core_of[g];
@@ -186,15 +249,19 @@ static bool assign(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, ir_
   }
   for (uint32_t g = 0; g < mi->ncomp; g++)
     mi->global_of[mi->core_of[g]][mi->local_of[g]] = g;
+  if (!place_astrocytes(mi, one, x, loc, d))
+    return false;
   for (uint32_t a = 0; a < mi->naxon; a++)
     for (uint64_t s = x->ax_start[a]; s < x->ax_start[a] + x->ax_cnt[a]; s++) {
       uint32_t t = syn_target(one, x->syn[s]);
-      if (t >= mi->ncomp) {
-        ir_error(d, loc, "internal error: a synapse targets compartment %u of %u", t, mi->ncomp);
+      if (t >= mi->ncomp + mi->nastro) {
+        ir_error(d, loc, "internal error: a synapse targets compartment %u of %u", t, mi->ncomp + mi->nastro);
         return false;
       }
-      mi->fanout_cores[a] |= UINT64_C(1) << mi->core_of[t];
-      mi->nsyn[mi->core_of[t]]++;
+      uint64_t cores = target_cores(mi, t);
+      mi->fanout_cores[a] |= cores;
+      for (uint64_t r = cores; r; r &= r - 1)
+        mi->nsyn[__builtin_ctzll(r)]++;
     }
   return true;
 }
@@ -217,14 +284,13 @@ static bool check_caps(const be_vl_mesh *mi, const be_vl_caps *cap, ir_loc loc, 
     for (uint32_t a = 0; a < mi->naxon; a++)
       if ((mi->fanout_cores[a] >> c & 1) && !(a < mi->ncomp && mi->core_of[a] == c))
         queued++;
-    ok = fits(d, loc, c, mi, "compartments", mi->nlocal[c], cap->nw) &&
+    ok = fits(d, loc, c, mi, "compartments (neurons and astrocyte replicas)", (uint64_t)mi->nlocal[c] + mi->nrep[c],
+              cap->nw) &&
          fits(d, loc, c, mi, "queued events per step (remote and input axons)", queued, cap->qw) &&
          fits(d, loc, c, mi, "synapses", mi->nsyn[c], cap->sw);
   }
   return ok;
 }
-
-static uint64_t bits_mask(unsigned bits) { return bits >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << bits) - 1; }
 
 /* Trace layout of every core: for each plastic projection its x_pre entries (one per pre axon, new
  * numbers, the whole span: a core also sweeps traces no synapse of it reads) then its x_post entries (the
@@ -299,7 +365,13 @@ static bool load_learning(be_vl_mesh *mi, const be_vl_image *one, const decoded 
                   ((uint64_t)(mi->xpost_at[i] - mi->post_lo[i]) & bits_mask(k->tw)) << (34 + k->tw);
     uint64_t w3 = (uint64_t)mi->pre_lo[i] | (uint64_t)mi->npre[i] << k->aw | (uint64_t)mi->post_lo[i] << (2 * k->aw + 1) |
                   (uint64_t)mi->npost[i] << (2 * k->aw + 1 + k->nw);
-    uint64_t w[4] = {x->plast[4 * p] & bits_mask(50), x->plast[4 * p + 1], w2, w3}; /* stdp: no modulator */
+    uint64_t w0 = x->plast[4 * p] & bits_mask(50);
+    if (w0 >> 49 & 1) { /* astro_stdp: the core's replica of the modulator (none: no synapse of p here) */
+      uint32_t q = (uint32_t)(x->plast[4 * p] >> 50 & bits_mask(o->nw)) - mi->ncomp;
+      uint32_t l = mi->astro_local[(size_t)c * mi->nastro + q];
+      w0 = l == UINT32_MAX ? w0 & bits_mask(49) : w0 | (uint64_t)l << 50;
+    }
+    uint64_t w[4] = {w0, x->plast[4 * p + 1], w2, w3};
     for (uint32_t j = 0; j < 4 && ok; j++)
       ok = emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_PLAST, 4 * p + j), w[j]);
   }
@@ -328,14 +400,19 @@ static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, 
             emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NSLOT, mi->nslot) && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_STEP, 0) &&
             emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_SLOT, 0) && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NIN, 0) &&
             emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_AXBASE, mi->axbase[c]);
-  if (k->pw) /* a learning core: no astrocytes, no kernel projections, no nalsm_lif */
-    ok = ok && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NASTRO, 0) &&
+  if (k->pw) /* a learning core: its astrocyte replicas; no kernel projections, no nalsm_lif */
+    ok = ok && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NASTRO, mi->nrep[c]) &&
          emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NPLAST, mi->nplast) &&
          emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NKPROJ, 0) && emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NLIF2, 0);
   ok = ok && emit(mi, c, BE_VL_OP_CLEAR, 0, 0);
   for (uint32_t l = 0; l < mi->nlocal[c] && ok; l++) {
     uint32_t g = mi->global_of[c][l];
     ok = emit(mi, c, BE_VL_OP_WR_PARAM, l, x->param[g]) && emit(mi, c, BE_VL_OP_WR_STATE, l, x->state[g]);
+  }
+  for (uint32_t q = 0; q < mi->nastro && ok; q++) {
+    uint32_t l = mi->astro_local[(size_t)c * mi->nastro + q], g = mi->ncomp + q;
+    ok = l == UINT32_MAX ||
+         (emit(mi, c, BE_VL_OP_WR_PARAM, l, x->param[g]) && emit(mi, c, BE_VL_OP_WR_STATE, l, x->state[g]));
   }
   uint64_t next = 0;
   for (uint32_t a = 0; a < mi->naxon && ok; a++) {
@@ -344,12 +421,13 @@ static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, 
       continue; /* never arrives here: not local, no route, the host does not send it */
     uint64_t start = next, plastic = 0;
     for (uint64_t s = x->ax_start[a]; s < x->ax_start[a] + x->ax_cnt[a] && ok; s++) {
-      uint32_t t = syn_target(one, x->syn[s]);
-      if (mi->core_of[t] != c)
+      uint32_t t = syn_target(one, x->syn[s]), l = target_local(mi, t, c);
+      if (l == UINT32_MAX)
         continue;
       plastic += one->caps.pw && (x->syn[s] >> (one->caps.nw + 26) & 1); /* the list's plastic prefix */
-      uint64_t w = (x->syn[s] >> one->caps.nw) << k->nw | mi->local_of[t];
-      mi->syn_loc[s] = (uint64_t)c << 32 | next;
+      uint64_t w = (x->syn[s] >> one->caps.nw) << k->nw | l;
+      if (t < mi->ncomp || mi->astro_home[t - mi->ncomp] == c) /* a listen synapse: its home replica's */
+        mi->syn_loc[s] = (uint64_t)c << 32 | next;
       ok = emit(mi, c, BE_VL_OP_WR_SYN, (uint32_t)next++, w);
     }
     uint64_t pcount = k->pw ? plastic << (2 * k->sw + 1) : 0;
@@ -366,9 +444,10 @@ static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, 
 
 be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, const be_vl_caps *cap,
                              ir_loc loc, ir_diag *d) {
-  if (one->nastro != 0 || one->nkproj != 0 || (one->nplast && !cap->pw)) {
-    ir_error(d, loc, "a network with astrocytes or nalsm_lif neurons runs on one core only (the mesh cores split "
-             "lif neurons, static and stdp synapses)");
+  if (one->nkproj != 0 || ((one->nplast || one->nastro) && !cap->pw)) {
+    ir_error(d, loc, "a network with nalsm_lif neurons runs on one core only, and plasticity and astrocytes need "
+             "mesh cores with the learning engine (the mesh cores split lif neurons, astrocytes, static, stdp "
+             "and astro_stdp synapses)");
     return NULL;
   }
   if (one->caps.pw != cap->pw) {
@@ -411,8 +490,13 @@ be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, 
     mi->fanout_cores = calloc(na, sizeof(uint64_t));
     mi->nsyn = calloc(ncores, sizeof(uint64_t));
     mi->syn_loc = calloc(one->nsyn + 1, sizeof(uint64_t));
+    mi->nastro = one->nastro;
+    mi->astro_cores = calloc(mi->nastro + 1, sizeof(uint64_t));
+    mi->astro_home = calloc(mi->nastro + 1, sizeof(uint32_t));
+    mi->astro_local = calloc(ncores * mi->nastro + 1, sizeof(uint32_t));
+    mi->nrep = calloc(ncores, sizeof(uint32_t));
     ok = mi->core_of && mi->local_of && mi->nlocal && mi->axbase && mi->global_of && mi->fanout_cores && mi->nsyn &&
-         mi->syn_loc;
+         mi->syn_loc && mi->astro_cores && mi->astro_home && mi->astro_local && mi->nrep;
     if (ok)
       memcpy(mi->core_of, pl->core_of, mi->ncomp * sizeof(uint32_t));
   }

@@ -1,6 +1,6 @@
 /* be_verilog_mesh_write.c — writes a mesh image to a folder: load.cmd (CORE OP ADDR DATA per line),
  * astro_params.vh (parameters of rtl/astro_mesh.v) and memory_map.txt (cores, their compartments,
- * AXBASE, synapses and route-table entries). */
+ * AXBASE, synapses, astrocyte replicas and route-table entries). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,7 +57,18 @@ static bool write_map(const be_vl_mesh *mi, const ir_module *m, const char *dir,
     }
     fprintf(f, "\n");
   }
-  fprintf(f, "input axons %u..%u (host IN_SPIKE to every core holding their synapses)\n", mi->ncomp,
+  if (mi->nastro)
+    fprintf(f, "astrocyte compartments %u..%u: a replica on every core that needs A (astro_stdp synapses there),\n"
+               "after the core's neurons; every replica gets every listen synapse\n",
+            mi->ncomp, mi->ncomp + mi->nastro - 1);
+  for (uint32_t q = 0; q < mi->nastro; q++) {
+    fprintf(f, "  astrocyte %u  home core %u  replicas (core:local)", mi->ncomp + q, mi->astro_home[q]);
+    for (uint32_t c = 0; c < mi->ncores; c++)
+      if (mi->astro_cores[q] >> c & 1)
+        fprintf(f, " %u:%u", c, mi->astro_local[(size_t)c * mi->nastro + q]);
+    fprintf(f, "\n");
+  }
+  fprintf(f, "input axons %u..%u (host IN_SPIKE to every core holding their synapses)\n", mi->ncomp + mi->nastro,
           mi->naxon ? mi->naxon - 1 : 0);
   fprintf(f, "route-table entries (local compartment, remote core): %llu\n", (unsigned long long)mi->nroutes);
   fprintf(f, "load stream: %zu commands (load.cmd)\n", mi->ncmds);

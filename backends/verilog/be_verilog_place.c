@@ -35,6 +35,16 @@ static uint32_t map_once(const ir_module *m, const map_target *t0, uint64_t limi
     return 0;
   map_target t = *t0;
   t.limit[MAP_RES_COMPARTMENTS] = t.limit[MAP_RES_CPROFILES] = t.limit[MAP_RES_TPROFILES] = limit;
+  /* The passes place neurons only: astrocytes are the mesh split's (it replicates them on the cores that
+   * need them, and `limit` leaves room for every replica). Hidden from the copy, so that the mapping
+   * never gives an astrocyte a core of its own; restored before the copy is destroyed. */
+  uint32_t nastros = c->nastros, nprobes = c->nprobes;
+  c->nastros = c->nprobes = 0;
+  for (uint32_t k = 0; k < c->nprojs; k++)
+    if (c->projs[k].plasticity == IR_PLAST_ASTRO_STDP) {
+      c->projs[k].plasticity = IR_PLAST_STDP;
+      c->projs[k].modulator = -1;
+    }
   size_t n;
   const ir_pass *passes = map_pipeline(&t, &n);
   map_options o = {.seed = m->seed, .default_rate = 0.02, .iterations = 0};
@@ -65,6 +75,8 @@ static uint32_t map_once(const ir_module *m, const map_target *t0, uint64_t limi
     free(base);
   }
   map_context_clear();
+  c->nastros = nastros;
+  c->nprobes = nprobes;
   ir_module_destroy(c);
   return used;
 }
@@ -119,7 +131,16 @@ bool be_vl_place(ir_module *m, uint32_t cores, uint32_t *used, ir_diag *d) {
     return false;
   uint32_t ncores = (uint32_t)map_target_ncores(&t), n = be_vl_count_neurons(m);
   uint32_t mesh_x = t.chips[0] * t.cores[0], mesh_y = t.chips[1] * t.cores[1];
-  uint64_t cap = UINT64_C(1) << be_vl_mesh_caps.nw;
+  /* a core may hold a replica of every astrocyte compartment besides its neurons (be_verilog_mesh.c) */
+  uint64_t nastro = 0, cap = UINT64_C(1) << be_vl_mesh_caps.nw;
+  for (uint32_t a = 0; a < m->nastros; a++)
+    nastro += m->astros[a].size;
+  if (nastro >= cap) {
+    ir_error(d, m->loc, "the network has %llu astrocyte compartments but a mesh core holds %llu compartments, "
+             "and every core may need a replica of each", (unsigned long long)nastro, (unsigned long long)cap);
+    return false;
+  }
+  cap -= nastro;
   if (cores > ncores) {
     ir_error(d, m->loc, "--cores %u: target astro-sim has %u cores (%u x %u)", cores, ncores, mesh_x, mesh_y);
     return false;
@@ -149,8 +170,8 @@ bool be_vl_place(ir_module *m, uint32_t cores, uint32_t *used, ir_diag *d) {
   ir_diag_destroy(quiet);
   bool ok = *used > 0;
   if (!ok)
-    ir_error(d, m->loc, "the network does not fit the %u x %u astro-sim mesh (%llu compartments per core)", mesh_x,
-             mesh_y, (unsigned long long)cap);
+    ir_error(d, m->loc, "the network does not fit the %u x %u astro-sim mesh (%llu compartments per core%s)", mesh_x,
+             mesh_y, (unsigned long long)cap, nastro ? " besides the astrocyte replicas" : "");
   else
     ok = set_placement(m, mesh_x, mesh_y, core_of, n, d);
   free(core_of);

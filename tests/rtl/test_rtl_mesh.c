@@ -1,9 +1,11 @@
 /* test_rtl_mesh.c — the 'rtl' suite on the mesh (rtl/astro_mesh.v, 2 x 2 cores with routers): a hand
  * check of the packets, hops and barrier through the harness, and 200 random lif networks (about half
- * of their projections stdp, hebbian or anti-hebbian, so plastic projections cross cores) placed by the
- * mapping passes (compiler/mapping: partition in Morton/index order, annealed placement) on the
- * astro-sim target with random per-core compartment limits, so that some land on one core and most on
- * several; each must give the same raster and the same final v, u, ref, weights and traces as the
+ * of their projections stdp or astro_stdp, hebbian or anti-hebbian, so plastic projections cross cores;
+ * most with nalsm astrocytes listening with random signs to populations, inputs and projections,
+ * replicated on the cores of their astro_stdp synapses) placed by the mapping passes (compiler/mapping:
+ * partition in Morton/index order, annealed placement) on the astro-sim target with random per-core
+ * compartment limits, so that some land on one core and most on several; each must give the same
+ * raster and the same final v, u, ref, astrocyte a (on every replica), weights and traces as the
  * interp engine in fixed numerics. With ASTROC_RTL_RAND_RESET=SEED every register and memory bit starts
  * random. */
 #include <stdarg.h>
@@ -220,6 +222,8 @@ static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed, uint64_
   for (uint32_t p = 0; p < m->npops; p++)
     for (int v = 0; v < 3; v++)
       same_state(s[0], s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], m->pops[p].size, seed);
+  for (uint32_t a = 0; a < m->nastros; a++) /* the rtl engine fails the read when replicas disagree */
+    same_state(s[0], s[1], (ir_ref){IR_NODE_ASTROCYTE, a}, "a", m->astros[a].size, seed);
   for (uint32_t k = 0; k < m->nprojs; k++) {
     const ir_csr *c = m->projs[k].csr;
     same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", c->nsyn, seed);
@@ -282,9 +286,49 @@ static void random_stdp(ir_projection *q, uint64_t *r) {
     pp[IR_P_STDP_W_MAX] = ir_value_const(hi, IR_DIM_VOLTAGE);
 }
 
+/* Two thirds of the plastic networks get 1-2 nalsm astrocytes (random a0, w_a, b_a, tau; the first of
+ * size 1, the second 1-4) listening with random signs to 1-3 populations, inputs or projections; about
+ * half of the stdp projections become astro_stdp modulated by a size-1 astrocyte. Drawn from a third
+ * stream, so the neurons, synapses and stdp draws are those of the network without astrocytes. */
+static void random_astrocytes(ir_module *m, uint64_t seed) {
+  uint64_t r = seed * 6271 + 11;
+  if (below(&r, 3) == 0)
+    return;
+  uint32_t n = 1 + below(&r, 2);
+  for (uint32_t k = 0; k < n; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "glia%u", k);
+    int32_t as = ir_add_astrocyte(m, name, IR_ASTRO_NALSM, LOC);
+    ir_astrocyte *a = &m->astros[as];
+    a->size = k == 0 ? 1 : 1 + below(&r, 4);
+    a->params[IR_P_NALSM_ASTRO_A0] = uniform(-0.5, 2, IR_DIM_NONE);
+    a->params[IR_P_NALSM_ASTRO_W_A] = ir_value_const(unif(&r, -0.2, 0.2), IR_DIM_NONE);
+    a->params[IR_P_NALSM_ASTRO_B_A] = ir_value_const(unif(&r, -1, 2), IR_DIM_NONE);
+    a->params[IR_P_NALSM_ASTRO_TAU] = ir_value_const(below(&r, 6) == 0 ? 0 : unif(&r, 1, 200), IR_DIM_TIME);
+    uint32_t nl = 1 + below(&r, 3);
+    ir_astro_listen *l = ir_arena_alloc(m->arena, nl * sizeof(*l));
+    assert_non_null(l);
+    for (uint32_t j = 0; j < nl; j++) {
+      uint32_t kind = below(&r, 3);
+      ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, m->npops)}
+                   : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, m->ninputs)}
+                               : (ir_ref){IR_NODE_PROJECTION, below(&r, m->nprojs)};
+      l[j] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
+    }
+    a->listen = l;
+    a->nlisten = nl;
+  }
+  for (uint32_t k = 0; k < m->nprojs; k++) /* the modulator: glia0 (size 1), or glia1 when it has size 1 */
+    if (m->projs[k].plasticity == IR_PLAST_STDP && below(&r, 2)) {
+      m->projs[k].plasticity = IR_PLAST_ASTRO_STDP;
+      m->projs[k].modulator = n == 2 && m->astros[1].size == 1 && below(&r, 2) ? 1 : 0;
+    }
+}
+
 /* 1-4 lif populations of 1-60 neurons (sometimes on a grid, so partition uses Morton order), 1-2 inputs,
  * 1-6 projections with mixed-sign weights and delays up to 63, with `plastic` about half of them stdp
- * (drawn from a second stream, so the static part is the same network either way); not yet expanded. */
+ * (drawn from a second stream, so the static part is the same network either way) and astrocytes
+ * (random_astrocytes); not yet expanded. */
 static ir_module *random_network(uint64_t seed, bool plastic) {
   uint64_t r = seed * 104729 + 7, rp = seed * 7919 + 3;
   ir_module *m = ir_module_create("mesh");
@@ -334,6 +378,8 @@ static ir_module *random_network(uint64_t seed, bool plastic) {
     if (plastic && below(&rp, 2))
       random_stdp(q, &rp);
   }
+  if (plastic)
+    random_astrocytes(m, seed);
   return m;
 }
 
@@ -345,6 +391,17 @@ static uint32_t place(ir_module *m, uint64_t limit, uint64_t seed, uint32_t *cor
   ir_diag *d = ir_diag_create(NULL);
   assert_true(map_target_load("astro-sim", &t, d));
   t.limit[MAP_RES_COMPARTMENTS] = t.limit[MAP_RES_CPROFILES] = t.limit[MAP_RES_TPROFILES] = limit;
+  /* neurons only, as be_vl_place does: the mesh split replicates astrocytes where they are needed */
+  uint32_t nastros = m->nastros;
+  int32_t mod[64];
+  m->nastros = 0;
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    mod[k] = m->projs[k].modulator;
+    if (m->projs[k].plasticity == IR_PLAST_ASTRO_STDP) {
+      m->projs[k].plasticity = IR_PLAST_STDP;
+      m->projs[k].modulator = -1;
+    }
+  }
   size_t n;
   const ir_pass *p = map_pipeline(&t, &n);
   map_options o = {.seed = seed, .default_rate = 0.02, .iterations = 0};
@@ -352,6 +409,12 @@ static uint32_t place(ir_module *m, uint64_t limit, uint64_t seed, uint32_t *cor
   ir_pipeline_options po = {.verify_each = true};
   bool ok = ir_run_pipeline(m, p, n, &po, d);
   ir_diag_destroy(d);
+  m->nastros = nastros;
+  for (uint32_t k = 0; k < m->nprojs; k++)
+    if (mod[k] >= 0) {
+      m->projs[k].plasticity = IR_PLAST_ASTRO_STDP;
+      m->projs[k].modulator = mod[k];
+    }
   if (!ok)
     return 0;
   const map_plan *pl = map_context_plan();
@@ -363,7 +426,8 @@ static uint32_t place(ir_module *m, uint64_t limit, uint64_t seed, uint32_t *cor
   uint64_t seen = 0;
   for (uint32_t q = 0; q < pl->npieces; q++) {
     const map_piece *pc = &pl->pieces[q];
-    assert_int_equal(pc->node.kind, IR_NODE_POPULATION);
+    if (pc->node.kind != IR_NODE_POPULATION)
+      continue; /* astrocytes: the mesh split replicates them where they are needed */
     uint32_t x, y;
     map_core_xy(&t, (uint32_t)pc->core, &x, &y);
     for (uint32_t j = pc->first; j < pc->first + pc->count; j++)
@@ -392,9 +456,27 @@ static bool crosses(const ir_module *m, uint32_t k, const uint32_t *core_of) {
   return false;
 }
 
+/* The cores holding synapses of astro_stdp projections modulated by astrocyte a (each synapse on its
+ * post's core): the cores that need a replica of a. */
+static uint32_t modulated_cores(const ir_module *m, uint32_t a, const uint32_t *core_of) {
+  uint32_t base[64], b = 0, seen = 0;
+  for (uint32_t p = 0; p < m->npops; p++) {
+    base[p] = b;
+    b += m->pops[p].size;
+  }
+  for (uint32_t k = 0; k < m->nprojs; k++) {
+    const ir_projection *q = &m->projs[k];
+    if (q->plasticity == IR_PLAST_ASTRO_STDP && q->modulator == (int32_t)a)
+      for (uint64_t s = 0; s < q->csr->nsyn; s++)
+        seen |= 1u << core_of[base[q->post.index] + q->csr->col[s]];
+  }
+  return seen;
+}
+
 static void test_random_networks(void **state) {
   (void)state;
   size_t spikes = 0, several = 0, one = 0, plastic = 0, crossing = 0, mixed = 0;
+  size_t with_astro = 0, astros = 0, astro_stdp = 0, replicated = 0;
   uint64_t moved = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_network(seed, true);
@@ -422,8 +504,13 @@ static void test_random_networks(void **state) {
     for (uint32_t k = 0; k < m->nprojs; k++)
       if (m->projs[k].plasticity != IR_PLAST_NONE) {
         plastic++;
+        astro_stdp += m->projs[k].plasticity == IR_PLAST_ASTRO_STDP;
         crossing += used > 1 && crosses(m, k, core_of);
       }
+    with_astro += m->nastros > 0;
+    astros += m->nastros;
+    for (uint32_t a = 0; a < m->nastros; a++) /* modulated synapses on more than one core: replicas */
+      replicated += __builtin_popcount(modulated_cores(m, a, core_of)) > 1;
     assert_true(rt_rtl_set_placement(2, 2, core_of, total));
     spikes += compare(m, 50 + seed % 30, seed, &moved);
     assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
@@ -432,11 +519,14 @@ static void test_random_networks(void **state) {
     ir_module_destroy(m);
   }
   print_message("200 random networks on the 2 x 2 mesh (%zu on one core, %zu on several, %zu of them placed at random; "
-                "%zu stdp projections, %zu with synapses between cores): %zu spikes, %llu plastic weights moved, "
-                "identical on interp and rtl\n", one, several, mixed, plastic, crossing, spikes, (unsigned long long)moved);
+                "%zu plastic projections, %zu of them astro_stdp, %zu with synapses between cores; %zu networks with "
+                "%zu astrocytes, %zu of them replicated on several cores): %zu spikes, %llu plastic weights moved, "
+                "identical on interp and rtl\n", one, several, mixed, plastic, astro_stdp, crossing, with_astro, astros,
+                replicated, spikes, (unsigned long long)moved);
   assert_true(one >= 10 && several >= 100 && mixed == 50);
   assert_true(spikes > 10000);
   assert_true(plastic >= 150 && crossing >= 50 && moved > 1000);
+  assert_true(with_astro >= 100 && astro_stdp >= 50 && replicated >= 30);
 }
 
 /* What the mesh cores do not run, and placements that do not fit. */
@@ -456,11 +546,10 @@ static void test_mesh_rejections(void **state) {
   assert_true(rt_rtl_set_placement(2, 2, core_of, total - 1));
   assert_null(rt_sim_create(m, &o, d));
   assert_non_null(strstr(ir_diag_last(d), "the placement covers"));
-  int32_t as = ir_add_astrocyte(m, "glia", IR_ASTRO_NALSM, LOC); /* astrocytes stay on one core */
-  m->astros[as].size = 1;
+  m->pops[0].model = IR_NEURON_NALSM_LIF; /* nalsm_lif stays on one core (kernel tables are not split) */
   assert_true(rt_rtl_set_placement(2, 2, core_of, total));
   assert_null(rt_sim_create(m, &o, d));
-  assert_non_null(strstr(ir_diag_last(d), "astrocyte population 'glia': the mesh cores have no astrocyte compartments"));
+  assert_non_null(strstr(ir_diag_last(d), "population 'p0' (nalsm_lif): the mesh cores run lif neurons only"));
   assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
   ir_diag_destroy(d);
   free(core_of);
@@ -473,7 +562,22 @@ static void test_mesh_rejections(void **state) {
   assert_true(rt_rtl_set_placement(2, 2, zero, 1100));
   d = ir_diag_create(NULL);
   assert_null(rt_sim_create(big, &o, d));
-  assert_non_null(strstr(ir_diag_last(d), "core 0 (0,0) of the mesh needs 1100 compartments but a mesh core holds 1024"));
+  assert_non_null(strstr(ir_diag_last(d), "core 0 (0,0) of the mesh needs 1100 compartments (neurons and astrocyte "
+                                          "replicas) but a mesh core holds 1024"));
+  assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
+  ir_diag_destroy(d);
+  ir_module_destroy(big);
+  /* astrocyte replicas count: 1020 neurons and a 6-element astrocyte (home: the only core with neurons) */
+  big = ir_module_create("big");
+  big->numerics = IR_NUMERICS_FIXED;
+  ir_add_population(big, "n", IR_NEURON_LIF, 1020, LOC);
+  int32_t as = ir_add_astrocyte(big, "glia", IR_ASTRO_NALSM, LOC);
+  big->astros[as].size = 6;
+  assert_true(rt_rtl_set_placement(2, 2, zero, 1020));
+  d = ir_diag_create(NULL);
+  assert_null(rt_sim_create(big, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "core 0 (0,0) of the mesh needs 1026 compartments (neurons and astrocyte "
+                                          "replicas) but a mesh core holds 1024"));
   assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
   ir_diag_destroy(d);
   free(zero);
@@ -503,11 +607,31 @@ static void test_module_placement(void **state) {
   assert_int_equal(strncmp(a->u.s, "2x2:", 4), 0);
   size_t spikes = compare(m, 60, 11, NULL); /* interp against the rtl engine on the module's placement */
   assert_true(spikes > 0);
-  int32_t as = ir_add_astrocyte(m, "glia", IR_ASTRO_NALSM, LOC); /* the mesh says no: the attribute put it there */
+  /* an astrocyte listening to every population (+1) and input (-1), the weights of projection 0 modulated
+   * by it: still bit-exact on the module's placement */
+  int32_t as = ir_add_astrocyte(m, "glia", IR_ASTRO_NALSM, LOC);
   m->astros[as].size = 1;
+  m->astros[as].params[IR_P_NALSM_ASTRO_B_A] = ir_value_const(1.5, IR_DIM_NONE);
+  m->astros[as].params[IR_P_NALSM_ASTRO_TAU] = ir_value_const(20, IR_DIM_TIME);
+  uint32_t nl = m->npops + m->ninputs;
+  ir_astro_listen *l = ir_arena_alloc(m->arena, nl * sizeof(*l));
+  assert_non_null(l);
+  for (uint32_t k = 0; k < nl; k++)
+    l[k] = k < m->npops ? (ir_astro_listen){{IR_NODE_POPULATION, k}, 1, LOC}
+                        : (ir_astro_listen){{IR_NODE_INPUT, k - m->npops}, -1, LOC};
+  m->astros[as].listen = l;
+  m->astros[as].nlisten = nl;
+  uint64_t rp = 5;
+  random_stdp(&m->projs[0], &rp);
+  m->projs[0].plasticity = IR_PLAST_ASTRO_STDP;
+  m->projs[0].modulator = as;
+  uint64_t moved = 0;
+  assert_true(compare(m, 60, 11, &moved) > 0 && moved > 0);
+  m->pops[0].model = IR_NEURON_NALSM_LIF; /* the mesh says no: the attribute put it there */
   rt_options o = {.engine = "rtl", .numerics = IR_NUMERICS_FIXED};
   assert_null(rt_sim_create(m, &o, d));
-  assert_non_null(strstr(ir_diag_last(d), "the mesh cores have no astrocyte compartments"));
+  assert_non_null(strstr(ir_diag_last(d), "the mesh cores run lif neurons only"));
+  m->pops[0].model = IR_NEURON_LIF;
   assert_true(ir_attr_set_str(m, &m->attrs, BE_VL_PLACEMENT_ATTR, "2x2:01"));
   assert_null(rt_sim_create(m, &o, d));
   assert_non_null(strstr(ir_diag_last(d), "does not describe"));
