@@ -182,6 +182,83 @@ static void test_cli_mesh_errors(void **state) {
   expect_error("run plastic.yaml --backend rtl --cores 0", 2, "--cores needs an integer from 1 to 64");
 }
 
+/* The meshcli network with a nalsm astrocyte listening to exc and inh (+1) and the drive (-1); ee is
+ * astro_stdp modulated by it, ie anti-hebbian stdp. */
+static void write_astro_model(const char *path) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f,
+          "astroc: 1\n"
+          "network: {name: meshastro, dt: 1 ms, seed: 9, numerics: fixed, v_unit: 0.0625 mV, duration: 200 ms}\n"
+          "neurons:\n"
+          "  exc: {model: lif, size: 60, params: {tau_v: 20 ms, tau_u: 5 ms, v_th: 10 mV, refractory: 2 ms,\n"
+          "        v_init: {uniform: [0 mV, 10 mV]}}}\n"
+          "  inh: {model: lif, size: 15, params: {tau_v: 10 ms, tau_u: 5 ms, v_th: 8 mV}}\n"
+          "inputs:\n"
+          "  drive: {kind: poisson, size: 20, rate: 40 Hz}\n"
+          "astrocytes:\n"
+          "  astro:\n"
+          "    model: nalsm\n"
+          "    size: 1\n"
+          "    params: {a0: 0.15, w_a: 0.015, b_a: 0.15, tau: 50 ms}\n"
+          "    listen:\n"
+          "      - {source: exc, sign: 1}\n"
+          "      - {source: inh, sign: 1}\n"
+          "      - {source: drive, sign: -1}\n"
+          "synapses:\n"
+          "  de: {pre: drive, post: exc, connectivity: {rule: fixed_probability, p: 0.3}, weight: 4 mV}\n"
+          "  ee:\n"
+          "    pre: exc\n"
+          "    post: exc\n"
+          "    connectivity: {rule: fixed_probability, p: 0.1}\n"
+          "    weight: 1.5 mV\n"
+          "    delay: {uniform: [0 ms, 3 ms]}\n"
+          "    plasticity:\n"
+          "      rule: astro_stdp\n"
+          "      modulator: astro\n"
+          "      params: {a_plus: 0.15 mV, a_minus: 1 mV, tau_pre: 10 ms, tau_post: 10 ms, trace_inc: 0.1,\n"
+          "               w_min: 0 mV, w_max: 3 mV}\n"
+          "  ei: {pre: exc, post: inh, connectivity: {rule: fixed_probability, p: 0.2}, weight: 2 mV, delay: 1 ms}\n"
+          "  ie: {pre: inh, post: exc, connectivity: {rule: fixed_probability, p: 0.2}, weight: -3 mV,\n"
+          "       plasticity: {rule: stdp, form: anti_hebbian}}\n");
+  assert_int_equal(fclose(f), 0);
+}
+
+/* A nalsm astrocyte and astro_stdp on 2-4 cores (the astrocyte replicated on the cores of ee's synapses):
+ * the raster, ee's weights and the astrocyte's A of every step as on interp, byte for byte. */
+static void test_cli_mesh_astro(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/astro.yaml", g_dir);
+  write_astro_model(path);
+  assert_int_equal(astroc("run astro.yaml --backend interp --spikes ai.csv --record ee.w=aiw.npy "
+                          "--record astro.a=aia.npy --record ie.w=aii.npy -q"), 0);
+  assert_int_equal(astroc("run astro.yaml --backend rtl --cores 3 --spikes ar.csv --record ee.w=arw.npy "
+                          "--record astro.a=ara.npy --record ie.w=ari.npy -q"), 0);
+  assert_true(same_file("ai.csv", "ar.csv") && same_file("aiw.npy", "arw.npy") && same_file("aia.npy", "ara.npy") &&
+              same_file("aii.npy", "ari.npy"));
+  static const unsigned ncores[] = {2, 4};
+  for (int k = 0; k < 2; k++) {
+    char args[512], dir[32];
+    snprintf(dir, sizeof dir, "astro%u", ncores[k]);
+    snprintf(args, sizeof args, "compile astro.yaml --target astro-sim --cores %u -o %s", ncores[k], dir);
+    assert_int_equal(astroc(args), 0);
+    assert_true(cores_used(dir) >= 2);
+    snprintf(args, sizeof args, "%s/memory_map.txt", dir);
+    char *map = slurp(args);
+    assert_non_null(strstr(map, "home core")); /* the astrocyte's replicas are listed */
+    free(map);
+    snprintf(args, sizeof args, "run %s --backend rtl --spikes a%u.csv --record ee.w=a%uw.npy --record astro.a=a%ua.npy -q",
+             dir, ncores[k], ncores[k], ncores[k]);
+    assert_int_equal(astroc(args), 0);
+    char f1[32], f2[32], f3[32];
+    snprintf(f1, sizeof f1, "a%u.csv", ncores[k]);
+    snprintf(f2, sizeof f2, "a%uw.npy", ncores[k]);
+    snprintf(f3, sizeof f3, "a%ua.npy", ncores[k]);
+    assert_true(same_file("ai.csv", f1) && same_file("aiw.npy", f2) && same_file("aia.npy", f3));
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: test_rtl_cli ASTROC\n");
@@ -197,6 +274,7 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cli_mesh_matches_interp),
       cmocka_unit_test(test_cli_mesh_errors),
+      cmocka_unit_test(test_cli_mesh_astro),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   char cmd[512];
