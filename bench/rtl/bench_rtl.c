@@ -4,9 +4,10 @@
  * and the learning engine's cycles and weight updates are reported too; with `mesh`, the network is
  * split in four index blocks over the 2 x 2 mesh (rtl/astro_mesh.v) and the per-core figures, packets
  * and hops are reported.
- * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|stdp|mesh|meshlearn [DIR]]]]] (defaults 1000 100 200);
- * `meshlearn` is `mesh` with both projections stdp (per-core learning cycles and updates), `stdp` the
- * same network on one core; with `mesh DIR`
+ * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|stdp|mesh|meshlearn|meshastro [DIR]]]]] (defaults 1000
+ * 100 200); `meshlearn` is `mesh` with both projections stdp (per-core learning cycles and updates),
+ * `stdp` the same network on one core; `meshastro` is `learn`'s network (astro_stdp, the nalsm
+ * astrocyte, replicated on every core) on the mesh; with `mesh DIR`
  * the mesh image is also written to DIR (load.cmd, astro_params.vh, memory_map.txt; DIR must exist or
  * is created). */
 #include <stdio.h>
@@ -83,7 +84,7 @@ static void add_learning(ir_module *m) {
   }
 }
 
-/* The mesh's learning (stdp; astrocytes stay on one core): both projections plastic, same bounds. */
+/* stdp without an astrocyte: both projections plastic, same bounds. */
 static void add_stdp(ir_module *m) {
   static const double lo[2] = {-2, 0}, hi[2] = {1, 4};
   for (uint32_t k = 0; k < 2; k++) {
@@ -182,7 +183,10 @@ static int run_mesh(ir_module *m, uint32_t n, uint32_t steps, const char *dir, i
            c / ASTRO_HW_MESH_X, mi->nlocal[c], (unsigned long long)mi->nsyn[c], (double)ev_c[c] / steps,
            (double)cyc_c[c] / steps, (double)wc_c[c] / steps, ev_c[c] ? (double)pc_c[c] / (double)ev_c[c] : 0.0);
   if (mi->nplast) {
-    printf("with stdp on both projections (plastic synapses on their post's core):\n");
+    printf("with %s on both projections (plastic synapses on their post's core)", mi->nastro ? "astro_stdp" : "stdp");
+    for (uint32_t q = 0; q < mi->nastro; q++)
+      printf("%s%u", q ? ", " : "; replicas of the astrocyte: ", __builtin_popcountll(mi->astro_cores[q]));
+    printf(":\n");
     printf("core  learning cycles/step  weight updates/step  learning cycles/update  cycles/event (whole step)\n");
     for (unsigned c = 0; c < NC; c++)
       printf("%4u  %20.1f  %19.1f  %22.2f  %25.2f\n", c, (double)lc_c[c] / steps, (double)lu_c[c] / steps,
@@ -207,10 +211,11 @@ int main(int argc, char **argv) {
   uint32_t steps = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 200;
   bool stdp1 = argc > 4 && strcmp(argv[4], "stdp") == 0; /* one core, stdp only: meshlearn's network */
   bool learn = argc > 4 && (strcmp(argv[4], "learn") == 0 || stdp1);
-  bool mesh = argc > 4 && (strcmp(argv[4], "mesh") == 0 || strcmp(argv[4], "meshlearn") == 0);
+  bool meshastro = argc > 4 && strcmp(argv[4], "meshastro") == 0;
+  bool mesh = argc > 4 && (strcmp(argv[4], "mesh") == 0 || strcmp(argv[4], "meshlearn") == 0 || meshastro);
   ir_diag *d = ir_diag_create(stderr);
   ir_module *m = network(n, fanout);
-  if (learn && !stdp1)
+  if ((learn && !stdp1) || meshastro)
     add_learning(m);
   if (stdp1 || (mesh && strcmp(argv[4], "meshlearn") == 0))
     add_stdp(m);
