@@ -81,16 +81,18 @@ typedef struct jit_proj {
   int64_t stride; /* of ptrs[RP]: 1 (the CSR row_ptr) or threads + 1 */
   jit_pblk *pb[MAX_THREADS]; /* thread t's arguments, in its arena */
   uint32_t q;     /* index of this projection in its post population's incoming list */
-  uint32_t pend;  /* fused mode: spikes of the last step still to push (pre->idx keeps them) */
-  int64_t pend_base; /* their (step + 1) % nring */
+  int64_t nring;  /* ring slots */
 } jit_proj;
 
 /* One synchronisation word per cache-line pair, so that threads never write lines others poll. */
+#define PEND_INLINE 10 /* pending counts carried in the generation's cache line (the first projections) */
+
 typedef struct jit_word {
   _Alignas(LINE) _Atomic uint32_t v;
   int phase;     /* gen only: what the main thread publishes with a generation: the phase, */
   bool injected; /* whether a neuron may be forced in this step, */
-  uint64_t step; /* and the step */
+  uint64_t step; /* the step, */
+  uint32_t pend[PEND_INLINE]; /* and (fused mode) the spikes of the last step still to push, per projection */
 } jit_word;
 
 /* The worker pool. A phase is split into `nthreads` chunks; chunk t (block t of every population and of
@@ -129,6 +131,10 @@ typedef struct jit_engine {
   pthread_mutex_t mu;
   pthread_cond_t wake;
   uint8_t *nothing_forced; /* all zero, as long as the largest population: the flags of other steps */
+  /* Fused mode: per projection, the spikes of the last step still to push (pre->idx keeps them; they go to
+   * ring slot step % nring, step being the one after theirs). The first PEND_INLINE are copied into the
+   * generation's line with a phase: one cache-line transfer brings a worker the phase and its counts. */
+  uint32_t *pend;
   /* Written by the main thread every step, on lines of their own (the workers read the fields above). */
   _Alignas(LINE) uint32_t gen;  /* main thread's phase generation */
   unsigned solo_left, solo_len; /* back-off: phases the main thread still runs alone, length of the last */
@@ -499,6 +505,7 @@ static bool plan_proj(jit_engine *e, jit_proj *jq, be_cpu_push *spec, char *name
     jq->ptrs[BE_CPU_PUSH_RP] = rp;
     jq->stride = T + 1;
   }
+  jq->nring = p->nring;
   jq->gen = true;
   return true;
 }
@@ -849,10 +856,10 @@ static void push_block(jit_engine *e, unsigned tid, bool pending, const jit_word
     jit_proj *jq = &e->projs[k];
     if (!jq->gen)
       continue;
-    uint32_t n = pending ? jq->pend : jq->p->pre->nspk;
+    uint32_t n = !pending ? jq->p->pre->nspk : k < PEND_INLINE ? g->pend[k] : e->pend[k];
     if (n) {
-      int64_t nring = jq->p->nring;
-      int64_t base = pending ? jq->pend_base : (int64_t)((g->step + 1) % (uint64_t)nring);
+      int64_t nring = jq->nring;
+      int64_t base = (int64_t)((g->step + !pending) % (uint64_t)nring);
       int64_t ints[BE_CPU_PUSH_NINTS] = {n, jq->stride, tid, base, jq->pb[tid]->ncell, nring};
       jq->fn(jq->pb[tid]->ptrs, ints);
     }
@@ -936,6 +943,8 @@ static void set_phase(jit_engine *e, int phase) {
   e->pool->gen.phase = phase;
   e->pool->gen.step = e->s->step;
   e->pool->gen.injected = e->injected;
+  for (uint32_t k = 0; k < e->nprojs && k < PEND_INLINE; k++)
+    e->pool->gen.pend[k] = e->pend[k];
 }
 
 /* Publishes the next phase generation; wakes blocked workers. */
@@ -1071,8 +1080,7 @@ static bool step_once(jit_engine *e, ir_diag *d) {
     rt_proj *p = &s->projs[k];
     jit_proj *jq = &e->projs[k];
     if (jq->gen && e->fused) {
-      jq->pend = p->pre->nspk;
-      jq->pend_base = (int64_t)((t + 1) % p->nring);
+      e->pend[k] = p->pre->nspk; /* pushed to slot (t + 1) % nring in the next phase */
     } else if (jq->gen)
       any |= p->pre->nspk != 0;
     else if (p->nring)
@@ -1154,9 +1162,10 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
   uint32_t nmax = 0;
   for (uint32_t k = 0; k < m->npops; k++)
     nmax = e->s->pops[k].n > nmax ? e->s->pops[k].n : nmax;
-  e->pool = own(e, 1, sizeof(jit_pool));
+  e->pool = own_aligned(e, 1, sizeof(jit_pool), PAGE); /* the lines every thread writes: pages of their own */
+  e->pend = own(e, m->nprojs, sizeof(uint32_t));
   e->nothing_forced = own(e, nmax, 1);
-  if (!e->pool || !e->nothing_forced) {
+  if (!e->pool || !e->nothing_forced || !e->pend) {
     ir_error(d, m->loc, "out of memory creating the simulation");
     jit_destroy(e);
     return NULL;
@@ -1184,11 +1193,11 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
 static void flush(jit_engine *e) {
   bool any = false;
   for (uint32_t k = 0; k < e->s->m->nprojs; k++)
-    any |= e->projs[k].pend != 0;
+    any |= e->pend[k] != 0;
   if (any)
     run_phase(e, PHASE_FLUSH);
   for (uint32_t k = 0; k < e->s->m->nprojs; k++)
-    e->projs[k].pend = 0;
+    e->pend[k] = 0;
 }
 
 static bool jit_run(void *v, uint64_t nsteps, ir_diag *d) {
