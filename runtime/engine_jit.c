@@ -49,9 +49,26 @@ typedef struct jit_blk {
   uint32_t lo, n;                        /* neurons [lo, lo + n) */
   uint8_t *forced;                       /* the interp's forced flags of the block */
   int64_t *last;                         /* the interp's last-spike times (whole population) */
-  uint32_t *idx;                         /* threads > 1: this step's spikes of the block, and their number */
-  uint32_t nspk;
+  /* Threads > 1: the block's spikes (absolute indices, ascending) and their number, for steps of even
+   * and odd number: the other threads push a step's spikes during the next step's phase, while the
+   * block compacts that step's into the other list. */
+  uint32_t *idx[2];
+  uint32_t nspk[2];
 } jit_blk;
+
+#define MAIL_POPS 4 /* generated populations whose spike counts a mailbox carries */
+#define MAIL_IDX 12 /* spike indices it carries */
+
+/* What a chunk tells the others when it is done, in one cache line: the main thread polls `seq` and gets
+ * the chunk's spikes with the same transfer; the other workers read the main thread's chunk 0 from the
+ * published generation (jit_word), where main copies it. When a chunk spiked more than MAIL_IDX times
+ * (or more than MAIL_POPS populations are generated), `inl` is 0 and readers take the blocks' lists. */
+typedef struct jit_mail {
+  _Alignas(64) _Atomic uint32_t seq; /* the generation of the phase that wrote it */
+  uint16_t n[MAIL_POPS];             /* spikes of the chunk's block of generated population k (gidx) */
+  uint8_t inl;                       /* the lists are in idx, one after the other */
+  uint32_t idx[MAIL_IDX];
+} jit_mail;
 
 /* Thread t's push into a projection's ring cells of post block t. */
 typedef struct jit_pblk {
@@ -71,6 +88,7 @@ typedef struct jit_pop {
   bool uniform[BE_CPU_LIF_NPARAM]; /* parameter k is one value (not indexed by neuron) */
   bool spk_read; /* the interp reads the spike flags (plasticity traces): blocks write the interp's */
   jit_blk *b[MAX_THREADS]; /* block t, in thread t's arena */
+  int gidx;                /* among the generated populations, if below MAIL_POPS, else -1 */
 } jit_pop;
 
 typedef struct jit_proj {
@@ -82,6 +100,7 @@ typedef struct jit_proj {
   jit_pblk *pb[MAX_THREADS]; /* thread t's arguments, in its arena */
   uint32_t q;     /* index of this projection in its post population's incoming list */
   int64_t nring;  /* ring slots */
+  const jit_pop *pre_gen; /* the presynaptic population if generated (its blocks' spike lists), else NULL */
 } jit_proj;
 
 /* One synchronisation word per cache-line pair, so that threads never write lines others poll. */
@@ -92,7 +111,8 @@ typedef struct jit_word {
   int phase;     /* gen only: what the main thread publishes with a generation: the phase, */
   bool injected; /* whether a neuron may be forced in this step, */
   uint64_t step; /* the step, */
-  uint32_t pend[PEND_INLINE]; /* and (fused mode) the spikes of the last step still to push, per projection */
+  uint32_t pend[PEND_INLINE]; /* (fused mode) the spikes of the last step still to push, per projection, */
+  jit_mail mail0;             /* and chunk 0's mailbox of the last step (gen only) */
 } jit_word;
 
 /* The worker pool. A phase is split into `nthreads` chunks; chunk t (block t of every population and of
@@ -103,7 +123,6 @@ typedef struct jit_word {
  * itself: results do not depend on who runs a chunk. */
 typedef struct jit_pool {
   jit_word gen;      /* the published phase generation (and the phase) */
-  jit_word done;     /* chunks finished in this generation */
   jit_word sleepers; /* workers blocked on `wake` (they spun SPIN_WORKER_MS without a phase) */
   jit_word claim[MAX_THREADS]; /* the generation in which chunk t was last claimed */
 } jit_pool;
@@ -135,6 +154,7 @@ typedef struct jit_engine {
    * ring slot step % nring, step being the one after theirs). The first PEND_INLINE are copied into the
    * generation's line with a phase: one cache-line transfer brings a worker the phase and its counts. */
   uint32_t *pend;
+  jit_mail *mail[MAX_THREADS]; /* chunk t's mailboxes for steps of even and odd number, in its arena */
   /* Written by the main thread every step, on lines of their own (the workers read the fields above). */
   _Alignas(LINE) uint32_t gen;  /* main thread's phase generation */
   unsigned solo_left, solo_len; /* back-off: phases the main thread still runs alone, length of the last */
@@ -506,6 +526,8 @@ static bool plan_proj(jit_engine *e, jit_proj *jq, be_cpu_push *spec, char *name
     jq->stride = T + 1;
   }
   jq->nring = p->nring;
+  if (ip->pre.kind == IR_NODE_POPULATION && e->pops[ip->pre.index].gen)
+    jq->pre_gen = &e->pops[ip->pre.index];
   jq->gen = true;
   return true;
 }
@@ -656,14 +678,15 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   size_t cs = cell_size(e);
   jit_blk *b = take(a, sizeof(jit_blk));
   void *v = take(a, mine ? n * 4u : 0), *u = take(a, mine ? n * 4u : 0), *ref = take(a, mine ? n * 4u : 0);
-  void *spk = take(a, mine ? n : 0), *idx = take(a, mine ? n * sizeof(uint32_t) : 0);
+  void *spk = take(a, mine ? n : 0), *idx0 = take(a, mine ? n * sizeof(uint32_t) : 0),
+       *idx1 = take(a, mine ? n * sizeof(uint32_t) : 0);
   void *ring[MAX_IN];
   for (uint32_t q = 0; q < jp->nin; q++)
     ring[q] = take(a, mine ? (size_t)jp->in[q]->nring * n * cs : 0);
   if (!b)
     return NULL;
   rt_src *c = jp->p->src;
-  *b = (jit_blk){.lo = lo, .n = n, .forced = c->forced + lo, .last = c->last, .idx = mine ? idx : NULL};
+  *b = (jit_blk){.lo = lo, .n = n, .forced = c->forced + lo, .last = c->last, .idx = {idx0, idx1}};
   memcpy(b->ptrs, jp->ptrs, sizeof(b->ptrs));
   b->ptrs[BE_CPU_LIF_V] = mine ? v : at(jp->ptrs[BE_CPU_LIF_V], lo, 4);
   b->ptrs[BE_CPU_LIF_U] = mine ? u : at(jp->ptrs[BE_CPU_LIF_U], lo, 4);
@@ -684,6 +707,9 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
 /* Lays out thread t's arena (a->base NULL: measures it): its block of every generated population, then
  * its push arguments for every generated projection (into the ring cells of its post block). */
 static void layout(jit_engine *e, unsigned t, arena *a) {
+  jit_mail *mail = take(a, 2 * sizeof(jit_mail));
+  if (mail)
+    e->mail[t] = mail;
   for (uint32_t k = 0; k < e->npops; k++)
     if (e->pops[k].gen) {
       jit_blk *b = layout_pop(e, &e->pops[k], t, a);
@@ -738,6 +764,9 @@ static void sync_out(jit_engine *e) {
 }
 
 static bool build_blocks(jit_engine *e) {
+  int ng = 0;
+  for (uint32_t k = 0; k < e->npops; k++)
+    e->pops[k].gidx = e->pops[k].gen && ng < MAIL_POPS ? ng++ : -1;
   for (uint32_t k = 0; k < e->nprojs; k++) {
     jit_proj *jq = &e->projs[k];
     const rt_proj *p = jq->p;
@@ -773,7 +802,7 @@ static inline void cpu_relax(void) {
 }
 
 /* Compaction of the spike flags spk[0, n) (0 or 1) of neurons base + [0, n) into the ascending index list
- * `out` (returns the count), recording last-spike times: 64 flags at a time become one bit mask (SSE2
+ * `out` (returns the count), recording last-spike times unless last is NULL: 64 flags at a time become one bit mask (SSE2
  * movemask on x86-64, else a byte loop), so a silent stretch costs one test and each spike one count of
  * trailing zeros. Loading the flags straight into vector registers matters: copying them through a stack
  * buffer stalls on store forwarding and cost 15% of a CUBA step. */
@@ -796,16 +825,52 @@ static uint32_t compact_range(const uint8_t *spk, uint32_t n, uint32_t base, uin
     for (; m; m &= m - 1) {
       uint32_t j = base + i + (uint32_t)__builtin_ctzll(m);
       out[k++] = j;
-      last[j] = (int64_t)t;
+      if (last)
+        last[j] = (int64_t)t;
     }
   }
 #endif
   for (; i < n; i++)
     if (spk[i]) {
       out[k++] = base + i;
-      last[base + i] = (int64_t)t;
+      if (last)
+        last[base + i] = (int64_t)t;
     }
   return k;
+}
+
+/* Copies block tid's spike lists of parity par into its mailbox (inline when they fit). */
+static void fill_mail(jit_engine *e, unsigned tid, jit_mail *m, unsigned par) {
+  uint32_t off = 0;
+  m->inl = 1;
+  for (uint32_t k = 0; k < e->npops; k++) {
+    const jit_pop *jp = &e->pops[k];
+    if (jp->gidx < 0)
+      continue;
+    const jit_blk *b = jp->b[tid];
+    uint32_t n = b->nspk[par];
+    m->n[jp->gidx] = (uint16_t)n;
+    if (n > MAIL_IDX - off || n > UINT16_MAX) {
+      m->inl = 0;
+      return;
+    }
+    memcpy(m->idx + off, b->idx[par], n * sizeof(uint32_t));
+    off += n;
+  }
+}
+
+/* Block b's spikes of step parity par of population jp (generated, threads > 1), from mailbox m (a copy
+ * or the chunk's own) when it carries them; returns the count. */
+static uint32_t block_spikes(const jit_pop *jp, unsigned b, const jit_mail *m, unsigned par, const uint32_t **idx) {
+  if (jp->gidx >= 0 && m->inl) {
+    uint32_t off = 0;
+    for (int j = 0; j < jp->gidx; j++)
+      off += m->n[j];
+    *idx = m->idx + off;
+    return m->n[jp->gidx];
+  }
+  *idx = jp->b[b]->idx[par];
+  return jp->b[b]->nspk[par];
 }
 
 /* Updates block tid of every generated population and compacts its spikes: straight into the spike list
@@ -826,23 +891,32 @@ static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
     if (b->n)
       jp->fn(b->ptrs, ints);
     const uint8_t *spk = b->ptrs[BE_CPU_LIF_SPK];
+    unsigned par = g->step & 1;
     if (e->nthreads == 1)
       jp->p->src->nspk = compact_range(spk, b->n, b->lo, jp->p->src->idx, b->last, g->step);
-    else
-      b->nspk = compact_range(spk, b->n, b->lo, b->idx, b->last, g->step);
+    else /* last-spike times: gather_spikes (main thread) */
+      b->nspk[par] = compact_range(spk, b->n, b->lo, b->idx[par], NULL, g->step);
   }
+  if (e->nthreads > 1)
+    fill_mail(e, tid, &e->mail[tid][g->step & 1], g->step & 1);
 }
 
 /* After an update phase with several threads: the blocks' spike lists, in block order, become the
  * population's ascending list. */
 static void gather_spikes(jit_engine *e) {
+  uint64_t t = e->s->step;
+  unsigned par = t & 1;
   for (uint32_t k = 0; e->nthreads > 1 && k < e->npops; k++) {
     jit_pop *jp = &e->pops[k];
     rt_src *c = jp->p->src;
     uint32_t n = 0;
-    for (unsigned t = 0; jp->gen && t < e->nthreads; t++) {
-      memcpy(c->idx + n, jp->b[t]->idx, jp->b[t]->nspk * sizeof(uint32_t));
-      n += jp->b[t]->nspk;
+    for (unsigned b = 0; jp->gen && b < e->nthreads; b++) {
+      const uint32_t *idx;
+      uint32_t nb = block_spikes(jp, b, &e->mail[b][par], par, &idx);
+      for (uint32_t q = 0; q < nb; q++) {
+        c->idx[n++] = idx[q];
+        c->last[idx[q]] = (int64_t)t;
+      }
     }
     if (jp->gen)
       c->nspk = n;
@@ -856,12 +930,26 @@ static void push_block(jit_engine *e, unsigned tid, bool pending, const jit_word
     jit_proj *jq = &e->projs[k];
     if (!jq->gen)
       continue;
-    uint32_t n = !pending ? jq->p->pre->nspk : k < PEND_INLINE ? g->pend[k] : e->pend[k];
-    if (n) {
-      int64_t nring = jq->nring;
-      int64_t base = (int64_t)((g->step + !pending) % (uint64_t)nring);
-      int64_t ints[BE_CPU_PUSH_NINTS] = {n, jq->stride, tid, base, jq->pb[tid]->ncell, nring};
-      jq->fn(jq->pb[tid]->ptrs, ints);
+    int64_t nring = jq->nring;
+    int64_t ints[BE_CPU_PUSH_NINTS] = {0, jq->stride, tid, (int64_t)((g->step + !pending) % (uint64_t)nring),
+                                       jq->pb[tid]->ncell, nring};
+    jit_pblk *pb = jq->pb[tid];
+    const jit_pop *pre = jq->pre_gen;
+    uint32_t npend = k < PEND_INLINE ? g->pend[k] : e->pend[k]; /* 0 after a flush */
+    if (pending && !npend)
+      continue;
+    if (pending && pre && e->nthreads > 1) { /* the last step's spikes of the pre blocks, in block order */
+      unsigned par = (unsigned)((g->step - 1) & 1);
+      for (unsigned b = 0; b < e->nthreads; b++) {
+        const uint32_t *idx;
+        if ((ints[BE_CPU_PUSH_NSPK] = block_spikes(pre, b, b ? &e->mail[b][par] : &g->mail0, par, &idx))) {
+          pb->ptrs[BE_CPU_PUSH_IDX] = (void *)(uintptr_t)idx;
+          jq->fn(pb->ptrs, ints);
+        }
+      }
+    } else if ((ints[BE_CPU_PUSH_NSPK] = pending ? npend : jq->p->pre->nspk)) {
+      pb->ptrs[BE_CPU_PUSH_IDX] = jq->p->pre->idx;
+      jq->fn(pb->ptrs, ints);
     }
   }
 }
@@ -885,9 +973,19 @@ static bool claim(jit_engine *e, unsigned chunk, uint32_t gen) {
   return (int32_t)(gen - x) > 0 && atomic_compare_exchange_strong(c, &x, gen);
 }
 
-static void run_chunk(jit_engine *e, unsigned chunk) {
+/* Runs a claimed chunk of generation gen, then says so in its mailbox of this step's parity. */
+static void run_chunk(jit_engine *e, unsigned chunk, uint32_t gen) {
   do_phase(e, &e->pool->gen, chunk);
-  atomic_fetch_add_explicit(&e->pool->done.v, 1, memory_order_release);
+  atomic_store_explicit(&e->mail[chunk][e->pool->gen.step & 1].seq, gen, memory_order_release);
+}
+
+/* Whether every chunk of the main thread's current generation is done. */
+static bool all_done(const jit_engine *e) {
+  unsigned par = e->pool->gen.step & 1;
+  for (unsigned c = 0; c < e->nthreads; c++)
+    if (atomic_load_explicit(&e->mail[c][par].seq, memory_order_acquire) != e->gen)
+      return false;
+  return true;
 }
 
 typedef struct worker_arg {
@@ -934,7 +1032,7 @@ static void *worker(void *arg) {
     /* The phase's parameters were written before the generation (release/acquire); a successful claim
      * means the main thread is waiting for this chunk, so they are stable until it is done. */
     if (claim(e, w.tid, seen))
-      run_chunk(e, w.tid);
+      run_chunk(e, w.tid, seen);
   }
 }
 
@@ -945,11 +1043,17 @@ static void set_phase(jit_engine *e, int phase) {
   e->pool->gen.injected = e->injected;
   for (uint32_t k = 0; k < e->nprojs && k < PEND_INLINE; k++)
     e->pool->gen.pend[k] = e->pend[k];
+  if (e->nthreads > 1 && (phase == PHASE_STEP || phase == PHASE_FLUSH)) { /* chunk 0's last spikes */
+    const jit_mail *m = &e->mail[0][(e->s->step - 1) & 1];
+    jit_mail *c = &e->pool->gen.mail0;
+    memcpy(c->n, m->n, sizeof(c->n));
+    c->inl = m->inl;
+    memcpy(c->idx, m->idx, sizeof(c->idx));
+  }
 }
 
 /* Publishes the next phase generation; wakes blocked workers. */
 static void publish(jit_engine *e) {
-  atomic_store_explicit(&e->pool->done.v, 0, memory_order_relaxed);
   atomic_store(&e->pool->gen.v, ++e->gen);
   if (atomic_load(&e->pool->sleepers.v)) {
     pthread_mutex_lock(&e->mu);
@@ -978,13 +1082,12 @@ static void run_phase(jit_engine *e, int phase) {
   }
   publish(e);
   if (claim(e, 0, e->gen))
-    run_chunk(e, 0);
-  _Atomic uint32_t *done = &e->pool->done.v;
-  if (atomic_load_explicit(done, memory_order_acquire) == T)
+    run_chunk(e, 0, e->gen);
+  if (all_done(e))
     return;
   double t0 = now_ms(), t = t0;
   bool stolen = false;
-  for (unsigned spins = 1; atomic_load_explicit(done, memory_order_acquire) != T; spins++) {
+  for (unsigned spins = 1; !all_done(e); spins++) {
     cpu_relax();
     if (spins % 64)
       continue;
@@ -993,7 +1096,7 @@ static void run_phase(jit_engine *e, int phase) {
       stolen = true;
       for (unsigned c = 1; c < T; c++)
         if (claim(e, c, e->gen))
-          run_chunk(e, c);
+          run_chunk(e, c, e->gen);
     } else if (stolen)
       sched_yield(); /* a worker is finishing a claimed chunk: it may need this core */
   }
@@ -1171,7 +1274,6 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
     return NULL;
   }
   atomic_init(&e->pool->gen.v, 0);
-  atomic_init(&e->pool->done.v, 0);
   atomic_init(&e->pool->sleepers.v, 0);
   for (unsigned t = 0; t < MAX_THREADS; t++)
     atomic_init(&e->pool->claim[t].v, 0);
