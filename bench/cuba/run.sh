@@ -5,9 +5,14 @@
 # factor (RTF = wall time / biological time), its CPU time and CPU real-time factor (all threads of the
 # process; on a shared machine the wall time also counts the time spent waiting for a core), the firing
 # rate, synaptic events per second, the JIT compile time (reported apart, not in the loop), and the ratio
-# Brian2 / astroc, on wall time and (1 thread) on CPU time. Each timing is the fastest of 3 runs (Brian2: of
-# 3 runs of its compiled binary; its loop CPU time is measured against a one-step build, brian_cuba.py).
+# Brian2 / astroc, on wall time and (1 thread) on CPU time. Each astroc timing is the fastest of REPS runs
+# (default 5; the median wall time is printed too), the configurations alternating run by run; Brian2's is
+# the fastest of 3 runs of its compiled binary (its loop CPU time is measured against a one-step build,
+# brian_cuba.py).
 #   SIM_MS=10000 (default) biological time; BUILD=build-jit (default) the meson build folder;
+#   RT=1 runs every measurement (astroc and Brian2 alike) under the real-time policy (chrt -f 10, needs
+#   root): on a machine shared with other jobs, the benchmark then preempts them, which approximates a quiet
+#   machine; the line "host:" says whether it was used;
 #   NOBUILD=1 uses the binaries as they are; BRIAN_TIMEOUT=600 (default) seconds each Brian2 invocation may take
 #   (its 2-thread OpenMP build can take minutes per run on a busy machine; a run cut short prints no line). The jit's disk cache is off here, so the compile time shown is a
 #   real compilation (a cached run reports a few ms; docs/jit.md).
@@ -24,34 +29,44 @@ trap 'rm -rf "$TMP"' EXIT
 export ASTROC_JIT_CACHE=off
 
 echo "CUBA: 4000 LIF (3200 exc / 800 inh), p = 0.02, dt = 0.1 ms, $(awk "BEGIN { print $SIM_MS / 1000 }") s biological time"
-echo "host: $(nproc) core(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
-# The fastest of 3 runs (the machine may be shared); interp once.
-best() { for k in 1 2 3; do "$B" "$@"; done | sort -k6 -g | head -1; }
+REPS=${REPS:-5}
+PRE=""
+[ -z "$RT" ] || PRE="chrt -f 10"
+echo "host: $(nproc) core(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')${RT:+, real-time policy (RT=1)}"
+# REPS rounds over the jit configurations (alternating, so a change in the machine's load hits them all),
+# then per configuration the fastest run with the median loop time appended; interp once.
+CONFIGS="1 float|2 float|1 fixed 0.125|2 fixed 0.125"
+for r in $(seq "$REPS"); do
+  echo "$CONFIGS" | tr '|' '\n' | while read -r thr num vu; do
+    $PRE "$B" "$MODEL" jit "$thr" "$SIM_MS" "$num" $vu
+  done
+done > "$TMP/jit"
 {
-  "$B" "$MODEL" interp 1 "$INTERP_MS" float
-  best "$MODEL" jit 1 "$SIM_MS" float
-  best "$MODEL" jit 2 "$SIM_MS" float
-  best "$MODEL" jit 1 "$SIM_MS" fixed 0.125
-  best "$MODEL" jit 2 "$SIM_MS" fixed 0.125
+  $PRE "$B" "$MODEL" interp 1 "$INTERP_MS" float
+  echo "$CONFIGS" | tr '|' '\n' | while read -r thr num vu; do
+    awk -v t="$thr" -v n="$num" '$3 == t && $4 == n' "$TMP/jit" | sort -k6 -g |
+      awk '{ l[NR] = $0; v[NR] = $6 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print l[1], m }'
+  done
   S=$(awk "BEGIN { print $SIM_MS / 1000 }")
   BT=${BRIAN_TIMEOUT:-600}
-  timeout "$BT" /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_astroc" astroc 2>/dev/null | tail -1
-  timeout "$BT" /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 2 "$TMP/brian_2_astroc" astroc --no-cpu 2>/dev/null | tail -1
-  timeout "$BT" /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_brette" brette --no-cpu 2>/dev/null | tail -1
+  timeout "$BT" $PRE /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_astroc" astroc 2>/dev/null | tail -1
+  timeout "$BT" $PRE /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 2 "$TMP/brian_2_astroc" astroc --no-cpu 2>/dev/null | tail -1
+  timeout "$BT" $PRE /usr/bin/python3 "$ROOT/bench/cuba/brian_cuba.py" "$S" 1 "$TMP/brian_1_brette" brette --no-cpu 2>/dev/null | tail -1
 } > "$TMP/results"
 sed 's/^/# /' "$TMP/results"   # the raw lines (bench_cuba.c and brian_cuba.py describe the fields)
 
 awk '
-$1 == "astroc" { n++; name[n] = "astroc " $2 " " $4; thr[n] = $3; sim[n] = $5; loop[n] = $6; spk[n] = $7; ev[n] = $8; cms[n] = $9; cpu[n] = $10 }
+$1 == "astroc" { n++; name[n] = "astroc " $2 " " $4; thr[n] = $3; sim[n] = $5; loop[n] = $6; spk[n] = $7; ev[n] = $8; cms[n] = $9; cpu[n] = $10; med[n] = NF > 11 ? $12 : -1 }
 $1 == "brian2" { n++; name[n] = "brian2 standalone " $7; thr[n] = $2; sim[n] = $3; loop[n] = $4; spk[n] = $5; ev[n] = $5 * $6 / 4000; cms[n] = -1; cpu[n] = $8 }
 END {
   for (i = 1; i <= n; i++) if (name[i] == "brian2 standalone astroc") {
     if (bw == 0 || loop[i] / sim[i] < bw) bw = loop[i] / sim[i]
     if (thr[i] == 1 && cpu[i] > 0) bc = cpu[i] / sim[i]
   }
-  printf "%-26s %3s %8s %7s %8s %7s %7s %9s %9s %13s %13s\n", "simulator", "thr", "wall [s]", "RTF", "cpu [s]", "cpu RTF",
-    "rate", "events/s", "compile", "brian2/astroc", "brian2/astroc";
-  printf "%-26s %3s %8s %7s %8s %7s %7s %9s %9s %13s %13s\n", "", "", "", "", "", "", "[Hz]", "(cpu)", "[ms]", "wall", "cpu (1 thr)";
+  printf "%-26s %3s %8s %8s %7s %8s %7s %7s %9s %9s %13s %13s\n", "simulator", "thr", "wall [s]", "median", "RTF", "cpu [s]",
+    "cpu RTF", "rate", "events/s", "compile", "brian2/astroc", "brian2/astroc";
+  printf "%-26s %3s %8s %8s %7s %8s %7s %7s %9s %9s %13s %13s\n", "", "", "", "[s]", "", "", "", "[Hz]", "(cpu)", "[ms]", "wall",
+    "cpu (1 thr)";
   for (i = 1; i <= n; i++) {
     rtf = loop[i] / sim[i]
     c = "-"; if (cms[i] > 0) c = sprintf("%.1f", cms[i])
@@ -62,11 +77,16 @@ END {
       rw = sprintf("%.2f", bw / rtf)
       if (thr[i] == 1 && bc > 0 && cpu[i] > 0) rc = sprintf("%.2f", bc / (cpu[i] / sim[i]))
     }
-    printf "%-26s %3d %8.3f %7.4f %8s %7s %7.1f %9.3g %9s %13s %13s\n", name[i], thr[i], loop[i], rtf, cs, cr,
+    md = "-"; if (med[i] > 0) md = sprintf("%.3f", med[i])
+    printf "%-26s %3d %8.3f %8s %7.4f %8s %7s %7.1f %9.3g %9s %13s %13s\n", name[i], thr[i], loop[i], md, rtf, cs, cr,
       spk[i] / sim[i] / 4000, eps, c, rw, rc
+    if (substr(name[i], 1, 10) == "astroc jit" && (best == 0 || rtf < best)) { best = rtf; bi = i }
   }
+  if (bi && bw > 0)
+    printf "astroc best: %s, %d thread(s), RTF %.4f: %.2fx Brian2 C++ standalone (RTF %.4f)\n", name[bi], thr[bi], best, bw / best, bw
 }' "$TMP/results"
-echo "RTF = wall time of the simulation loop / biological time (lower is faster); cpu RTF the same with CPU time"
+echo "wall: the fastest of REPS=$REPS runs, median: their median. RTF = wall time of the simulation loop /"
+echo "biological time (lower is faster); cpu RTF the same with CPU time"
 echo "(all threads; with 2 threads it counts spinning workers too, so it is not a speed). brian2/astroc: the best"
 echo "Brian2 RTF on the same network (model 'astroc': examples/cuba.yaml's dynamics) over astroc's, on wall time"
 echo "and, for 1 thread, on CPU time. 'brette' is Brian2's own CUBA (two currents, fires ~10x less), for reference."
