@@ -103,9 +103,11 @@ typedef struct jit_proj {
   const jit_pop *pre_gen; /* the presynaptic population if generated (its blocks' spike lists), else NULL */
 } jit_proj;
 
-/* One synchronisation word per cache-line pair, so that threads never write lines others poll. */
 #define PEND_INLINE 10 /* pending counts carried in the generation's cache line (the first projections) */
 
+/* One synchronisation word per cache-line pair, so that threads never write lines others poll. The
+ * generation word carries what a worker needs to run a phase: its first line the phase parameters, its
+ * second line chunk 0's mailbox (fetched together by the adjacent-line prefetch). */
 typedef struct jit_word {
   _Alignas(LINE) _Atomic uint32_t v;
   int phase;     /* gen only: what the main thread publishes with a generation: the phase, */
@@ -118,9 +120,10 @@ typedef struct jit_word {
 /* The worker pool. A phase is split into `nthreads` chunks; chunk t (block t of every population and of
  * every post population's ring cells) belongs to thread t, so each block's data stays in one core's
  * cache. The main thread (thread 0) publishes a phase by incrementing `gen`; a thread claims a chunk by
- * moving claim[t] up to the generation, so a chunk runs exactly once. When a worker has not claimed its
- * chunk STEAL_MS after the publication (the OS has not scheduled it), the main thread claims and runs it
- * itself: results do not depend on who runs a chunk. */
+ * moving claim[t] up to the generation, so a chunk runs exactly once, and reports it done in the chunk's
+ * mailbox (jit_mail.seq). When a worker has not claimed its chunk STEAL_MS after the publication (the OS
+ * has not scheduled it), the main thread claims and runs it itself: results do not depend on who runs a
+ * chunk. */
 typedef struct jit_pool {
   jit_word gen;      /* the published phase generation (and the phase) */
   jit_word sleepers; /* workers blocked on `wake` (they spun SPIN_WORKER_MS without a phase) */
