@@ -5,7 +5,8 @@
 # Usage: rtl/scripts/coverage.sh [BUILD_DIR]   (default build-rtl; needs BUILD_DIR/compiler/astroc)
 # Output: BUILD_DIR/rtl-coverage/{coverage.dat,annotated/*.v} and a summary on stdout. Three models: LEARN = 0
 # replaying lif_small, LEARN = 1 replaying a small learning network (stdp, astro_stdp, nalsm astrocyte),
-# and the 2 x 2 mesh replaying bench_rtl's network split over four cores.
+# and the 2 x 2 mesh replaying bench_rtl's learning network (astro_stdp, a nalsm astrocyte replicated on
+# every core) split over four cores.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build-rtl}
@@ -80,15 +81,17 @@ done
 # lif_small: 7 compartments, input axons 7..10; learn: 21 neurons + 1 astrocyte, input axons 22..27
 ASTRO_HW_COVERAGE="$OUT/coverage0.dat" "$OUT/obj0/astro_replay" "$OUT/lif_small/load.cmd" 400 7 10
 ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load.cmd" 400 22 27
-# The mesh: the bench network (200 lif in four index blocks on 2 x 2 cores, 100 inputs = axons 200..299)
-# written by bench_rtl, replayed on a --coverage astro_mesh model (routers, FIFOs, barrier, SEND / WAIT).
-"$BUILD/bench/rtl/bench_rtl" 200 20 1 mesh "$OUT/mesh" >/dev/null
+# The mesh: the bench learning network (200 lif in four index blocks on 2 x 2 cores, both projections
+# astro_stdp, the nalsm astrocyte = compartment 200 replicated on the four cores, 100 inputs = axons
+# 201..300) written by bench_rtl, replayed on a --coverage astro_mesh model (routers, FIFOs, barrier,
+# SEND / WAIT, LEARN and ASTRO on mesh cores).
+"$BUILD/bench/rtl/bench_rtl" 200 20 1 meshastro "$OUT/mesh" >/dev/null
 verilator --cc --exe --build -j 2 --coverage --trace-fst --top-module astro_mesh --prefix Vastro_mesh \
   -Mdir "$OUT/objm" -CFLAGS "-I$(pwd)/rtl/harness -DASTRO_HW_NO_TOP" -o astro_mesh_replay \
   rtl/astro_lint.vlt rtl/astro_mesh.v rtl/astro_router.v rtl/astro_fifo.v rtl/astro_core.v rtl/astro_lif.v \
   rtl/astro_ram.v rtl/astro_nalsm.v rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v \
   "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_mesh_replay.c" >"$OUT/buildm.log" 2>&1
-ASTRO_HW_COVERAGE="$OUT/coveragem.dat" "$OUT/objm/astro_mesh_replay" "$OUT/mesh/load.cmd" 400 200 299
+ASTRO_HW_COVERAGE="$OUT/coveragem.dat" "$OUT/objm/astro_mesh_replay" "$OUT/mesh/load.cmd" 400 201 300
 verilator_coverage --write "$OUT/coverage.dat" "$OUT/coverage0.dat" "$OUT/coverage1.dat" "$OUT/coveragem.dat"
 rm -rf "$OUT/annotated"
 verilator_coverage --annotate "$OUT/annotated" --annotate-min 1 "$OUT/coverage.dat" | tail -3
