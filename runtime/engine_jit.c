@@ -29,12 +29,13 @@
 #define BLOCK_ALIGN 64 /* neuron blocks of threads start at multiples of this (cache lines of spk, rings) */
 #define MAX_THREADS 64
 #define SPIN_WORKER_MS 0.3 /* a worker spins this long for the next phase before blocking */
-#define STEAL_MS 0.02      /* the main thread runs a chunk itself when its owner has not claimed it by then */
+#define YIELD_MS 0.02      /* ... yielding its core from then on (it may be needed by the thread it waits for) */
+#define STEAL_MS 0.005     /* the main thread runs a chunk itself when its owner has not claimed it by then */
 #define PREEMPTED_MS 0.2   /* a wait this long for a claimed chunk means the worker lost its core */
 #define LINE 128 /* bytes between data written by different threads (64-byte lines, fetched in pairs) */
 #define PAGE 4096
-#define SOLO_STEPS 256    /* phases the main thread then runs alone (doubling on repeats) */
-#define SOLO_MAX 65536
+#define SOLO_STEPS 2048   /* phases the main thread then runs alone (doubling on repeats) */
+#define SOLO_MAX (1 << 20)
 
 /* Block t of a generated population: everything thread t reads and writes for it in a step. With several
  * threads the block's state, spike flags, spike list and ring cells are the engine's own copies, in an
@@ -161,6 +162,7 @@ typedef struct jit_engine {
   /* Written by the main thread every step, on lines of their own (the workers read the fields above). */
   _Alignas(LINE) uint32_t gen;  /* main thread's phase generation */
   unsigned solo_left, solo_len; /* back-off: phases the main thread still runs alone, length of the last */
+  unsigned late;                /* consecutive phases in which a spinning worker did not claim its chunk */
   uint64_t backoffs;            /* how often (ASTROC_JIT_VERBOSE reports it) */
   bool injected; /* some neuron may be forced this step (rt_sim_inject, restore): lif reads the flags */
   bool synced;   /* threads > 1: the interp's arrays hold the blocks' state (sync_out) */
@@ -1012,6 +1014,8 @@ static uint32_t wait_phase(jit_engine *e, uint32_t seen) {
         t0 = t;
       else if (t - t0 > SPIN_WORKER_MS)
         break;
+      else if (t - t0 > YIELD_MS)
+        sched_yield();
     }
   }
   pthread_mutex_lock(&e->mu);
@@ -1055,20 +1059,22 @@ static void set_phase(jit_engine *e, int phase) {
   }
 }
 
-/* Publishes the next phase generation; wakes blocked workers. */
-static void publish(jit_engine *e) {
+/* Publishes the next phase generation; wakes blocked workers. Returns whether some worker was blocked. */
+static bool publish(jit_engine *e) {
   atomic_store(&e->pool->gen.v, ++e->gen);
-  if (atomic_load(&e->pool->sleepers.v)) {
-    pthread_mutex_lock(&e->mu);
-    pthread_cond_broadcast(&e->wake);
-    pthread_mutex_unlock(&e->mu);
-  }
+  if (!atomic_load(&e->pool->sleepers.v))
+    return false;
+  pthread_mutex_lock(&e->mu);
+  pthread_cond_broadcast(&e->wake);
+  pthread_mutex_unlock(&e->mu);
+  return true;
 }
 
 /* Runs a parallel phase: the main thread runs chunk 0, then waits for the others, running any chunk whose
- * worker has not claimed it within STEAL_MS. When a worker was preempted inside a chunk it had claimed,
- * the main thread waits for it for a whole scheduler time slice (milliseconds, against microseconds of
- * work): the machine has more runnable threads than cores. The engine then backs off — the main thread
+ * worker has not claimed it within STEAL_MS. A worker that was spinning and did not claim its chunk in
+ * that time has lost its core; a worker preempted inside a chunk it had claimed makes the main thread
+ * wait for a whole scheduler time slice (milliseconds, against microseconds of work). Either way the
+ * machine has more runnable threads than cores, and the engine backs off — the main thread
  * runs the next SOLO_STEPS phases alone, doubling on every repeat up to SOLO_MAX, halving back after a
  * solo stretch — so an oversubscribed machine costs about the single-thread speed instead of a multiple
  * of it. Results do not depend on who runs a chunk. */
@@ -1083,7 +1089,7 @@ static void run_phase(jit_engine *e, int phase) {
       e->solo_len /= 2;
     return;
   }
-  publish(e);
+  bool woken = publish(e); /* a blocked worker takes a wake-up to start: expected, not a sign of load */
   if (claim(e, 0, e->gen))
     run_chunk(e, 0, e->gen);
   if (all_done(e))
@@ -1103,7 +1109,10 @@ static void run_phase(jit_engine *e, int phase) {
     } else if (stolen)
       sched_yield(); /* a worker is finishing a claimed chunk: it may need this core */
   }
-  if (t - t0 > PREEMPTED_MS) {
+  /* a spinning worker lost its core twice in a row (once is a hiccup of the host), or was preempted */
+  e->late = stolen && !woken ? e->late + 1 : 0;
+  if (e->late >= 2 || t - t0 > PREEMPTED_MS) {
+    e->late = 0;
     e->solo_len = e->solo_len ? (e->solo_len * 2 > SOLO_MAX ? SOLO_MAX : e->solo_len * 2) : SOLO_STEPS;
     e->solo_left = e->solo_len;
     e->backoffs++;
@@ -1211,7 +1220,7 @@ static void jit_destroy(void *v) {
             (unsigned long long)e->backoffs);
   if (e->nstarted) {
     atomic_store(&e->quit, 1);
-    publish(e); /* wakes the workers, which see `quit` before claiming */
+    (void)publish(e); /* wakes the workers, which see `quit` before claiming */
     for (unsigned t = 1; t <= e->nstarted; t++)
       pthread_join(e->th[t], NULL);
   }
