@@ -457,6 +457,10 @@ static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, i
   *spec = (be_cpu_lif){.name = name, .fixed = s->fixed, .nin = jp->nin, .has_inj = jp->has_inj};
   if (!lif_params(e, jp, spec, d))
     return false;
+  const int32_t *nref = jp->ptrs[BE_CPU_LIF_PARAM0 + BE_CPU_LIF_P_NREF];
+  for (uint32_t i = 0; i < (spec->uniform[BE_CPU_LIF_P_NREF] ? 1 : p->n); i++)
+    if (nref[i] > INT16_MAX)
+      return true; /* the generated code's counters are int16: the interp runs this population */
   memcpy(jp->uniform, spec->uniform, sizeof(jp->uniform));
   jp->gen = true; /* the address comes after compilation */
   unsigned T = e->nthreads;
@@ -682,7 +686,8 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   uint32_t lo = jp->blk[t], n = jp->blk[t + 1] - lo;
   size_t cs = cell_size(e);
   jit_blk *b = take(a, sizeof(jit_blk));
-  void *v = take(a, mine ? n * 4u : 0), *u = take(a, mine ? n * 4u : 0), *ref = take(a, mine ? n * 4u : 0);
+  void *v = take(a, mine ? n * 4u : 0), *u = take(a, mine ? n * 4u : 0);
+  void *ref = take(a, n * sizeof(int16_t)); /* always the engine's own: int16 counters (be_cpu.h) */
   void *spk = take(a, mine ? n : 0), *idx0 = take(a, mine ? n * sizeof(uint32_t) : 0),
        *idx1 = take(a, mine ? n * sizeof(uint32_t) : 0);
   void *ring[MAX_IN];
@@ -695,7 +700,7 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   memcpy(b->ptrs, jp->ptrs, sizeof(b->ptrs));
   b->ptrs[BE_CPU_LIF_V] = mine ? v : at(jp->ptrs[BE_CPU_LIF_V], lo, 4);
   b->ptrs[BE_CPU_LIF_U] = mine ? u : at(jp->ptrs[BE_CPU_LIF_U], lo, 4);
-  b->ptrs[BE_CPU_LIF_REF] = mine ? ref : at(jp->ptrs[BE_CPU_LIF_REF], lo, 4);
+  b->ptrs[BE_CPU_LIF_REF] = ref;
   b->ptrs[BE_CPU_LIF_SPK] = mine && !jp->spk_read ? spk : c->spk + lo;
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
     if (!jp->uniform[k])
@@ -741,14 +746,28 @@ static void copy(void *mine, void *interp, size_t bytes, bool out) {
     memcpy(out ? interp : mine, out ? mine : interp, bytes);
 }
 
-/* Threads > 1: copies the blocks' state (u, v, ref, ring cells) to the interp's arrays (out) or from them. */
+/* The int16 refractory counters of a block to the interp's int32 ones (out) or from them (plan_pop
+ * generates only populations whose nref fits; a larger restored count is clamped). */
+static void copy_ref(int16_t *mine, int32_t *interp, uint32_t n, bool out) {
+  for (uint32_t i = 0; i < n; i++)
+    if (out)
+      interp[i] = mine[i];
+    else
+      mine[i] = (int16_t)(interp[i] > INT16_MAX ? INT16_MAX : interp[i] < INT16_MIN ? INT16_MIN : interp[i]);
+}
+
+/* Copies the blocks' state to the interp's arrays (out) or from them: the refractory counters always,
+ * u, v and the ring cells with threads > 1. */
 static void sync_blocks(jit_engine *e, bool out) {
   size_t cs = cell_size(e);
-  for (uint32_t k = 0; e->nthreads > 1 && k < e->npops; k++) {
+  for (uint32_t k = 0; k < e->npops; k++) {
     jit_pop *jp = &e->pops[k];
     for (unsigned t = 0; jp->gen && t < e->nthreads; t++) {
       jit_blk *b = jp->b[t];
-      for (int x = BE_CPU_LIF_V; x <= BE_CPU_LIF_REF; x++)
+      copy_ref(b->ptrs[BE_CPU_LIF_REF], (int32_t *)jp->ptrs[BE_CPU_LIF_REF] + b->lo, b->n, out);
+      if (e->nthreads == 1)
+        continue;
+      for (int x = BE_CPU_LIF_V; x <= BE_CPU_LIF_U; x++)
         copy(b->ptrs[x], at(jp->ptrs[x], b->lo, 4), (size_t)b->n * 4, out);
       for (uint32_t q = 0; q < jp->nin; q++) {
         rt_proj *p = jp->in[q];
@@ -764,7 +783,7 @@ static void sync_blocks(jit_engine *e, bool out) {
 
 /* The interp's arrays up to date (state reads, checkpoints, the end of a run). */
 static void sync_out(jit_engine *e) {
-  if (e->nthreads > 1 && !e->synced)
+  if (!e->synced)
     sync_blocks(e, true);
 }
 
@@ -792,9 +811,7 @@ static bool build_blocks(jit_engine *e) {
     a.used = 0;
     layout(e, t, &a);
   }
-  if (e->nthreads > 1)
-    sync_blocks(e, false);
-  e->synced = true;
+  sync_blocks(e, false);
   return true;
 }
 
@@ -1081,7 +1098,7 @@ static bool publish(jit_engine *e) {
 static void run_phase(jit_engine *e, int phase) {
   unsigned T = e->nthreads;
   set_phase(e, phase);
-  e->synced = T == 1; /* the phase changes the blocks */
+  e->synced = false; /* the phase changes the blocks */
   if (T == 1 || e->solo_left) {
     for (unsigned c = 0; c < T; c++)
       do_phase(e, &e->pool->gen, c);
@@ -1353,8 +1370,7 @@ static bool jit_restore(void *v, FILE *f, ir_diag *d) {
   jit_engine *e = v;
   e->injected = true; /* a checkpoint may carry forced flags */
   bool ok = rt_engine_interp.restore(e->interp, f, d);
-  if (e->nthreads > 1)
-    sync_blocks(e, false); /* the restored state into the blocks (also after a failed, partial restore) */
+  sync_blocks(e, false); /* the restored state into the blocks (also after a failed, partial restore) */
   return ok;
 }
 

@@ -29,7 +29,8 @@ typedef void (*be_cpu_fn)(void *const *ptrs, const int64_t *ints);
 enum { BE_CPU_LIF_P_DECAY_U, BE_CPU_LIF_P_DECAY_V, BE_CPU_LIF_P_VTH, BE_CPU_LIF_P_BIAS, BE_CPU_LIF_P_NREF,
        BE_CPU_LIF_NPARAM };
 
-/* ptrs[] slots of a lif function. SHIFT (fixed): int64 array, 6 + weight exponent of each incoming
+/* ptrs[] slots of a lif function. REF: the refractory counters as int16 (the interp's are int32; an
+ * engine keeps its own copy, every nref must be at most INT16_MAX). SHIFT (fixed): int64 array, 6 + weight exponent of each incoming
  * projection. RING0 + k: the ring slot of incoming projection k for this step (ring + (t % nring) * n),
  * int64 mantissa sums (fixed) or float mV sums; read and cleared. */
 enum { BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF, BE_CPU_LIF_PARAM0 /* + BE_CPU_LIF_P_* */,

@@ -78,7 +78,13 @@ static LLVMValueRef synaptic_input(lif_ctx *c) {
   return syn;
 }
 
-/* Loads forced[i] != 0 and the refractory counter; returns the common tail's inputs. */
+/* The refractory counter of neuron i: int16 (be_cpu.h), two bytes less to store per neuron than the
+ * interp's int32 in a loop bound by its stores. */
+static LLVMValueRef refractory(lif_ctx *c) {
+  return LLVMBuildLoad2(c->b, c->T.i16, cg_gep(c->b, c->T.i16, LLVMGetParam(c->fn, 4), c->i), "");
+}
+
+/* Loads forced[i] != 0; writes the spike flag, v and the refractory counter. */
 static void tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLVMValueRef r, LLVMValueRef vn,
                  LLVMValueRef vzero, LLVMTypeRef vt) {
   LLVMBuilderRef b = c->b;
@@ -87,13 +93,13 @@ static void tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLVMValueRe
   LLVMValueRef forced = LLVMBuildICmp(b, LLVMIntNE, fb, LLVMConstInt(T->i8, 0, 0), "");
   LLVMValueRef fire = LLVMBuildOr(b, vfire, forced, "fire");
   LLVMValueRef vout = LLVMBuildSelect(b, LLVMBuildOr(b, inref, fire, ""), vzero, vn, "");
-  LLVMValueRef nref = LLVMBuildTrunc(b, param(c, BE_CPU_LIF_P_NREF, false), T->i32, "");
-  LLVMValueRef rdec = LLVMBuildSub(b, r, LLVMBuildZExt(b, inref, T->i32, ""), "");
+  LLVMValueRef nref = LLVMBuildTrunc(b, param(c, BE_CPU_LIF_P_NREF, false), T->i16, "");
+  LLVMValueRef rdec = LLVMBuildSub(b, r, LLVMBuildZExt(b, inref, T->i16, ""), "");
   LLVMValueRef rout = LLVMBuildSelect(b, fire, nref, rdec, "");
   LLVMBuildStore(b, LLVMBuildZExt(b, fire, T->i8, ""), cg_gep(b, T->i8, LLVMGetParam(c->fn, 12), c->i));
   LLVMBuildStore(b, c->s->fixed ? LLVMBuildTrunc(b, vout, T->i32, "") : vout,
                  cg_gep(b, vt, LLVMGetParam(c->fn, 2), c->i));
-  LLVMBuildStore(b, rout, cg_gep(b, T->i32, LLVMGetParam(c->fn, 4), c->i));
+  LLVMBuildStore(b, rout, cg_gep(b, T->i16, LLVMGetParam(c->fn, 4), c->i));
 }
 
 static void body_fixed(lif_ctx *c) {
@@ -105,8 +111,8 @@ static void body_fixed(lif_ctx *c) {
   LLVMValueRef ku = LLVMBuildSub(b, cg_i64(T, 4095), param(c, BE_CPU_LIF_P_DECAY_U, false), "");
   LLVMValueRef u = sat24(c, LLVMBuildAdd(b, decay(c, u0, ku), synaptic_input(c), ""));
   LLVMBuildStore(b, LLVMBuildTrunc(b, u, T->i32, ""), pu);
-  LLVMValueRef r = LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, 4), c->i), "");
-  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, LLVMConstInt(T->i32, 0, 0), "");
+  LLVMValueRef r = refractory(c);
+  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, LLVMConstInt(T->i16, 0, 0), "");
   LLVMValueRef v0 = LLVMBuildSExt(b, LLVMBuildLoad2(b, T->i32, pv, ""), T->i64, "");
   LLVMValueRef kv = LLVMBuildSub(b, cg_i64(T, 4096), param(c, BE_CPU_LIF_P_DECAY_V, false), "");
   LLVMValueRef v = LLVMBuildAdd(b, decay(c, v0, kv), u, "");
@@ -128,8 +134,8 @@ static void body_float(lif_ctx *c) {
   LLVMValueRef syn = synaptic_input(c);
   LLVMValueRef u = LLVMBuildFAdd(b, LLVMBuildFMul(b, u0, param(c, BE_CPU_LIF_P_DECAY_U, true), ""), syn, "");
   LLVMBuildStore(b, u, pu);
-  LLVMValueRef r = LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, 4), c->i), "");
-  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, LLVMConstInt(T->i32, 0, 0), "");
+  LLVMValueRef r = refractory(c);
+  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, LLVMConstInt(T->i16, 0, 0), "");
   LLVMValueRef v0 = LLVMBuildLoad2(b, T->f32, pv, "");
   LLVMValueRef v = LLVMBuildFAdd(b, LLVMBuildFMul(b, v0, param(c, BE_CPU_LIF_P_DECAY_V, true), ""), u, "");
   v = LLVMBuildFAdd(b, v, param(c, BE_CPU_LIF_P_BIAS, true), "");
@@ -151,7 +157,7 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   cg_types *T = &c.T;
   LLVMTypeRef st = s->fixed ? T->p32 : T->pf, it = s->fixed ? T->p64 : T->pf;
   /* lo, hi, v, u, ref, 5 parameter arrays, inj, forced, spk, shift, rings */
-  LLVMTypeRef params[14 + MAX_IN] = {T->i64, T->i64, st, st, T->p32, st, st, st, st, T->p32, it, T->p8, T->p8, T->p64};
+  LLVMTypeRef params[14 + MAX_IN] = {T->i64, T->i64, st, st, T->p16, st, st, st, st, T->p32, it, T->p8, T->p8, T->p64};
   int slot[14 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
   bool is_int[14 + MAX_IN] = {true, true};
   if (s->fixed)

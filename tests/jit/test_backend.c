@@ -95,7 +95,8 @@ static void test_lif_threshold_refractory(void **state) {
   finish(&g);
   be_cpu_fn fn = be_cpu_jit_lookup(g.j, "lif", err, sizeof err);
   assert_non_null(fn);
-  int32_t v[2] = {0, 0}, u[2] = {0, 0}, ref[2] = {0, 0};
+  int32_t v[2] = {0, 0}, u[2] = {0, 0};
+  int16_t ref[2] = {0, 0};
   uint8_t forced[2] = {0, 0}, spk[2];
   void *ptrs[BE_CPU_LIF_RING0] = {v, u, ref};
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
