@@ -79,6 +79,8 @@ module astro_core #(
   // start SW | count SW+1 [| plastic count SW+1  (LEARN: the first pcount synapses are plastic)]
   localparam AXON_W = LEARN != 0 ? 3 * SW + 2 : 2 * SW + 1;
   localparam EXT_W = INJ_W + 1;  // inj INJ_W | forced 1
+  localparam CW = SW + 1;  // amsu event count per {slot, compartment}: at most one per synapse
+  localparam [3:0] SP_AMSU = 4'd10;  // RD_MEM spaces 10..13: astro_amsu.v (13: a)
 
   // ------------------------------------------------------------------ FSM
   localparam [3:0] S_IDLE = 4'd0, S_CLEAR = 4'd1, S_NEUR = 4'd2, S_NDRAIN = 4'd3, S_PROP = 4'd4,
@@ -213,10 +215,16 @@ module astro_core #(
       .i_forced(ext_rd[INJ_W]), .o_u(lif_u), .o_v(lif_v), .o_ref(lif_ref), .o_spike(lif_spike));
 
   // nalsm_lif compartments (LEARN): sweep 1 decides spikes, NEUR2 integrates
-  wire is_nl = LEARN != 0 && param_rd[PARAM_W-1];
+  wire is_nl = LEARN != 0 && param_rd[PARAM_W-1] && !param_rd[PARAM_W-2];
   wire nl_spike;  // astro_nlif, in g_learn below
   wire [STATE_W-1:0] nl_state1, nl_state2;
-  wire pn_spike = is_nl ? nl_spike : lif_spike;
+  // amsu compartments (LEARN): PARAM bits 63 and 62; one cycle in NEUR like lif (astro_amsu.v)
+  wire is_am = LEARN != 0 && param_rd[PARAM_W-1] && param_rd[PARAM_W-2];
+  wire am_spike;
+  wire [STATE_W-1:0] am_state;
+  wire [63:0] am_mem_rd;
+  wire [CW-1:0] cnt_rd;  // ECNT[acc_ra]: synaptic events in the accumulator's slot (LEARN)
+  wire pn_spike = is_nl ? nl_spike : (is_am ? am_spike : lif_spike);
 
   // ------------------------------------------------------------------ PROP phase
   // fetcher: event index -> axon id -> (start, count), held in pend_* until the streamer takes it
@@ -242,6 +250,7 @@ module astro_core #(
   reg fw_v_r;
   reg [DW+NW-1:0] fw_addr_r;
   reg [ACC_W-1:0] fw_data_r;
+  reg [CW-1:0] fw_cnt_r;  // event count written with fw_data_r (LEARN)
 
   wire [NW-1:0] syn_target = syn_rd[NW-1:0];
   wire [7:0] syn_mant = syn_rd[NW+7:NW];
@@ -253,6 +262,7 @@ module astro_core #(
   wire [ACC_W-1:0] q1_val = {{(ACC_W - 8) {syn_mant[7]}}, syn_mant} << syn_shift;
   wire [ACC_W-1:0] q2_base = (fw_v_r && fw_addr_r == q2_addr_r) ? fw_data_r : acc_rd;
   wire [ACC_W-1:0] q2_sum = q2_base + q2_val_r;
+  wire [CW-1:0] q2_cnt = ((fw_v_r && fw_addr_r == q2_addr_r) ? fw_cnt_r : cnt_rd) + 1'b1;
 
   wire prop_done = ev_i_r >= nev && f_state_r == F_IDLE && s_left_r == 0;
 
@@ -310,7 +320,21 @@ module astro_core #(
           .i_start(k_start_r), .o_busy(k_busy), .i_nkproj(nkproj_r), .i_stamp(step_r + 32'd1), .i_slot(slot_r),
           .o_last_ra(k_last_ra), .i_last_rd(l_last_rd), .o_syn_ra(k_syn_ra), .i_syn_rd(syn_rd), .o_acc_ra(k_acc_ra),
           .i_acc_rd(acc_rd), .o_acc_we(k_acc_we), .o_acc_wd(k_acc_wd));
+      // ECNT mirrors every ACC write: +1 per delivered synapse in PROP, 0 wherever ACC is written
+      // otherwise (CLEAR, NEUR, KERN, NEUR2, ASTRO), so a slot's count is zero when it is reused.
+      astro_amsu #(.NW(NW), .DW(DW), .CW(CW), .ACC_W(ACC_W), .INJ_W(INJ_W)) u_amsu (
+          .i_clk(i_clk), .i_mem_we(cmd && op == OP_WR_MEM), .i_mem_space(i_cmd_addr[31:28]),
+          .i_mem_addr(i_cmd_addr[27:0]), .i_mem_data(i_cmd_data), .o_mem_rdata(am_mem_rd),
+          .i_ra(idle ? i_cmd_addr[NW-1:0] : neur_ra), .i_a_we((state_r == S_NEUR || state_r == S_NDRAIN) && pn_v_r && is_am),
+          .i_a_wa(pn_idx_r), .i_cnt_ra(acc_ra), .i_cnt_we(acc_we), .i_cnt_wa(acc_wa),
+          .i_cnt_wd((state_r == S_PROP || state_r == S_PDRAIN) ? q2_cnt : {CW{1'b0}}), .o_cnt_rd(cnt_rd),
+          .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]),
+          .i_forced(ext_rd[INJ_W]), .o_state(am_state), .o_spike(am_spike));
     end else begin : g_no_learn
+      assign am_spike = 1'b0;
+      assign am_state = {STATE_W{1'b0}};
+      assign am_mem_rd = 64'd0;
+      assign cnt_rd = {CW{1'b0}};
       assign nl_spike = 1'b0;
       assign nl_state1 = {STATE_W{1'b0}};
       assign nl_state2 = {STATE_W{1'b0}};
@@ -368,7 +392,7 @@ module astro_core #(
       S_NEUR, S_NDRAIN: begin
         state_we = pn_v_r;
         state_wa = pn_idx_r;
-        state_wd = is_nl ? nl_state1 : {1'b0, lif_ref, lif_v, lif_u};
+        state_wd = is_nl ? nl_state1 : (is_am ? am_state : {1'b0, lif_ref, lif_v, lif_u});
         ext_we = pn_v_r && !is_nl;  // a nalsm_lif compartment keeps its input for NEUR2
         ext_wa = pn_idx_r;
         ext_wd = {EXT_W{1'b0}};
@@ -495,6 +519,7 @@ module astro_core #(
       fw_v_r <= 1'b0;
       fw_addr_r <= 0;
       fw_data_r <= 0;
+      fw_cnt_r <= 0;
       o_rvalid <= 1'b0;
       axbase_r <= 0;
       pcyc_r <= 0;
@@ -635,6 +660,7 @@ module astro_core #(
       fw_v_r <= q2_v_r;
       fw_addr_r <= q2_addr_r;
       fw_data_r <= q2_sum;
+      fw_cnt_r <= q2_cnt;
       if (q2_v_r) synev_cnt_r <= synev_cnt_r + 1;
 
       // LEARN: one start pulse; ASTRO: read, then write back, per astrocyte compartment
@@ -677,7 +703,8 @@ module astro_core #(
 
   assign o_rdata = rd_op_r == OP_RD_STATE ? {{(64 - STATE_W) {1'b0}}, state_rd} :
                    rd_op_r == OP_RD_SPIKE ? {{(64 - NW) {1'b0}}, spk_rd} :
-                   rd_op_r == OP_RD_MEM ? (rd_sp_r == SP_SYN ? {{(64 - SYN_W) {1'b0}}, syn_rd} : l_mem_rd) :
+                   rd_op_r == OP_RD_MEM ? (rd_sp_r == SP_SYN ? {{(64 - SYN_W) {1'b0}}, syn_rd} :
+                                           (rd_sp_r >= SP_AMSU ? am_mem_rd : l_mem_rd)) :
                    rd_reg_r;
 endmodule
 

@@ -385,7 +385,7 @@ static bool rtl_inject(void *e, ir_ref source, uint32_t idx) {
 
 /* ---------------------------------------------------------------- state */
 
-static const char *const pop_vars[] = {"v", "u", "ref"};
+static const char *const pop_vars[] = {"v", "u", "ref", "a"}; /* a: amsu only */
 static const char *const nalsm_vars[] = {"v", "ref"}; /* nalsm_lif has no u */
 static const char *const astro_vars[] = {"a"};
 static const char *const plast_vars[] = {"w", "x_pre", "x_post"};
@@ -394,8 +394,9 @@ static const char *const *rtl_state_vars(const void *e, ir_ref node, size_t *n) 
   const rtl_engine *r = e;
   *n = 0;
   if (node.kind == IR_NODE_POPULATION && node.index < r->m->npops) {
-    bool nl = r->m->pops[node.index].model == IR_NEURON_NALSM_LIF;
-    *n = nl ? 2 : 3;
+    ir_neuron_model model = r->m->pops[node.index].model;
+    bool nl = model == IR_NEURON_NALSM_LIF;
+    *n = nl ? 2 : model == IR_NEURON_AMSU ? 4 : 3;
     return nl ? nalsm_vars : pop_vars;
   }
   if (node.kind == IR_NODE_ASTROCYTE && node.index < r->m->nastros) {
@@ -536,10 +537,19 @@ static bool rtl_read_state(const void *e, ir_ref node, const char *var, double *
     return false;
   if (node.kind != IR_NODE_POPULATION)
     return read_other(r, node, k, out);
+  uint32_t base = r->img->pop_base[node.index];
+  if (strcmp(var, "a") == 0) { /* amsu: the AST memory of rtl/astro_amsu.v (one core only) */
+    uint64_t w = 0;
+    for (uint32_t i = 0; i < r->m->pops[node.index].size; i++) {
+      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_MEM, BE_VL_MEM(BE_VL_SP_AST, base + i), 0, &w))
+        return false;
+      out[i] = (int32_t)(uint32_t)w;
+    }
+    return true;
+  }
   if (!read_all(r))
     return false;
   const int32_t *src = strcmp(var, "v") == 0 ? r->st_v : strcmp(var, "u") == 0 ? r->st_u : r->st_ref;
-  uint32_t base = r->img->pop_base[node.index];
   for (uint32_t i = 0; i < r->m->pops[node.index].size; i++)
     out[i] = src[base + i];
   return true;

@@ -125,10 +125,12 @@ static bool check_supported(const ir_module *m, const be_vl_caps *cap, ir_diag *
           ip->params[IR_P_NALSM_LIF_KERNEL_CUTOFF].kind != IR_VAL_CONST)
         ir_error(d, ip->loc, "population '%s': tau_syn and kernel_cutoff must be constants, not distributions",
                  ip->name);
-    } else if (ip->model != IR_NEURON_LIF)
+    } else if (ip->model == IR_NEURON_AMSU && cap->pw == 0)
+      ir_error(d, ip->loc, "amsu population '%s' needs a core with astrocyte compartments (LEARN = 1)", ip->name);
+    else if (ip->model != IR_NEURON_LIF && ip->model != IR_NEURON_AMSU)
       ir_error(d, ip->loc,
                "neuron model '%s' of population '%s' is not supported by the verilog accelerator yet "
-               "(supported: lif, nalsm_lif)",
+               "(supported: lif, nalsm_lif, amsu)",
                ir_neuron_model_desc(ip->model)->name, ip->name);
   }
   for (uint32_t a = 0; a < m->nastros; a++) {
@@ -200,8 +202,23 @@ static bool nalsm_compartment(be_vl_image *img, const ir_module *m, uint32_t p, 
          emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_KACC, c), 0);
 }
 
-/* Compartments: parameters drawn as the interpreter draws them, derived with ir_fx_lif_derive or
- * ir_fx_nalsm_lif_derive. */
+/* amsu: PARAM, STATE, AP0..AP2 from be_vl_amsu_words, a = 0 (AST). */
+static bool amsu_compartment(be_vl_image *img, const ir_module *m, uint32_t p, uint32_t i, const double *prm,
+                             ir_diag *d) {
+  uint64_t w[5];
+  if (!be_vl_amsu_words(m, &m->pops[p], i, prm, w, d))
+    return false;
+  uint32_t c = img->pop_base[p] + i;
+  img->namsu++;
+  return emit(img, BE_VL_OP_WR_PARAM, c, w[0]) && emit(img, BE_VL_OP_WR_STATE, c, w[1]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AP0, c), w[2]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AP1, c), w[3]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AP2, c), w[4]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AST, c), 0);
+}
+
+/* Compartments: parameters drawn as the interpreter draws them, derived with ir_fx_lif_derive,
+ * ir_fx_nalsm_lif_derive or be_vl_amsu_words. */
 static bool load_neurons(be_vl_image *img, const ir_module *m, uint64_t seed, ir_diag *d) {
   for (uint32_t p = 0; p < m->npops; p++) {
     const ir_population *ip = &m->pops[p];
@@ -213,6 +230,11 @@ static bool load_neurons(be_vl_image *img, const ir_module *m, uint64_t seed, ir
         prm[k] = ir_value_sample(&ip->params[k], seed, stream, k, i);
       if (ip->model == IR_NEURON_NALSM_LIF) {
         if (!nalsm_compartment(img, m, p, i, prm, d))
+          return false;
+        continue;
+      }
+      if (ip->model == IR_NEURON_AMSU) {
+        if (!amsu_compartment(img, m, p, i, prm, d))
           return false;
         continue;
       }
@@ -648,10 +670,13 @@ be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *ca
   if (!layout(img, m, &ntrace, &maxdelay))
     goto oom;
   nin = img->naxon - img->nneur - img->nastro;
+  bool amsu = false; /* amsu neurons need LEARN = 1 like astrocytes (their memories are in astro_amsu.v) */
+  for (uint32_t p = 0; p < m->npops; p++)
+    amsu = amsu || m->pops[p].model == IR_NEURON_AMSU;
   img->caps = *cap;
   img->need = (be_vl_caps){.nw = bits_for((uint64_t)img->nneur + img->nastro), .aw = bits_for(img->naxon),
                            .sw = bits_for(img->nsyn), .dw = bits_for(maxdelay + 1), .qw = bits_for(nin),
-                           .acc_w = cap->acc_w, .pw = img->nplast || img->nastro ? bits_for(img->nplast) : 0,
+                           .acc_w = cap->acc_w, .pw = img->nplast || img->nastro || amsu ? bits_for(img->nplast) : 0,
                            .tw = img->nplast ? bits_for(ntrace) : 0};
   if (!fits_all(img, m, cap, ntrace, maxdelay, nin, d))
     goto fail;

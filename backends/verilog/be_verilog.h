@@ -38,7 +38,9 @@ enum {
 };
 /* Memory spaces of WR_MEM / RD_MEM: address = space << 28 | index (rtl/astro_learn.v, astro_core.v). */
 enum { BE_VL_SP_PLAST = 0, BE_VL_SP_RAXON = 1, BE_VL_SP_RSYN = 2, BE_VL_SP_TRACE = 3, BE_VL_SP_LAST = 4,
-       BE_VL_SP_SYN = 5, BE_VL_SP_KPROJ = 6, BE_VL_SP_KAX = 7, BE_VL_SP_KTAB = 8, BE_VL_SP_KACC = 9 };
+       BE_VL_SP_SYN = 5, BE_VL_SP_KPROJ = 6, BE_VL_SP_KAX = 7, BE_VL_SP_KTAB = 8, BE_VL_SP_KACC = 9,
+       /* amsu compartments (rtl/astro_amsu.v): AP0 tgain | acur, AP1 a_pre | a_spike, AP2 gain | fa, AST a */
+       BE_VL_SP_AP0 = 10, BE_VL_SP_AP1 = 11, BE_VL_SP_AP2 = 12, BE_VL_SP_AST = 13 };
 #define BE_VL_MEM(space, index) ((uint32_t)(space) << 28 | (uint32_t)(index))
 #define BE_VL_CORE_ID 0x41535431u /* "AST1", read from BE_VL_REG_ID */
 /* Mesh (rtl/astro_mesh.v): a core's register AXBASE (global axon of local compartment 0); commands to
@@ -94,6 +96,7 @@ typedef struct be_vl_image {
   uint64_t nsyn;        /* synapses of projections plus listen synapses of astrocytes */
   uint32_t nplast;      /* plastic projections */
   uint32_t nkproj;      /* kernel projections (into nalsm_lif populations) */
+  uint32_t namsu;       /* amsu compartments (one core only) */
   uint32_t nprojs;      /* the module's projections (length of the arrays below) */
   uint32_t *astro_base; /* [nastros] first compartment of each astrocyte population */
   int32_t *plast_id;    /* [nprojs] learning-engine id of a plastic projection, else -1 */
@@ -113,6 +116,13 @@ typedef struct be_vl_image {
  * 63, a network above `cap`) or out of memory. The caller owns the image (be_vl_image_destroy). */
 be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *cap, ir_diag *d);
 void be_vl_image_destroy(be_vl_image *img);
+
+/* The words of amsu neuron i of population ip (parameters prm drawn as the interpreter draws them),
+ * derived as runtime/neuron_amsu.c derives them: w[0] PARAM (du 12 | dv 12 | vth 24 | nref 6 | bits 62,
+ * 63 set), w[1] STATE (u 0, v_init, ref 0), w[2] AP0, w[3] AP1, w[4] AP2 (be_verilog_amsu.c). false
+ * after reporting a value the fixed numerics or the accelerator's fields cannot hold. */
+bool be_vl_amsu_words(const ir_module *m, const ir_population *ip, uint32_t i, const double *prm, uint64_t w[5],
+                      ir_diag *d);
 
 /* Writes DIR/load.cmd (the command stream, one "OP ADDR DATA" line each), DIR/astro_params.vh and
  * DIR/memory_map.txt. DIR must exist. false after reporting an I/O error through d. */

@@ -444,6 +444,11 @@ static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, 
 
 be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, const be_vl_caps *cap,
                              ir_loc loc, ir_diag *d) {
+  if (one->namsu != 0) {
+    ir_error(d, loc, "a network with amsu neurons runs on one core only (the mesh split does not place their "
+             "parameter and astrocyte-state memories yet)");
+    return NULL;
+  }
   if (one->nkproj != 0 || ((one->nplast || one->nastro) && !cap->pw)) {
     ir_error(d, loc, "a network with nalsm_lif neurons runs on one core only, and plasticity and astrocytes need "
              "mesh cores with the learning engine (the mesh cores split lif neurons, astrocytes, static, stdp "

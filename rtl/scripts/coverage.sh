@@ -75,7 +75,7 @@ for learn in 0 1; do
   verilator --cc --exe --build -j 2 --coverage --trace-fst -GLEARN=$learn --top-module astro_top --prefix Vastro_top \
     -Mdir "$OUT/obj$learn" -CFLAGS "-I$(pwd)/rtl/harness -DASTRO_HW_NO_MESH" -o astro_replay \
     rtl/astro_lint.vlt rtl/astro_top.v rtl/astro_core.v rtl/astro_lif.v rtl/astro_ram.v rtl/astro_nalsm.v \
-    rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v \
+    rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v rtl/astro_amsu.v \
     "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build$learn.log" 2>&1
 done
 # lif_small: 7 compartments, input axons 7..10; learn: 21 neurons + 1 astrocyte, input axons 22..27
@@ -89,7 +89,7 @@ ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load
 verilator --cc --exe --build -j 2 --coverage --trace-fst --top-module astro_mesh --prefix Vastro_mesh \
   -Mdir "$OUT/objm" -CFLAGS "-I$(pwd)/rtl/harness -DASTRO_HW_NO_TOP" -o astro_mesh_replay \
   rtl/astro_lint.vlt rtl/astro_mesh.v rtl/astro_router.v rtl/astro_fifo.v rtl/astro_core.v rtl/astro_lif.v \
-  rtl/astro_ram.v rtl/astro_nalsm.v rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v \
+  rtl/astro_ram.v rtl/astro_nalsm.v rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v rtl/astro_amsu.v \
   "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_mesh_replay.c" >"$OUT/buildm.log" 2>&1
 ASTRO_HW_COVERAGE="$OUT/coveragem.dat" "$OUT/objm/astro_mesh_replay" "$OUT/mesh/load.cmd" 400 201 300
 verilator_coverage --write "$OUT/coverage.dat" "$OUT/coverage0.dat" "$OUT/coverage1.dat" "$OUT/coveragem.dat"

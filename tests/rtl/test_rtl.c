@@ -343,8 +343,11 @@ static void test_rejections(void **state) {
   assert_non_null(strstr(ir_diag_last(d), "plastic projection 's0' (stdp) needs a core with the learning engine"));
   ir_diag_destroy(d);
   m->projs[0].plasticity = IR_PLAST_NONE;
-  m->pops[0].model = IR_NEURON_AMSU; /* nalsm_lif runs: tests/rtl/test_rtl_learn.c */
-  expect_error(m, IR_NUMERICS_FIXED, "neuron model 'amsu' of population 'p0' is not supported");
+  m->pops[0].model = IR_NEURON_AMSU; /* nalsm_lif and amsu run: tests/rtl/test_rtl_learn.c; not on LEARN = 0 */
+  d = ir_diag_create(NULL);
+  assert_null(be_vl_build(m, 1, &lean, d));
+  assert_non_null(strstr(ir_diag_last(d), "amsu population 'p0' needs a core with astrocyte compartments (LEARN = 1)"));
+  ir_diag_destroy(d);
   m->pops[0].model = IR_NEURON_LIF;
   m->projs[0].csr->delay[0] = 64;
   expect_error(m, IR_NUMERICS_FIXED, "exceeds the accelerator's limit of 63 steps");

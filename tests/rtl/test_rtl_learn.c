@@ -2,7 +2,9 @@
  * (LEARN = 1): hand results of docs/numerics.md ("nalsm astrocyte", "Plasticity") on the rtl engine,
  * then rasters AND final neuron, astrocyte, weight and trace state identical to the interp engine in
  * fixed numerics on 200 random networks with stdp / astro_stdp projections and a nalsm astrocyte, and
- * on a small NALSM-like liquid (64 lif neurons, 80/20 E/I, input, astro_stdp, the nalsm astrocyte). */
+ * on a small NALSM-like liquid (64 lif neurons, 80/20 E/I, input, astro_stdp, the nalsm astrocyte);
+ * amsu neurons (rtl/astro_amsu.v): docs/numerics.md's hand trace, examples/amsu.yaml, and a share of the
+ * random networks' populations. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,10 +119,11 @@ static diff_stats compare(const ir_module *m, uint64_t steps, uint64_t seed) {
     if (r[0].e[k] != r[1].e[k])
       fail_msg("seed %llu: spike %zu differs: interp %llx rtl %llx", (unsigned long long)seed, k,
                (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
-  static const char *const pvars[] = {"v", "u", "ref"};
+  static const char *const pvars[] = {"v", "u", "ref", "a"};
   for (uint32_t p = 0; p < m->npops; p++)
-    for (int v = 0; v < 3; v++)
-      if (v != 1 || m->pops[p].model != IR_NEURON_NALSM_LIF) /* nalsm_lif has no u */
+    for (int v = 0; v < 4; v++)
+      if ((v != 1 || m->pops[p].model != IR_NEURON_NALSM_LIF) && /* nalsm_lif has no u, only amsu has a */
+          (v != 3 || m->pops[p].model == IR_NEURON_AMSU))
         same_state(s, (ir_ref){IR_NODE_POPULATION, p}, pvars[v], NULL, seed);
   for (uint32_t a = 0; a < m->nastros; a++)
     same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, "a", NULL, seed);
@@ -283,6 +286,95 @@ static void test_nalsm_lif_hand(void **state) {
   nalsm_hand(25.0f, true, (const int[]){1600, 2164, 2346, 80}, 4);
 }
 
+/* docs/numerics.md, test_amsu_fixed_trace: inputs of 3 mV (192 fine) and 2 mV (128) spike at step 0,
+ * the 3 mV one again at step 2, the unit is forced at step 4. tau_u 0, no leak, v_th 10 mV, tau_astro
+ * 500 ms (fa 65405), astro_pre 0.25, astro_spike 0.5, gain 1, thresh_gain 4 mV, astro_current 1 mV.
+ * After steps 1..4: u 320, 0, 288, 0; v 320, 352, 672, 0 (forced); a 32768, 32702, 49020, 81690. With
+ * thresh_gain 0 the unit fires at step 3 (v = 672 > 640). */
+static void amsu_hand(double thresh_gain, int fire_step) {
+  ir_module *m = ir_module_create("amsu");
+  m->numerics = IR_NUMERICS_FIXED;
+  int32_t in[2] = {silent_input(m, "a", 1), silent_input(m, "b", 1)};
+  int32_t p = ir_add_population(m, "n", IR_NEURON_AMSU, 1, LOC);
+  ir_value *q = m->pops[p].params;
+  q[IR_P_AMSU_TAU_U] = ir_value_const(0, IR_DIM_TIME);
+  q[IR_P_AMSU_TAU_V] = ir_value_const(1e9, IR_DIM_TIME);
+  q[IR_P_AMSU_V_TH] = ir_value_const(10, IR_DIM_VOLTAGE);
+  q[IR_P_AMSU_REFRACTORY] = ir_value_const(0, IR_DIM_TIME);
+  q[IR_P_AMSU_TAU_ASTRO] = ir_value_const(500, IR_DIM_TIME);
+  q[IR_P_AMSU_ASTRO_PRE] = ir_value_const(0.25, IR_DIM_NONE);
+  q[IR_P_AMSU_ASTRO_SPIKE] = ir_value_const(0.5, IR_DIM_NONE);
+  q[IR_P_AMSU_GAIN] = ir_value_const(1, IR_DIM_NONE);
+  q[IR_P_AMSU_THRESH_GAIN] = ir_value_const(thresh_gain, IR_DIM_VOLTAGE);
+  q[IR_P_AMSU_ASTRO_CURRENT] = ir_value_const(1, IR_DIM_VOLTAGE);
+  q[IR_P_AMSU_V_INIT] = ir_value_const(0, IR_DIM_VOLTAGE);
+  for (int k = 0; k < 2; k++) {
+    int32_t j = ir_add_projection(m, k ? "wb" : "wa", (ir_ref){IR_NODE_INPUT, (uint32_t)in[k]},
+                                  (ir_ref){IR_NODE_POPULATION, (uint32_t)p}, LOC);
+    ir_csr *c = ir_csr_create(1, 1, 1);
+    assert_non_null(c);
+    c->row_ptr[1] = 1;
+    c->col[0] = 0;
+    c->delay[0] = 0;
+    c->weight[0] = k ? 2.0f : 3.0f;
+    m->projs[j].csr = c;
+  }
+  rt_sim *s = create(m, "rtl");
+  raster r = {0};
+  rt_sim_on_spikes(s, on_spikes, &r);
+  ir_ref unit = {IR_NODE_POPULATION, (uint32_t)p};
+  static const int u[] = {0, 320, 0, 288, 0}, v[] = {0, 320, 352, 672, 0}, a[] = {0, 32768, 32702, 49020, 81690};
+  for (int t = 0; t <= fire_step; t++) {
+    if (t == 0 || t == 2)
+      assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in[0]}, 0));
+    if (t == 0)
+      assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in[1]}, 0));
+    if (t == 4)
+      assert_true(rt_sim_inject(s, unit, 0));
+    run(s, 1);
+    assert_int_equal((int)read1(s, unit, "u", 0), u[t]);
+    assert_int_equal((int)read1(s, unit, "v", 0), t == fire_step ? 0 : v[t]);
+    if (t < fire_step)
+      assert_int_equal((int)read1(s, unit, "a", 0), a[t]);
+  }
+  size_t own = 0, at = 0;
+  for (size_t k = 0; k < r.n; k++)
+    if ((r.e[k] >> 28 & 0xf) == IR_NODE_POPULATION) {
+      own++;
+      at = (size_t)(r.e[k] >> 32);
+    }
+  assert_int_equal(own, 1);
+  assert_int_equal(at, (size_t)fire_step);
+  free(r.e);
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+}
+
+static void test_amsu_hand(void **state) {
+  (void)state;
+  amsu_hand(4.0, 4); /* the forced spike of step 4 is the only one */
+  amsu_hand(0.0, 3); /* without threshold adaptation the unit fires at step 3 */
+}
+
+/* examples/amsu.yaml (64 amsu units, Poisson noise, recurrent +-2 mV with delay 2) in fixed numerics:
+ * identical rasters and final v, u, ref, a on interp and rtl. */
+static void test_amsu_example(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = fe_yaml_load(RT_TEST_SRCDIR "/examples/amsu.yaml", d);
+  assert_non_null(m);
+  size_t n;
+  const ir_pass *passes = pass_pipeline(&n);
+  ir_pipeline_options po = {0};
+  assert_true(ir_run_pipeline(m, passes, n, &po, d));
+  ir_diag_destroy(d);
+  m->numerics = IR_NUMERICS_FIXED;
+  diff_stats st = compare(m, 300, 5);
+  assert_true(st.spikes > 1000);
+  print_message("amsu.yaml (fixed), 300 steps: %zu spikes, identical on interp and rtl (v, u, ref, a)\n", st.spikes);
+  ir_module_destroy(m);
+}
+
 /* ---------------------------------------------------------------- random networks */
 
 static uint64_t rnd(uint64_t *s) { /* splitmix64 */
@@ -344,6 +436,22 @@ static ir_module *random_network(uint64_t seed, bool nalsm) {
       q[IR_P_NALSM_LIF_TAU_SYN] = ir_value_const(unif(&r, 0, 4), IR_DIM_TIME);
       q[IR_P_NALSM_LIF_KERNEL_CUTOFF] = ir_value_const(below(&r, 12), IR_DIM_TIME);
       q[IR_P_NALSM_LIF_V_INIT] = uniform(-5, 15, IR_DIM_VOLTAGE);
+      continue;
+    }
+    if (!nalsm && below(&r, 3) == 0) { /* odd seeds: about a third of the populations are amsu */
+      int32_t k = ir_add_population(m, name, IR_NEURON_AMSU, 1 + below(&r, 30), LOC);
+      ir_value *q = m->pops[k].params;
+      q[IR_P_AMSU_TAU_U] = ir_value_const(below(&r, 4) == 0 ? 0 : unif(&r, 1, 10), IR_DIM_TIME);
+      q[IR_P_AMSU_TAU_V] = uniform(1, 40, IR_DIM_TIME);
+      q[IR_P_AMSU_V_TH] = uniform(0.5, 15, IR_DIM_VOLTAGE);
+      q[IR_P_AMSU_REFRACTORY] = ir_value_const(below(&r, 4), IR_DIM_TIME);
+      q[IR_P_AMSU_TAU_ASTRO] = ir_value_const(below(&r, 6) == 0 ? 0 : unif(&r, 5, 500), IR_DIM_TIME);
+      q[IR_P_AMSU_ASTRO_SPIKE] = ir_value_const(unif(&r, -0.5, 1), IR_DIM_NONE);
+      q[IR_P_AMSU_ASTRO_PRE] = uniform(-0.2, 0.5, IR_DIM_NONE);
+      q[IR_P_AMSU_GAIN] = uniform(-1, 2, IR_DIM_NONE);
+      q[IR_P_AMSU_THRESH_GAIN] = ir_value_const(unif(&r, -3, 5), IR_DIM_VOLTAGE);
+      q[IR_P_AMSU_ASTRO_CURRENT] = uniform(-2, 2, IR_DIM_VOLTAGE);
+      q[IR_P_AMSU_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
       continue;
     }
     int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + below(&r, 30), LOC);
@@ -416,11 +524,13 @@ static void test_random_learning(void **state) {
   (void)state;
   diff_stats tot = {0};
   unsigned nplastic = 0, nastro = 0;
-  unsigned nkernel = 0;
+  unsigned nkernel = 0, namsu = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
-    ir_module *m = random_network(seed, seed % 2 == 0); /* even seeds: nalsm_lif populations too */
-    for (uint32_t p = 0; p < m->npops; p++)
+    ir_module *m = random_network(seed, seed % 2 == 0); /* even seeds: nalsm_lif populations, odd: amsu */
+    for (uint32_t p = 0; p < m->npops; p++) {
       nkernel += m->pops[p].model == IR_NEURON_NALSM_LIF;
+      namsu += m->pops[p].model == IR_NEURON_AMSU;
+    }
     for (uint32_t k = 0; k < m->nprojs; k++)
       nplastic += m->projs[k].plasticity != IR_PLAST_NONE;
     nastro += m->nastros;
@@ -433,9 +543,10 @@ static void test_random_learning(void **state) {
   assert_true(tot.spikes > 10000);
   assert_true(tot.w_changed > 10000);
   assert_true(nplastic > 150 && nastro > 100);
-  assert_true(nkernel > 50);
-  print_message("200 random networks (%u plastic projections, %u astrocytes, %u nalsm_lif populations): %zu spikes, "
-                "%llu weights changed, identical on interp and rtl\n", nplastic, nastro, nkernel, tot.spikes,
+  assert_true(nkernel > 50 && namsu > 30);
+  print_message("200 random networks (%u plastic projections, %u astrocytes, %u nalsm_lif and %u amsu populations): "
+                "%zu spikes, %llu weights changed, identical on interp and rtl\n", nplastic, nastro, nkernel, namsu,
+                tot.spikes,
                 (unsigned long long)tot.w_changed);
 }
 
@@ -579,7 +690,8 @@ int main(int argc, char **argv) {
     return 3;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_astro_hand),       cmocka_unit_test(test_stdp_hand),
-      cmocka_unit_test(test_nalsm_lif_hand),
+      cmocka_unit_test(test_nalsm_lif_hand),   cmocka_unit_test(test_amsu_hand),
+      cmocka_unit_test(test_amsu_example),
       cmocka_unit_test(test_random_learning),  cmocka_unit_test(test_nalsm_liquid),
       cmocka_unit_test(test_nalsm_tiny_example),
       cmocka_unit_test(test_learn_rejections),
