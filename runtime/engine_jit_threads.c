@@ -11,14 +11,67 @@
 
 /* ---------------------------------------------------------------- threads */
 
+/* Appends neuron base + i of every set flag spk[i] of the 64 flags at spk (mask m: bit i set when spk[i]
+ * is) to out at k, recording its last-spike time unless last is NULL; returns the new count. */
+static inline uint32_t emit_mask(uint64_t m, uint32_t base, uint32_t *out, uint32_t k, int64_t *last, uint64_t t) {
+  for (; m; m &= m - 1) {
+    uint32_t j = base + (uint32_t)__builtin_ctzll(m);
+    out[k++] = j;
+    if (last)
+      last[j] = (int64_t)t;
+  }
+  return k;
+}
+
+/* The tail of a compaction (fewer than 64 flags), one byte at a time. */
+static uint32_t compact_tail(const uint8_t *spk, uint32_t i, uint32_t n, uint32_t base, uint32_t *out, uint32_t k,
+                             int64_t *last, uint64_t t) {
+  for (; i < n; i++)
+    if (spk[i]) {
+      out[k++] = base + i;
+      if (last)
+        last[base + i] = (int64_t)t;
+    }
+  return k;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* AVX2, chosen at run time: two 32-byte loads and one test per 64 silent neurons instead of four 16-byte
+ * loads, three ors and a compare (compaction was 7% of a CUBA step with SSE2). */
+__attribute__((target("avx2"))) static uint32_t compact_avx2(const uint8_t *spk, uint32_t n, uint32_t base,
+                                                               uint32_t *out, int64_t *last, uint64_t t) {
+  uint32_t k = 0, i = 0;
+  const __m256i zero = _mm256_setzero_si256();
+  for (; i + 64 <= n; i += 64) {
+    const __m256i *p = (const __m256i *)(const void *)(spk + i);
+    __m256i x0 = _mm256_loadu_si256(p), x1 = _mm256_loadu_si256(p + 1);
+    if (_mm256_testz_si256(_mm256_or_si256(x0, x1), _mm256_or_si256(x0, x1))) /* 64 silent neurons */
+      continue;
+    uint64_t m = (uint64_t)(uint32_t)~_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, zero)) |
+                 (uint64_t)(uint32_t)~_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, zero)) << 32;
+    k = emit_mask(m, base + i, out, k, last, t);
+  }
+  return compact_tail(spk, i, n, base, out, k, last, t);
+}
+#endif
+
 /* Compaction of the spike flags spk[0, n) (0 or 1) of neurons base + [0, n) into the ascending index list
- * `out` (returns the count), recording last-spike times unless last is NULL: 64 flags at a time become one bit mask (SSE2
- * movemask on x86-64, else a byte loop), so a silent stretch costs one test and each spike one count of
- * trailing zeros. Loading the flags straight into vector registers matters: copying them through a stack
- * buffer stalls on store forwarding and cost 15% of a CUBA step. */
+ * `out` (returns the count), recording last-spike times unless last is NULL: 64 flags at a time become one
+ * bit mask (AVX2 when the CPU has it, else SSE2 movemask on x86-64, else a byte loop), so a silent stretch
+ * costs one test and each spike one count of trailing zeros. Loading the flags straight into vector
+ * registers matters: copying them through a stack buffer stalls on store forwarding and cost 15% of a
+ * CUBA step. */
 uint32_t rt_jit_compact_range(const uint8_t *spk, uint32_t n, uint32_t base, uint32_t *out, int64_t *last,
                               uint64_t t) {
   uint32_t k = 0, i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+  static int avx2 = -1; /* racy first use is harmless: every thread stores the same value */
+  if (avx2 < 0)
+    avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+  if (avx2)
+    return compact_avx2(spk, n, base, out, last, t);
+#endif
 #if defined(__SSE2__)
   const __m128i zero = _mm_setzero_si128();
   for (; i + 64 <= n; i += 64) {
@@ -32,21 +85,10 @@ uint32_t rt_jit_compact_range(const uint8_t *spk, uint32_t n, uint32_t base, uin
                  (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x1, zero)) << 16 |
                  (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x2, zero)) << 32 |
                  (uint64_t)(uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(x3, zero)) << 48;
-    for (; m; m &= m - 1) {
-      uint32_t j = base + i + (uint32_t)__builtin_ctzll(m);
-      out[k++] = j;
-      if (last)
-        last[j] = (int64_t)t;
-    }
+    k = emit_mask(m, base + i, out, k, last, t);
   }
 #endif
-  for (; i < n; i++)
-    if (spk[i]) {
-      out[k++] = base + i;
-      if (last)
-        last[base + i] = (int64_t)t;
-    }
-  return k;
+  return compact_tail(spk, i, n, base, out, k, last, t);
 }
 
 /* Copies block tid's spike lists of parity par into its mailbox (inline when they fit). */
