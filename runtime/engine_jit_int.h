@@ -172,8 +172,18 @@ typedef struct jit_engine {
  * and a FLUSH (push only) at the end of each run, so between runs the rings are exactly the interp's. */
 enum { PHASE_UPDATE, PHASE_PUSH, PHASE_STEP, PHASE_FLUSH };
 
-/* Bytes of a ring cell and of an injected-current element. */
-static inline size_t cell_size(const jit_engine *e) { return e->fixed ? sizeof(int64_t) : sizeof(float); }
+/* Bytes of an injected-current element (the interp's inj_i or inj_f). */
+static inline size_t inj_size(const jit_engine *e) { return e->fixed ? sizeof(int64_t) : sizeof(float); }
+
+/* Bytes of a ring cell of the generated code: int32 (fixed) or float (be_cpu.h). The interp's fixed
+ * cells are int64, so in fixed mode the blocks always hold rings of their own (rt_jit_sync_blocks). */
+#define RING_CELL 4
+/* Synapses a projection into a generated population may have in fixed mode: each adds an 8-bit mantissa
+ * (at most 128 in magnitude) to a cell at most once per step, so a cell's sum stays within int32. */
+#define RING_SUMS_MAX ((UINT64_C(1) << 24) - 1)
+
+/* Whether the blocks hold their own ring cells (else, one float thread, the interp's). */
+static inline bool own_rings(const jit_engine *e) { return e->nthreads > 1 || e->fixed; }
 
 static inline void *at(void *p, uint32_t lo, size_t esz) { return (char *)p + (size_t)lo * esz; }
 

@@ -102,6 +102,8 @@ static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, i
       if (jp->nin == MAX_IN)
         return true; /* too many inputs for one generated loop: the interp path runs this population */
       jp->in[jp->nin++] = &s->projs[k];
+      if (s->fixed && s->projs[k].csr->nsyn > RING_SUMS_MAX)
+        return true; /* its ring sums might not fit the generated code's int32 cells: the interp runs it */
     }
   for (uint32_t k = 0; k < s->m->ninputs; k++)
     if (s->inputs[k].inject == p)

@@ -28,7 +28,7 @@ static void *biased(void *p, uint32_t lo, size_t esz) {
 static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   bool mine = e->nthreads > 1;
   uint32_t lo = jp->blk[t], n = jp->blk[t + 1] - lo;
-  size_t cs = cell_size(e);
+  bool rings = own_rings(e);
   jit_blk *b = take(a, sizeof(jit_blk));
   void *v = take(a, mine ? n * 4u : 0), *u = take(a, mine ? n * 4u : 0);
   void *ref = take(a, n * sizeof(int16_t)); /* always the engine's own: int16 counters (be_cpu.h) */
@@ -36,7 +36,7 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
        *idx1 = take(a, mine ? n * sizeof(uint32_t) : 0);
   void *ring[MAX_IN];
   for (uint32_t q = 0; q < jp->nin; q++)
-    ring[q] = take(a, mine ? (size_t)jp->in[q]->nring * n * cs : 0);
+    ring[q] = take(a, rings ? (size_t)jp->in[q]->nring * n * RING_CELL : 0);
   if (!b)
     return NULL;
   rt_src *c = jp->p->src;
@@ -49,11 +49,11 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
     if (!jp->uniform[k])
       b->ptrs[BE_CPU_LIF_PARAM0 + k] = at(jp->ptrs[BE_CPU_LIF_PARAM0 + k], lo, 4);
-  b->ptrs[BE_CPU_LIF_INJ] = at(jp->ptrs[BE_CPU_LIF_INJ], lo, cs);
+  b->ptrs[BE_CPU_LIF_INJ] = at(jp->ptrs[BE_CPU_LIF_INJ], lo, inj_size(e));
   for (uint32_t q = 0; q < jp->nin; q++) {
     rt_proj *p = jp->in[q];
     b->nring[q] = p->nring;
-    b->ring[q] = mine ? ring[q] : e->fixed ? (void *)p->ring_i : (void *)p->ring_f; /* one block: lo 0 */
+    b->ring[q] = rings ? ring[q] : (void *)p->ring_f; /* one block: lo 0 */
   }
   return b;
 }
@@ -79,7 +79,7 @@ static void layout(jit_engine *e, unsigned t, arena *a) {
       continue;
     const jit_blk *post = e->pops[jq->p->post->index].b[t];
     memcpy(pb->ptrs, jq->ptrs, sizeof(pb->ptrs));
-    pb->ptrs[BE_CPU_PUSH_RING] = biased(post->ring[jq->q], post->lo, cell_size(e));
+    pb->ptrs[BE_CPU_PUSH_RING] = biased(post->ring[jq->q], post->lo, RING_CELL);
     pb->ncell = post->n;
     jq->pb[t] = pb;
   }
@@ -100,26 +100,42 @@ static void copy_ref(int16_t *mine, int32_t *interp, uint32_t n, bool out) {
       mine[i] = (int16_t)(interp[i] > INT16_MAX ? INT16_MAX : interp[i] < INT16_MIN ? INT16_MIN : interp[i]);
 }
 
+/* n int32 ring cells of a block to the interp's int64 ones (out) or from them (plan_pop bounds the sums;
+ * a larger restored value is clamped). */
+static void copy_ring_fixed(int32_t *mine, int64_t *interp, size_t n, bool out) {
+  for (size_t i = 0; i < n; i++)
+    if (out)
+      interp[i] = mine[i];
+    else
+      mine[i] = (int32_t)(interp[i] > INT32_MAX ? INT32_MAX : interp[i] < INT32_MIN ? INT32_MIN : interp[i]);
+}
+
+/* Ring q of block b (every slot) to the interp's ring (out) or from it. */
+static void sync_ring(jit_engine *e, jit_blk *b, rt_proj *p, uint32_t q, bool out) {
+  for (uint32_t r = 0; r < p->nring; r++) {
+    char *mine = (char *)b->ring[q] + (size_t)r * b->n * RING_CELL;
+    size_t cell = (size_t)r * p->post->n + b->lo;
+    if (e->fixed)
+      copy_ring_fixed((int32_t *)(void *)mine, p->ring_i + cell, b->n, out);
+    else
+      copy(mine, p->ring_f + cell, (size_t)b->n * sizeof(float), out);
+  }
+}
+
 /* Copies the blocks' state to the interp's arrays (out) or from them: the refractory counters always,
- * u, v and the ring cells with threads > 1. */
+ * the ring cells when the blocks have their own (own_rings), u and v with threads > 1. */
 void rt_jit_sync_blocks(jit_engine *e, bool out) {
-  size_t cs = cell_size(e);
   for (uint32_t k = 0; k < e->npops; k++) {
     jit_pop *jp = &e->pops[k];
     for (unsigned t = 0; jp->gen && t < e->nthreads; t++) {
       jit_blk *b = jp->b[t];
       copy_ref(b->ptrs[BE_CPU_LIF_REF], (int32_t *)jp->ptrs[BE_CPU_LIF_REF] + b->lo, b->n, out);
+      for (uint32_t q = 0; own_rings(e) && q < jp->nin; q++)
+        sync_ring(e, b, jp->in[q], q, out);
       if (e->nthreads == 1)
         continue;
       for (int x = BE_CPU_LIF_V; x <= BE_CPU_LIF_U; x++)
         copy(b->ptrs[x], at(jp->ptrs[x], b->lo, 4), (size_t)b->n * 4, out);
-      for (uint32_t q = 0; q < jp->nin; q++) {
-        rt_proj *p = jp->in[q];
-        char *ring = e->fixed ? (char *)p->ring_i : (char *)p->ring_f;
-        for (uint32_t r = 0; r < p->nring; r++)
-          copy((char *)b->ring[q] + (size_t)r * b->n * cs, ring + ((size_t)r * p->post->n + b->lo) * cs,
-               (size_t)b->n * cs, out);
-      }
     }
   }
   e->synced = true; /* both hold the same state now */

@@ -130,14 +130,13 @@ static uint32_t block_spikes(const jit_pop *jp, unsigned b, const jit_mail *m, u
  * threads' pushes of the last step). Reads only the block, read-only engine fields and the published
  * generation word g. */
 static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
-  size_t cs = cell_size(e);
   for (uint32_t k = 0; k < e->npops; k++) {
     jit_pop *jp = &e->pops[k];
     if (!jp->gen)
       continue;
     jit_blk *b = jp->b[tid];
     for (uint32_t q = 0; q < jp->nin; q++) /* (2) this step's ring slot */
-      b->ptrs[BE_CPU_LIF_RING0 + q] = (char *)b->ring[q] + (size_t)(g->step % b->nring[q]) * b->n * cs;
+      b->ptrs[BE_CPU_LIF_RING0 + q] = (char *)b->ring[q] + (size_t)(g->step % b->nring[q]) * b->n * RING_CELL;
     b->ptrs[BE_CPU_LIF_FORCED] = g->injected ? b->forced : e->nothing_forced;
     int64_t ints[2] = {0, b->n};
     if (b->n)

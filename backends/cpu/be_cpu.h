@@ -32,7 +32,8 @@ enum { BE_CPU_LIF_P_DECAY_U, BE_CPU_LIF_P_DECAY_V, BE_CPU_LIF_P_VTH, BE_CPU_LIF_
 /* ptrs[] slots of a lif function. REF: the refractory counters as int16 (the interp's are int32; an
  * engine keeps its own copy, every nref must be at most INT16_MAX). SHIFT (fixed): int64 array, 6 + weight exponent of each incoming
  * projection. RING0 + k: the ring slot of incoming projection k for this step (ring + (t % nring) * n),
- * int64 mantissa sums (fixed) or float mV sums; read and cleared. */
+ * int32 mantissa sums (fixed; the interp's are int64: an engine keeps its own copy and bounds the sums,
+ * at most 2^24 synapses of 8-bit mantissas per projection) or float mV sums; read and cleared. */
 enum { BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF, BE_CPU_LIF_PARAM0 /* + BE_CPU_LIF_P_* */,
        BE_CPU_LIF_INJ = BE_CPU_LIF_PARAM0 + BE_CPU_LIF_NPARAM, BE_CPU_LIF_FORCED, BE_CPU_LIF_SPK,
        BE_CPU_LIF_SHIFT, BE_CPU_LIF_RING0 };
@@ -52,6 +53,7 @@ typedef struct be_cpu_lif {
 /* ptrs[] slots of a push function. RP: per-row synapse ranges, row i of thread tid is
  * [rp[i*stride + tid], rp[i*stride + tid + 1]) (stride 1, tid 0: the CSR row_ptr). */
 enum { BE_CPU_PUSH_IDX, BE_CPU_PUSH_RP, BE_CPU_PUSH_COL, BE_CPU_PUSH_DELAY, BE_CPU_PUSH_W, BE_CPU_PUSH_RING };
+/* RING: int32 cells (fixed, as the lif's rings) or float; W: int32 w16 (fixed) or float mV. */
 /* ints[] slots: number of spikes in idx, rp stride, thread id, (t + 1) % nring, post population size,
  * ring slots (max delay + 1; every delay is below it). */
 enum { BE_CPU_PUSH_NSPK, BE_CPU_PUSH_STRIDE, BE_CPU_PUSH_TID, BE_CPU_PUSH_BASE, BE_CPU_PUSH_NPOST,

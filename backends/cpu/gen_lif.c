@@ -63,15 +63,15 @@ static LLVMValueRef sat24(lif_ctx *c, LLVMValueRef x) {
 static LLVMValueRef synaptic_input(lif_ctx *c) {
   LLVMBuilderRef b = c->b;
   bool fx = c->s->fixed;
-  LLVMTypeRef et = fx ? c->T.i64 : c->T.f32;
-  LLVMValueRef zero = fx ? cg_i64(&c->T, 0) : LLVMConstReal(c->T.f32, 0.0);
-  LLVMValueRef syn = zero;
+  LLVMTypeRef et = fx ? c->T.i32 : c->T.f32; /* fixed: int32 cells (be_cpu.h) */
+  LLVMValueRef zero = fx ? LLVMConstInt(c->T.i32, 0, 0) : LLVMConstReal(c->T.f32, 0.0);
+  LLVMValueRef syn = fx ? cg_i64(&c->T, 0) : zero;
   for (uint32_t k = 0; k < c->s->nin; k++) {
     LLVMValueRef cell = cg_gep(b, et, LLVMGetParam(c->fn, 14 + k), c->i);
     LLVMValueRef r = LLVMBuildLoad2(b, et, cell, "");
     LLVMBuildStore(b, zero, cell);
-    if (fx) /* mantissa sum << (6 + e): exact, as the interp's multiply by 2^(6+e) */
-      syn = LLVMBuildAdd(b, syn, LLVMBuildShl(b, r, c->shift[k], ""), "");
+    if (fx) /* mantissa sum << (6 + e) in 64 bits: exact, as the interp's multiply by 2^(6+e) */
+      syn = LLVMBuildAdd(b, syn, LLVMBuildShl(b, LLVMBuildSExt(b, r, c->T.i64, ""), c->shift[k], ""), "");
     else /* 0.0f + r0 + r1 ...: the interp's zeroed syn_f plus each projection in model order */
       syn = LLVMBuildFAdd(b, syn, r, "");
   }
@@ -170,7 +170,7 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   slot[12] = BE_CPU_LIF_SPK;
   slot[13] = BE_CPU_LIF_SHIFT;
   for (uint32_t k = 0; k < s->nin; k++) {
-    params[14 + k] = it;
+    params[14 + k] = s->fixed ? T->p32 : T->pf;
     slot[14 + k] = BE_CPU_LIF_RING0 + (int)k;
   }
   unsigned np = 14 + s->nin;

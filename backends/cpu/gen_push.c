@@ -60,11 +60,11 @@ static void scatter(push_ctx *c, LLVMValueRef s) {
   LLVMValueRef r = LLVMGetParam(c->fn, A_NRING); /* base < nring and delay < nring: one wrap suffices */
   LLVMValueRef slot = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntUGE, x, r, ""), LLVMBuildSub(b, x, r, ""), x, "");
   LLVMValueRef cell = LLVMBuildAdd(b, LLVMBuildMul(b, slot, LLVMGetParam(c->fn, A_NPOST), ""), col, "");
-  LLVMTypeRef et = sp->fixed ? T->i64 : T->f32;
+  LLVMTypeRef et = sp->fixed ? T->i32 : T->f32;
   LLVMValueRef w;
-  if (sp->fixed) /* mantissa = asr(w16, 8) */
-    w = LLVMBuildSExt(b, LLVMBuildAShr(b, LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, A_W), ws), ""),
-                                       LLVMConstInt(T->i32, 8, 0), ""), T->i64, "");
+  if (sp->fixed) /* mantissa = asr(w16, 8), added to an int32 cell (be_cpu.h: the engine bounds the sums) */
+    w = LLVMBuildAShr(b, LLVMBuildLoad2(b, T->i32, cg_gep(b, T->i32, LLVMGetParam(c->fn, A_W), ws), ""),
+                      LLVMConstInt(T->i32, 8, 0), "");
   else
     w = LLVMBuildLoad2(b, T->f32, cg_gep(b, T->f32, LLVMGetParam(c->fn, A_W), ws), "");
   LLVMValueRef pc = cg_gep(b, et, LLVMGetParam(c->fn, A_RING), cell);
@@ -105,7 +105,7 @@ bool be_cpu_add_push(be_cpu_program *p, const be_cpu_push *s, char *err, size_t 
   if (!c.prefetch)
     c.prefetch = LLVMAddFunction(p->mod, "llvm.prefetch.p0i8", c.prefetch_ty);
   LLVMTypeRef params[A_N] = {T->i64, T->i64, T->i64, T->i64, T->i64, T->i64, T->p32, T->p64, s->col16 ? T->p16 : T->p32, T->p16,
-                             s->fixed ? T->p32 : T->pf, s->fixed ? T->p64 : T->pf};
+                             s->fixed ? T->p32 : T->pf, s->fixed ? T->p32 : T->pf};
   const int slot[A_N] = {BE_CPU_PUSH_NSPK,  BE_CPU_PUSH_STRIDE, BE_CPU_PUSH_TID, BE_CPU_PUSH_BASE,
                          BE_CPU_PUSH_NPOST, BE_CPU_PUSH_NRING,  BE_CPU_PUSH_IDX, BE_CPU_PUSH_RP,
                          BE_CPU_PUSH_COL,   BE_CPU_PUSH_DELAY,  BE_CPU_PUSH_W,   BE_CPU_PUSH_RING};

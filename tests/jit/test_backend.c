@@ -52,8 +52,9 @@ static void lif_negative_decay(bool uniform) {
   finish(&g);
   be_cpu_fn fn = be_cpu_jit_lookup(g.j, "lif", err, sizeof err);
   assert_non_null(fn);
-  int32_t v = 0, u = 0, ref = 0;
-  int64_t ring = -96;
+  int32_t v = 0, u = 0;
+  int16_t ref = 0;
+  int32_t ring = -96;
   uint8_t forced = 0, spk = 7;
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref};
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
@@ -129,11 +130,11 @@ static void test_push_delays(void **state) {
   uint64_t rp[3] = {0, 2, 4};
   uint16_t delay[4] = {0, 3, 1, 1};
   int32_t w[4] = {96 << 8, -5 * 256, 7 * 256 + 200, -1}; /* mantissas 96, -5, 7, -1 (floor) */
-  int64_t ring[12] = {0};
+  int32_t ring[12] = {0};
   void *ptrs[6] = {idx, rp, col, delay, w, ring};
   const int64_t ints[BE_CPU_PUSH_NINTS] = {2, 1, 0, 3, 3, 4}; /* 2 spikes, base 3, 3 posts, 4 slots */
   fn(ptrs, ints);
-  int64_t want[12] = {0};
+  int32_t want[12] = {0};
   want[3 * 3 + 0] = 96; /* slot 3 */
   want[2 * 3 + 2] = -5; /* slot (3+3)%4 = 2 */
   want[0 * 3 + 1] = 7 - 1; /* slot 0 */
@@ -186,7 +187,8 @@ static void check_lif_float(be_cpu_jit *j) {
   be_cpu_fn fn = be_cpu_jit_lookup(j, "lif", err, sizeof err);
   assert_non_null(fn);
   float v = 0, u = 0, fu = 0.5f, fv = 0.5f, vth = 100, bias = 1, ring = 2.0f;
-  int32_t ref = 0, nref = 2;
+  int16_t ref = 0;
+  int32_t nref = 2;
   int64_t shift = 0;
   uint8_t forced = 0, spk = 0;
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref, &fu, &fv, &vth, &bias, &nref, NULL, &forced, &spk, &shift, &ring};
