@@ -607,6 +607,28 @@ static void test_threads_busy_blocks(void **state) {
   ir_module_destroy(m);
 }
 
+/* The generated code keeps refractory counters as int16: a population whose refractory period exceeds
+ * 32767 steps (b: 40000) is left to the interp (a and the two projections into a are generated: 3
+ * functions instead of 5), and the results still equal the interp's with 1 and 2 threads. Float only:
+ * fixed numerics allow at most 63 refractory steps. */
+static void test_long_refractory(void **state) {
+  (void)state;
+  ir_module *m = busy_network();
+  m->pops[1].params[IR_P_LIF_REFRACTORY] = ir_value_const(40000 * m->dt, IR_DIM_TIME);
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = "jit", .numerics = IR_NUMERICS_FLOAT, .threads = 1};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  assert_non_null(s);
+  rt_jit_info info;
+  assert_true(rt_jit_info_get(s, &info));
+  assert_int_equal(info.nfunctions, 3);
+  rt_sim_destroy(s);
+  ir_diag_destroy(d);
+  diff_one(m, IR_NUMERICS_FLOAT, 1, 300, "long refractory, 1 thread");
+  diff_one(m, IR_NUMERICS_FLOAT, 2, 300, "long refractory, 2 threads");
+  ir_module_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lif_small),
@@ -618,6 +640,7 @@ int main(void) {
       cmocka_unit_test(test_random_float),
       cmocka_unit_test(test_cuba),
       cmocka_unit_test(test_threads_busy_blocks),
+      cmocka_unit_test(test_long_refractory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
