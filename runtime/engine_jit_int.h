@@ -172,6 +172,10 @@ typedef struct jit_engine {
  * and a FLUSH (push only) at the end of each run, so between runs the rings are exactly the interp's. */
 enum { PHASE_UPDATE, PHASE_PUSH, PHASE_STEP, PHASE_FLUSH };
 
+/* t % n for a ring of n slots, without a 64-bit division when n is a power of two (delays of 0, 1 or 3
+ * steps; a division costs tens of cycles, and a step computes this once per ring and per push). */
+static inline uint64_t ring_slot(uint64_t t, uint64_t n) { return n & (n - 1) ? t % n : t & (n - 1); }
+
 /* Bytes of an injected-current element (the interp's inj_i or inj_f). */
 static inline size_t inj_size(const jit_engine *e) { return e->fixed ? sizeof(int64_t) : sizeof(float); }
 

@@ -136,7 +136,7 @@ static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
       continue;
     jit_blk *b = jp->b[tid];
     for (uint32_t q = 0; q < jp->nin; q++) /* (2) this step's ring slot */
-      b->ptrs[BE_CPU_LIF_RING0 + q] = (char *)b->ring[q] + (size_t)(g->step % b->nring[q]) * b->n * RING_CELL;
+      b->ptrs[BE_CPU_LIF_RING0 + q] = (char *)b->ring[q] + (size_t)ring_slot(g->step, b->nring[q]) * b->n * RING_CELL;
     b->ptrs[BE_CPU_LIF_FORCED] = g->injected ? b->forced : e->nothing_forced;
     int64_t ints[2] = {0, b->n};
     if (b->n)
@@ -182,7 +182,7 @@ static void push_block(jit_engine *e, unsigned tid, bool pending, const jit_word
     if (!jq->gen)
       continue;
     int64_t nring = jq->nring;
-    int64_t ints[BE_CPU_PUSH_NINTS] = {0, jq->stride, tid, (int64_t)((g->step + !pending) % (uint64_t)nring),
+    int64_t ints[BE_CPU_PUSH_NINTS] = {0, jq->stride, tid, (int64_t)ring_slot(g->step + !pending, (uint64_t)nring),
                                        jq->pb[tid]->ncell, nring};
     jit_pblk *pb = jq->pb[tid];
     const jit_pop *pre = jq->pre_gen;
