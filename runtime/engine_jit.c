@@ -205,8 +205,8 @@ static bool step_once(jit_engine *e, ir_diag *d) {
       s->pops[k].model->fire(s, &s->pops[k]);
   /* (2)+(3b) generated, and their compaction; fused: pushes the last step's spikes first. The interp
    * clears every forced flag after every step (main thread): a worker reading them would fetch those
-   * lines from the main thread's cache every step, so the update reads zeros that nobody writes instead,
-   * unless a neuron may be forced (update_block). */
+   * lines from the main thread's cache every step, so the update runs the loop that does not read them
+   * unless a neuron may be forced (update_block, BE_CPU_LIF_ANY_FORCED). */
   rt_jit_run_phase(e, e->fused ? PHASE_STEP : PHASE_UPDATE);
   rt_jit_gather_spikes(e);
   for (uint32_t k = 0; k < m->npops; k++) /* (3b) event models not generated */
@@ -299,13 +299,9 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
     e->pops[k].p = &e->s->pops[k];
   for (uint32_t k = 0; k < m->nprojs; k++)
     e->projs[k].p = &e->s->projs[k];
-  uint32_t nmax = 0;
-  for (uint32_t k = 0; k < m->npops; k++)
-    nmax = e->s->pops[k].n > nmax ? e->s->pops[k].n : nmax;
   e->pool = rt_jit_own_aligned(e, 1, sizeof(jit_pool), PAGE); /* the lines every thread writes: pages of their own */
   e->pend = rt_jit_own(e, m->nprojs, sizeof(uint32_t));
-  e->nothing_forced = rt_jit_own(e, nmax, 1);
-  if (!e->pool || !e->nothing_forced || !e->pend) {
+  if (!e->pool || !e->pend) {
     ir_error(d, m->loc, "out of memory creating the simulation");
     jit_destroy(e);
     return NULL;

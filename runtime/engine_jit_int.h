@@ -150,7 +150,6 @@ typedef struct jit_engine {
   _Atomic int quit;
   pthread_mutex_t mu;
   pthread_cond_t wake;
-  uint8_t *nothing_forced; /* all zero, as long as the largest population: the flags of other steps */
   /* Fused mode: per projection, the spikes of the last step still to push (pre->idx keeps them; they go to
    * ring slot step % nring, step being the one after theirs). The first PEND_INLINE are copied into the
    * generation's line with a phase: one cache-line transfer brings a worker the phase and its counts. */

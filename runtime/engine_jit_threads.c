@@ -137,8 +137,8 @@ static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
     jit_blk *b = jp->b[tid];
     for (uint32_t q = 0; q < jp->nin; q++) /* (2) this step's ring slot */
       b->ptrs[BE_CPU_LIF_RING0 + q] = (char *)b->ring[q] + (size_t)ring_slot(g->step, b->nring[q]) * b->n * RING_CELL;
-    b->ptrs[BE_CPU_LIF_FORCED] = g->injected ? b->forced : e->nothing_forced;
-    int64_t ints[2] = {0, b->n};
+    b->ptrs[BE_CPU_LIF_FORCED] = b->forced;
+    int64_t ints[BE_CPU_LIF_NINTS] = {0, b->n, g->injected};
     if (b->n)
       jp->fn(b->ptrs, ints);
     const uint8_t *spk = b->ptrs[BE_CPU_LIF_SPK];

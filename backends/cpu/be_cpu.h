@@ -37,8 +37,9 @@ enum { BE_CPU_LIF_P_DECAY_U, BE_CPU_LIF_P_DECAY_V, BE_CPU_LIF_P_VTH, BE_CPU_LIF_
 enum { BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF, BE_CPU_LIF_PARAM0 /* + BE_CPU_LIF_P_* */,
        BE_CPU_LIF_INJ = BE_CPU_LIF_PARAM0 + BE_CPU_LIF_NPARAM, BE_CPU_LIF_FORCED, BE_CPU_LIF_SPK,
        BE_CPU_LIF_SHIFT, BE_CPU_LIF_RING0 };
-/* ints[] slots: the neuron range [lo, hi). */
-enum { BE_CPU_LIF_LO, BE_CPU_LIF_HI };
+/* ints[] slots: the neuron range [lo, hi); ANY_FORCED: 0 when no neuron is forced in this step, so
+ * ptrs[FORCED] is not read (non-zero: it is). */
+enum { BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_ANY_FORCED, BE_CPU_LIF_NINTS };
 
 typedef struct be_cpu_lif {
   const char *name;      /* symbol name, unique in its program */

@@ -19,6 +19,7 @@ typedef struct lif_ctx {
   LLVMValueRef fn, i;                  /* body function, loop index (i64) */
   LLVMValueRef uni[BE_CPU_LIF_NPARAM]; /* uniform parameters, loaded once in the entry block */
   LLVMValueRef shift[MAX_IN];          /* fixed: 6 + weight exponent per input, loaded in the entry block */
+  bool forced;                         /* the loop being emitted reads the forced flags */
 } lif_ctx;
 
 /* Element 0 of parameter array k as i64 (int32 array) or float: emitted in the entry block, before the
@@ -89,9 +90,11 @@ static void tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLVMValueRe
                  LLVMValueRef vzero, LLVMTypeRef vt) {
   LLVMBuilderRef b = c->b;
   cg_types *T = &c->T;
-  LLVMValueRef fb = LLVMBuildLoad2(b, T->i8, cg_gep(b, T->i8, LLVMGetParam(c->fn, 11), c->i), "");
-  LLVMValueRef forced = LLVMBuildICmp(b, LLVMIntNE, fb, LLVMConstInt(T->i8, 0, 0), "");
-  LLVMValueRef fire = LLVMBuildOr(b, vfire, forced, "fire");
+  LLVMValueRef fire = vfire;
+  if (c->forced) {
+    LLVMValueRef fb = LLVMBuildLoad2(b, T->i8, cg_gep(b, T->i8, LLVMGetParam(c->fn, 11), c->i), "");
+    fire = LLVMBuildOr(b, vfire, LLVMBuildICmp(b, LLVMIntNE, fb, LLVMConstInt(T->i8, 0, 0), ""), "fire");
+  }
   LLVMValueRef vout = LLVMBuildSelect(b, LLVMBuildOr(b, inref, fire, ""), vzero, vn, "");
   LLVMValueRef nref = LLVMBuildTrunc(b, param(c, BE_CPU_LIF_P_NREF, false), T->i16, "");
   LLVMValueRef rdec = LLVMBuildSub(b, r, LLVMBuildZExt(b, inref, T->i16, ""), "");
@@ -148,6 +151,23 @@ static void body_float(lif_ctx *c) {
   tail(c, inref, vfire, r, v, LLVMConstReal(T->f32, 0.0), T->f32);
 }
 
+/* One loop over [lo, hi) from block `from` to `exit`, with or without the forced flags (c->forced). */
+static void emit_loop(lif_ctx *c, LLVMBasicBlockRef from, LLVMBasicBlockRef loop, LLVMBasicBlockRef exit) {
+  LLVMBuilderRef b = c->b;
+  LLVMPositionBuilderAtEnd(b, loop);
+  c->i = LLVMBuildPhi(b, c->T.i64, "i");
+  if (c->s->fixed)
+    body_fixed(c);
+  else
+    body_float(c);
+  LLVMValueRef next = LLVMBuildAdd(b, c->i, cg_i64(&c->T, 1), "");
+  LLVMBasicBlockRef blocks[2] = {from, LLVMGetInsertBlock(b)};
+  LLVMValueRef vals[2] = {LLVMGetParam(c->fn, 0), next};
+  LLVMAddIncoming(c->i, vals, blocks, 2);
+  be_cpu_cg_no_unroll(c->p, LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, next, LLVMGetParam(c->fn, 1), ""),
+                                            loop, exit));
+}
+
 bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t errlen) {
   if (!p->mod || p->optimized)
     return be_cpu_fail(err, errlen, "be_cpu_add_lif: the program is already optimised");
@@ -156,10 +176,10 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   lif_ctx c = {.p = p, .b = p->b, .T = be_cpu_cg_types(p->ctx), .s = s};
   cg_types *T = &c.T;
   LLVMTypeRef st = s->fixed ? T->p32 : T->pf, it = s->fixed ? T->p64 : T->pf;
-  /* lo, hi, v, u, ref, 5 parameter arrays, inj, forced, spk, shift, rings */
-  LLVMTypeRef params[14 + MAX_IN] = {T->i64, T->i64, st, st, T->p16, st, st, st, st, T->p32, it, T->p8, T->p8, T->p64};
-  int slot[14 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
-  bool is_int[14 + MAX_IN] = {true, true};
+  /* lo, hi, v, u, ref, 5 parameter arrays, inj, forced, spk, shift, rings, whether any neuron is forced */
+  LLVMTypeRef params[15 + MAX_IN] = {T->i64, T->i64, st, st, T->p16, st, st, st, st, T->p32, it, T->p8, T->p8, T->p64};
+  int slot[15 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
+  bool is_int[15 + MAX_IN] = {true, true};
   if (s->fixed)
     for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
       params[5 + k] = T->p32;
@@ -173,12 +193,16 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
     params[14 + k] = s->fixed ? T->p32 : T->pf;
     slot[14 + k] = BE_CPU_LIF_RING0 + (int)k;
   }
-  unsigned np = 14 + s->nin;
+  params[14 + s->nin] = T->i64;
+  slot[14 + s->nin] = BE_CPU_LIF_ANY_FORCED;
+  is_int[14 + s->nin] = true;
+  unsigned np = 15 + s->nin;
   LLVMValueRef wrapper;
   c.fn = be_cpu_cg_split(p, s->name, params, np, &wrapper);
   LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "entry");
   LLVMBasicBlockRef pre = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "preheader");
   LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "loop");
+  LLVMBasicBlockRef loop_forced = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "loop.forced");
   LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(p->ctx, c.fn, "exit");
   LLVMBuilderRef b = p->b;
   LLVMValueRef lo = LLVMGetParam(c.fn, 0), hi = LLVMGetParam(c.fn, 1);
@@ -190,18 +214,13 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
       c.uni[k] = load_uniform(&c, k, !s->fixed && k != BE_CPU_LIF_P_NREF);
   for (uint32_t k = 0; s->fixed && k < s->nin; k++)
     c.shift[k] = LLVMBuildLoad2(b, T->i64, cg_gep(b, T->i64, LLVMGetParam(c.fn, 13), cg_i64(T, k)), "");
-  LLVMBuildBr(b, loop);
-  LLVMPositionBuilderAtEnd(b, loop);
-  c.i = LLVMBuildPhi(b, T->i64, "i");
-  if (s->fixed)
-    body_fixed(&c);
-  else
-    body_float(&c);
-  LLVMValueRef next = LLVMBuildAdd(b, c.i, cg_i64(T, 1), "");
-  LLVMBasicBlockRef from[2] = {pre, LLVMGetInsertBlock(b)};
-  LLVMValueRef vals[2] = {lo, next};
-  LLVMAddIncoming(c.i, vals, from, 2);
-  be_cpu_cg_no_unroll(p, LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, next, hi, ""), loop, exit));
+  /* Two copies of the loop: the forced flags are read only when some neuron may be forced in this step
+   * (rarely: rt_sim_inject, a restore), one load less per neuron in a loop bound by its memory traffic. */
+  LLVMValueRef any = LLVMBuildICmp(b, LLVMIntNE, LLVMGetParam(c.fn, 14 + s->nin), cg_i64(T, 0), "");
+  LLVMBuildCondBr(b, any, loop_forced, loop);
+  emit_loop(&c, pre, loop, exit);
+  c.forced = true;
+  emit_loop(&c, pre, loop_forced, exit);
   LLVMPositionBuilderAtEnd(b, exit);
   LLVMBuildRetVoid(b);
   be_cpu_cg_fill_wrapper(p, wrapper, c.fn, params, slot, is_int, np);

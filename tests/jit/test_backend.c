@@ -63,7 +63,7 @@ static void lif_negative_decay(bool uniform) {
   ptrs[BE_CPU_LIF_SPK] = &spk;
   ptrs[BE_CPU_LIF_SHIFT] = shift;
   ptrs[BE_CPU_LIF_RING0] = &ring;
-  const int64_t ints[2] = {0, 1};
+  const int64_t ints[BE_CPU_LIF_NINTS] = {0, 1, 1};
   const int32_t want_u[4] = {-192, -95, -47, -23}, want_v[4] = {-192, -287, -334, -357};
   for (int t = 0; t < 4; t++) {
     fn(ptrs, ints);
@@ -104,7 +104,7 @@ static void test_lif_threshold_refractory(void **state) {
     ptrs[BE_CPU_LIF_PARAM0 + k] = prm[k];
   ptrs[BE_CPU_LIF_FORCED] = forced;
   ptrs[BE_CPU_LIF_SPK] = spk;
-  const int64_t ints[2] = {0, 2};
+  const int64_t ints[BE_CPU_LIF_NINTS] = {0, 2, 1};
   char got[2][17] = {{0}};
   for (int t = 0; t < 16; t++) {
     forced[1] = t == 4; /* neuron 1: forced at 4 (while refractory), held 5..7, spikes at 10 */
@@ -114,6 +114,17 @@ static void test_lif_threshold_refractory(void **state) {
   }
   assert_string_equal(got[0], "..|.....|.....|.");
   assert_string_equal(got[1], "..|.|.....|.....");
+  /* BE_CPU_LIF_ANY_FORCED = 0: the flags are not read. From rest, step 1 gives v = 64 <= 128: no spike
+   * unless forced. */
+  for (int any = 0; any < 2; any++) {
+    v[0] = v[1] = u[0] = u[1] = ref[0] = ref[1] = 0;
+    forced[0] = forced[1] = 1;
+    const int64_t ints2[BE_CPU_LIF_NINTS] = {0, 2, any};
+    fn(ptrs, ints2);
+    assert_int_equal(spk[0], any);
+    assert_int_equal(spk[1], any);
+    assert_int_equal(v[0], any ? 0 : 64);
+  }
   done(&g);
 }
 
@@ -192,7 +203,7 @@ static void check_lif_float(be_cpu_jit *j) {
   int64_t shift = 0;
   uint8_t forced = 0, spk = 0;
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref, &fu, &fv, &vth, &bias, &nref, NULL, &forced, &spk, &shift, &ring};
-  const int64_t ints[2] = {0, 1};
+  const int64_t ints[BE_CPU_LIF_NINTS] = {0, 1, 1};
   const float want_u[3] = {2, 1, 0.5f}, want_v[3] = {3, 3.5f, 3.25f};
   for (int t = 0; t < 3; t++) {
     fn(ptrs, ints);
