@@ -38,8 +38,9 @@
  * arena of the thread's own pages (the interp's arrays are brought up to date after every run, see
  * rt_jit_sync_out): two threads writing different cache lines of one 4 KB page slow each other down
  * several times on this machine (docs/jit.md, Threads), so blocks of the interp's arrays cannot be shared.
- * With one thread the pointers are the interp's arrays, except the refractory counters: the generated
- * code keeps them as int16 (be_cpu.h), always in the block, copied like the rest. */
+ * With one thread the pointers are the interp's arrays, except the refractory counters and, in fixed
+ * numerics, the ring cells: the generated code keeps them narrower (int16, int32: be_cpu.h), so they
+ * are always the block's own, converted by the same copies. */
 typedef struct jit_blk {
   void *ptrs[BE_CPU_LIF_RING0 + MAX_IN]; /* the lif's arguments, indexed from the block's first neuron */
   void *ring[MAX_IN];                    /* incoming projection q: nring slots of n cells */
@@ -166,13 +167,14 @@ typedef struct jit_engine {
 } jit_engine;
 
 /* Parallel phases. Two-phase mode: UPDATE then, after compaction, PUSH, every step. Fused mode (the
- * default when every generated projection allows it, see plan_fused): one STEP phase per step that first
+ * default when every generated projection allows it, see rt_jit_plan_fused): one STEP phase per step that first
  * pushes the previous step's spikes into the thread's own ring cells and then updates its own neurons,
  * and a FLUSH (push only) at the end of each run, so between runs the rings are exactly the interp's. */
 enum { PHASE_UPDATE, PHASE_PUSH, PHASE_STEP, PHASE_FLUSH };
 
-/* t % n for a ring of n slots, without a 64-bit division when n is a power of two (delays of 0, 1 or 3
- * steps; a division costs tens of cycles, and a step computes this once per ring and per push). */
+/* t % n for a ring of n slots, without a 64-bit division when n is a power of two (a maximum delay of
+ * 0, 1, 3, 7 ... steps; a division costs tens of cycles, and a step computes this once per ring and per
+ * push). */
 static inline uint64_t ring_slot(uint64_t t, uint64_t n) { return n & (n - 1) ? t % n : t & (n - 1); }
 
 /* Bytes of an injected-current element (the interp's inj_i or inj_f). */
