@@ -14,7 +14,8 @@ OUT=$BUILD/rtl-coverage
 mkdir -p "$OUT"
 "$BUILD/compiler/astroc" compile examples/lif_small.yaml --target astro-sim -o "$OUT/lif_small" >/dev/null
 # A learning network for the LEARN = 1 model: stdp and astro_stdp (hebbian and anti-hebbian), a nalsm
-# astrocyte listening to a population, an input and a projection, and a nalsm_lif population.
+# astrocyte listening to a population, an input and a projection, a nalsm_lif population and an amsu
+# population (input-driven, recurrent with a delay).
 cat >"$OUT/learn.yaml" <<'YAML'
 astroc: 1
 network: {name: learn_cov, dt: 1 ms, seed: 3, numerics: fixed}
@@ -22,6 +23,8 @@ neurons:
   e: {model: lif, size: 12, params: {tau_u: 2 ms, tau_v: 10 ms, v_th: 8 mV, refractory: 1 ms}}
   i: {model: lif, size: 4, params: {tau_u: 2 ms, tau_v: 10 ms, v_th: 8 mV}}
   k: {model: nalsm_lif, size: 5, params: {tau_v: 20 ms, v_th: 6 mV, refractory: 2 ms, tau_syn: 2 ms}}
+  m: {model: amsu, size: 6, params: {tau_u: 2 ms, tau_v: 10 ms, v_th: 6 mV, refractory: 1 ms, tau_astro: 50 ms,
+                                   gain: 0.5, thresh_gain: 2 mV, astro_current: 0.5 mV, astro_pre: 0.1, astro_spike: 0.2}}
 inputs:
   x: {kind: bernoulli, size: 6, p: 0.2}
 astrocytes:
@@ -63,6 +66,17 @@ synapses:
     connectivity: {rule: fixed_probability, p: 0.4}
     weight: 4 mV
     plasticity: {rule: stdp, form: hebbian, params: {w_min: 0 mV, w_max: 6 mV}}
+  xm:
+    pre: x
+    post: m
+    connectivity: {rule: fixed_probability, p: 0.5}
+    weight: 4 mV
+  mm:
+    pre: m
+    post: m
+    connectivity: {rule: fixed_probability, p: 0.3}
+    weight: -2 mV
+    delay: 1 ms
   ie:
     pre: i
     post: e
@@ -78,9 +92,11 @@ for learn in 0 1; do
     rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v rtl/astro_amsu.v \
     "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build$learn.log" 2>&1
 done
-# lif_small: 7 compartments, input axons 7..10; learn: 21 neurons + 1 astrocyte, input axons 22..27
-ASTRO_HW_COVERAGE="$OUT/coverage0.dat" "$OUT/obj0/astro_replay" "$OUT/lif_small/load.cmd" 400 7 10
-ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load.cmd" 400 22 27
+# The replay drives random spikes into the input axons, read from each image's memory map (lif_small: 7
+# compartments, input axons 7..10; learn: 27 neurons + 1 astrocyte, input axons 28..33).
+inputs() { sed -n '/^input axons/{n;p;}' "$1/memory_map.txt" | awk '{print $2, $4}'; }
+ASTRO_HW_COVERAGE="$OUT/coverage0.dat" "$OUT/obj0/astro_replay" "$OUT/lif_small/load.cmd" 400 $(inputs "$OUT/lif_small")
+ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load.cmd" 400 $(inputs "$OUT/learn")
 # The mesh: the bench learning network (200 lif in four index blocks on 2 x 2 cores, both projections
 # astro_stdp, the nalsm astrocyte = compartment 200 replicated on the four cores, 100 inputs = axons
 # 201..300) written by bench_rtl, replayed on a --coverage astro_mesh model (routers, FIFOs, barrier,
