@@ -168,10 +168,12 @@ bool ex_svg_raster(const char *path, const char *title, const ex_spike *sp, size
   if (!o)
     return false;
   axes(o, &f, "time (ms)", "liquid neuron");
-  fputs("<g fill=\"black\">\n", o);
+  /* One path, a 1.2 x 1.2 stroke per spike ("M x yh1.2", about 16 bytes) rather than a rect element
+   * (about 50): a dense liquid (60,000 spikes in 250 ms) stays near 1 MB instead of 3. */
+  fputs("<path stroke=\"black\" stroke-width=\"1.2\" fill=\"none\" d=\"", o);
   for (size_t k = 0; k < n; k++)
-    fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"1.2\" height=\"1.2\"/>\n", px(&f, sp[k].step * dt_ms),
-            py(&f, sp[k].neuron + 0.5));
-  fputs("</g>\n", o);
+    fprintf(o, "M%.1f %.1fh1.2%s", px(&f, sp[k].step * dt_ms), py(&f, sp[k].neuron + 0.5) + 0.6,
+            k % 8 == 7 ? "\n" : "");
+  fputs("\"/>\n", o);
   return close_svg(o, path, d);
 }

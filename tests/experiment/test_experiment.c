@@ -235,12 +235,42 @@ static void test_sweep_write(void **state) {
   ir_diag_destroy(d);
 }
 
+/* The raster: one stroke per spike at the plot's coordinates. The frame is 720 x 420 with margins left 70,
+ * right 20, top 40, bottom 50: step 5 of 10 (1 ms) is x = 70 + 0.5 * 630 = 385; neuron 1 of 2 is centred at
+ * y = 370 - 0.75 * 330 = 122.5, the stroke 0.6 below. */
+static void test_raster_svg(void **state) {
+  (void)state;
+  char dir[] = "/tmp/astroc_ex_rasterXXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256], buf[8192];
+  snprintf(path, sizeof path, "%s/raster.svg", dir);
+  ex_spike sp[3] = {{0, 0}, {5, 1}, {9, 0}};
+  ir_diag *d = ir_diag_create(NULL);
+  assert_true(ex_svg_raster(path, "r", sp, 3, 2, 10, 1.0, d));
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  assert_non_null(strstr(buf, "M70.0 288.1h1.2"));
+  assert_non_null(strstr(buf, "M385.0 123.1h1.2"));
+  assert_non_null(strstr(buf, "M637.0 288.1h1.2"));
+  int strokes = 0;
+  for (const char *q = buf; (q = strstr(q, "h1.2")) != NULL; q++)
+    strokes++;
+  assert_int_equal(strokes, 3);
+  unlink(path);
+  rmdir(dir);
+  ir_diag_destroy(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_adadelta_by_hand),  cmocka_unit_test(test_soft_targets),
       cmocka_unit_test(test_normalise),         cmocka_unit_test(test_readout_separable),
       cmocka_unit_test(test_branching_by_hand), cmocka_unit_test(test_cache_resume),
       cmocka_unit_test(test_set_apply),         cmocka_unit_test(test_sweep_write),
+      cmocka_unit_test(test_raster_svg),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
