@@ -1109,6 +1109,14 @@ ir_module *ir_image_read(const void *data, size_t len, const char *name, ir_diag
   return ir_image_read_ex(data, len, name, 0, d);
 }
 
+ir_module *ir_image_copy_module(const ir_module *m, ir_diag *d) {
+  void *bytes = NULL;
+  size_t len = 0;
+  ir_module *c = ir_image_encode(m, &bytes, &len, d) ? ir_image_read(bytes, len, m->name, d) : NULL;
+  free(bytes);
+  return c;
+}
+
 ir_module *ir_image_load(const char *path, ir_diag *d) {
   FILE *f = fopen(path, "rb");
   if (!f) {

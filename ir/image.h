@@ -42,6 +42,10 @@ bool ir_image_write(const ir_module *m, FILE *f, ir_diag *d);
 ir_module *ir_image_read(const void *data, size_t len, const char *name, ir_diag *d);
 ir_module *ir_image_read_ex(const void *data, size_t len, const char *name, unsigned flags, ir_diag *d);
 
+/* A deep copy of a module through an encode/read round trip, for passes that add attributes and may fail
+ * half-way while the module the user runs stays as compiled. NULL after reporting through d. */
+ir_module *ir_image_copy_module(const ir_module *m, ir_diag *d);
+
 /* Optional sections beyond the module (docs/image-format.md, "Section 'native'"). Ids above 4; written
  * without the required flag, so readers that do not know them skip them. */
 #define IR_IMAGE_SECTION_NATIVE 5u /* native code for the cpu target (backends/cpu/be_cpu_embed.h) */

@@ -173,22 +173,13 @@ static int assign_cores(lh_ctx *x, const map_target *mt) {
   return res;
 }
 
-/* The passes record attributes in the module they run on: they get a copy (an image round trip). */
-static ir_module *copy_module(const ir_module *m, ir_diag *d) {
-  void *buf = NULL;
-  size_t len = 0;
-  ir_module *c = ir_image_encode(m, &buf, &len, d) ? ir_image_read(buf, len, m->name, d) : NULL;
-  free(buf);
-  return c;
-}
-
 bool lh_assign_mapped(lh_ctx *x, uint64_t place_iterations, bool *oom) {
   map_target mt = map_target_of(x->t);
   map_options saved = *map_context_options(), opt = saved;
   opt.iterations = place_iterations;
   map_context_set(&mt, &opt);
   ir_diag *quiet = ir_diag_create(NULL); /* a failure here falls back to the sequential fill */
-  ir_module *mm = quiet ? copy_module(x->m, quiet) : NULL;
+  ir_module *mm = quiet ? ir_image_copy_module(x->m, quiet) : NULL;
   bool ok = mm && pass_quantise(mm, quiet) && pass_partition(mm, quiet) && pass_place(mm, quiet);
   int res = ok ? assign_cores(x, &mt) : 0;
   if (mm)

@@ -10,16 +10,6 @@
 #include "image.h"
 #include "mapping.h"
 
-/* A deep copy through the IR image (the mapping passes add attributes and may fail half-way; the
- * module the user runs stays as compiled). */
-static ir_module *copy_module(const ir_module *m, ir_diag *d) {
-  void *buf = NULL;
-  size_t len = 0;
-  ir_module *c = ir_image_encode(m, &buf, &len, d) ? ir_image_read(buf, len, m->name, d) : NULL;
-  free(buf);
-  return c;
-}
-
 /* True when the network needs no more than the one-core model holds. */
 static bool fits_one_core(const be_vl_caps *need) {
   const be_vl_caps *c = &be_vl_sim_caps;
@@ -30,7 +20,7 @@ static bool fits_one_core(const be_vl_caps *need) {
 /* One mapping run on a copy of m with `limit` compartments per core; fills core_of and returns the
  * cores used, 0 after reporting through d. */
 static uint32_t map_once(const ir_module *m, const map_target *t0, uint64_t limit, uint32_t *core_of, ir_diag *d) {
-  ir_module *c = copy_module(m, d);
+  ir_module *c = ir_image_copy_module(m, d);
   if (!c)
     return 0;
   map_target t = *t0;
