@@ -207,6 +207,15 @@ static void test_set_apply(void **state) {
 }
 
 /* The sweep report: one table row per point with the numbers as given, and both plots written. */
+/* Reads a whole small text file into buf (NUL-terminated), failing the test if it cannot. */
+static void read_text(const char *path, char *buf, size_t size) {
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = fread(buf, 1, size - 1, f);
+  buf[n] = 0;
+  fclose(f);
+}
+
 static void test_sweep_write(void **state) {
   (void)state;
   char dir[] = "/tmp/astroc_ex_sweepXXXXXX";
@@ -217,11 +226,7 @@ static void test_sweep_write(void **state) {
   assert_true(ex_sweep_write(dir, "m.yaml", "astro.w_a", pt, 2, 3, d));
   char path[256], buf[4096];
   snprintf(path, sizeof path, "%s/sweep.md", dir);
-  FILE *f = fopen(path, "r");
-  assert_non_null(f);
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = 0;
-  fclose(f);
+  read_text(path, buf, sizeof buf);
   assert_non_null(strstr(buf, "| 0.005 | 1.250 | 0.100 | 80.00 | 81.50 | 3 | [astro.w_a=0.005](astro.w_a=0.005/report.md) |"));
   assert_non_null(strstr(buf, "| 0.03 | 0.875 | 0.062 | 75.12 | 76.00 | 20 |"));
   struct stat st;
@@ -247,11 +252,7 @@ static void test_raster_svg(void **state) {
   ex_spike sp[3] = {{0, 0}, {5, 1}, {9, 0}};
   ir_diag *d = ir_diag_create(NULL);
   assert_true(ex_svg_raster(path, "r", sp, 3, 2, 10, 1.0, d));
-  FILE *f = fopen(path, "r");
-  assert_non_null(f);
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = 0;
-  fclose(f);
+  read_text(path, buf, sizeof buf);
   assert_non_null(strstr(buf, "M70.0 288.1h1.2"));
   assert_non_null(strstr(buf, "M385.0 123.1h1.2"));
   assert_non_null(strstr(buf, "M637.0 288.1h1.2"));
