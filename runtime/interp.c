@@ -315,9 +315,11 @@ void rt_interp_step_finish(rt_interp *s) {
       rt_stdp_traces(s, &s->projs[k]);
   for (uint32_t k = 0; k < m->nastros; k++) /* (5) astrocytes */
     s->astros[k].model->update(s, &s->astros[k]);
+  for (uint32_t k = 0; s->forced_dirty && k < m->npops + m->ninputs; k++)
+    memset(s->srcs[k].forced, 0, s->srcs[k].n);
+  s->forced_dirty = false;
   for (uint32_t k = 0; k < m->npops + m->ninputs; k++) { /* (6) callbacks */
     rt_src *c = &s->srcs[k];
-    memset(c->forced, 0, c->n);
     if (c->nspk)
       rt_sim_emit_spikes(s->sim, t, c->ref, c->idx, c->nspk);
   }
@@ -372,7 +374,14 @@ static bool interp_inject(void *e, ir_ref source, uint32_t idx) {
   if (idx >= s->srcs[k].n)
     return false;
   s->srcs[k].forced[idx] = 1;
+  s->forced_dirty = true;
   return true;
+}
+
+/* A checkpoint carries the forced flags of its step: after a restore they may be set. */
+static bool interp_restore(void *e, FILE *f, ir_diag *d) {
+  ((rt_interp *)e)->forced_dirty = true;
+  return rt_interp_restore(e, f, d);
 }
 
 const rt_engine_ops rt_engine_interp = {
@@ -385,6 +394,6 @@ const rt_engine_ops rt_engine_interp = {
     .state_size = rt_interp_state_size,
     .read_state = rt_interp_read_state,
     .save = rt_interp_save,
-    .restore = rt_interp_restore,
+    .restore = interp_restore,
     .destroy = interp_destroy,
 };

@@ -131,6 +131,9 @@ struct rt_interp {
   bool fixed;
   uint64_t seed;
   uint64_t step;
+  /* Some forced flag may be set (rt_sim_inject, a restored checkpoint): the flags are cleared after the
+   * step only then, not every step (a memset of every source per step was 2% of a jit CUBA step). */
+  bool forced_dirty;
   rt_src *srcs; /* npops + ninputs: populations first */
   rt_pop *pops;
   rt_proj *projs;
