@@ -116,7 +116,7 @@ static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, i
     return true; /* not the lif state this engine knows: leave it to the interp */
   jp->ptrs[BE_CPU_LIF_INJ] = s->fixed ? (void *)p->inj_i : (void *)p->inj_f;
   jp->ptrs[BE_CPU_LIF_FORCED] = p->src->forced;
-  jp->ptrs[BE_CPU_LIF_SPK] = p->src->spk;
+  /* BE_CPU_LIF_SPK: the blocks' own spike bits (engine_jit_sync.c), never the interp's byte flags */
   int64_t *shift = rt_jit_own(e, MAX_IN, sizeof(int64_t));
   if (!shift)
     return false;

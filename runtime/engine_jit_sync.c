@@ -24,6 +24,10 @@ static void *biased(void *p, uint32_t lo, size_t esz) {
   return (void *)((uintptr_t)p - (uintptr_t)lo * esz);
 }
 
+/* Bytes of the spike bits of n neurons: whole 64-bit words (compaction reads them 64 at a time; the
+ * generated code writes 16-bit words, the rest stay 0). */
+static size_t spike_bytes(uint32_t n) { return ((size_t)n + 63) / 64 * 8; }
+
 /* Fills block t of a generated population (in the arena a: its own state with several threads). */
 static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   bool mine = e->nthreads > 1;
@@ -32,7 +36,7 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   jit_blk *b = take(a, sizeof(jit_blk));
   void *v = take(a, mine ? n * 4u : 0), *u = take(a, mine ? n * 4u : 0);
   void *ref = take(a, n * sizeof(int16_t)); /* always the engine's own: int16 counters (be_cpu.h) */
-  void *spk = take(a, mine ? n : 0), *idx0 = take(a, mine ? n * sizeof(uint32_t) : 0),
+  void *spk = take(a, spike_bytes(n)), *idx0 = take(a, mine ? n * sizeof(uint32_t) : 0),
        *idx1 = take(a, mine ? n * sizeof(uint32_t) : 0);
   void *ring[MAX_IN];
   for (uint32_t q = 0; q < jp->nin; q++)
@@ -45,7 +49,7 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   b->ptrs[BE_CPU_LIF_V] = mine ? v : at(jp->ptrs[BE_CPU_LIF_V], lo, 4);
   b->ptrs[BE_CPU_LIF_U] = mine ? u : at(jp->ptrs[BE_CPU_LIF_U], lo, 4);
   b->ptrs[BE_CPU_LIF_REF] = ref;
-  b->ptrs[BE_CPU_LIF_SPK] = mine && !jp->spk_read ? spk : c->spk + lo;
+  b->ptrs[BE_CPU_LIF_SPK] = spk; /* bits (be_cpu.h); the interp's bytes are written when read (spk_read) */
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
     if (!jp->uniform[k])
       b->ptrs[BE_CPU_LIF_PARAM0 + k] = at(jp->ptrs[BE_CPU_LIF_PARAM0 + k], lo, 4);

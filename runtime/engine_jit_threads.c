@@ -91,6 +91,30 @@ uint32_t rt_jit_compact_range(const uint8_t *spk, uint32_t n, uint32_t base, uin
   return compact_tail(spk, i, n, base, out, k, last, t);
 }
 
+/* Compaction of the spike bits of neurons base + [0, n) (be_cpu.h: bit i % 64 of 64-bit word i / 64,
+ * written by the generated lif; bits at or beyond n are 0) into the ascending list out (returns the
+ * count), recording last-spike times unless last is NULL: a silent stretch of 64 neurons is one test. */
+static uint32_t compact_bits(const void *bits, uint32_t n, uint32_t base, uint32_t *out, int64_t *last,
+                             uint64_t t) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i += 64) {
+    uint64_t m;
+    memcpy(&m, (const char *)bits + i / 8, sizeof m);
+    if (m)
+      k = emit_mask(m, base + i, out, k, last, t);
+  }
+  return k;
+}
+
+/* The interp's spike flags (bytes) of block b from its spike list, for a population whose flags the
+ * interp reads (plasticity traces); only then: the generated code writes bits. */
+static void write_flags(const jit_pop *jp, const jit_blk *b, const uint32_t *idx, uint32_t n) {
+  uint8_t *spk = jp->p->src->spk;
+  memset(spk + b->lo, 0, b->n);
+  for (uint32_t q = 0; q < n; q++)
+    spk[idx[q]] = 1;
+}
+
 /* Copies block tid's spike lists of parity par into its mailbox (inline when they fit). */
 static void fill_mail(jit_engine *e, unsigned tid, jit_mail *m, unsigned par) {
   uint32_t off = 0;
@@ -141,12 +165,18 @@ static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
     int64_t ints[BE_CPU_LIF_NINTS] = {0, b->n, g->injected};
     if (b->n)
       jp->fn(b->ptrs, ints);
-    const uint8_t *spk = b->ptrs[BE_CPU_LIF_SPK];
+    const void *spk = b->ptrs[BE_CPU_LIF_SPK];
     unsigned par = g->step & 1;
-    if (e->nthreads == 1)
-      jp->p->src->nspk = rt_jit_compact_range(spk, b->n, b->lo, jp->p->src->idx, b->last, g->step);
-    else /* last-spike times: gather_spikes (main thread) */
-      b->nspk[par] = rt_jit_compact_range(spk, b->n, b->lo, b->idx[par], NULL, g->step);
+    rt_src *c = jp->p->src;
+    if (e->nthreads == 1) {
+      c->nspk = compact_bits(spk, b->n, b->lo, c->idx, b->last, g->step);
+      if (jp->spk_read)
+        write_flags(jp, b, c->idx, c->nspk);
+    } else { /* last-spike times: gather_spikes (main thread) */
+      b->nspk[par] = compact_bits(spk, b->n, b->lo, b->idx[par], NULL, g->step);
+      if (jp->spk_read)
+        write_flags(jp, b, b->idx[par], b->nspk[par]);
+    }
   }
   if (e->nthreads > 1)
     fill_mail(e, tid, &e->mail[tid][g->step & 1], g->step & 1);

@@ -30,8 +30,11 @@ enum { BE_CPU_LIF_P_DECAY_U, BE_CPU_LIF_P_DECAY_V, BE_CPU_LIF_P_VTH, BE_CPU_LIF_
        BE_CPU_LIF_NPARAM };
 
 /* ptrs[] slots of a lif function. REF: the refractory counters as int16 (the interp's are int32; an
- * engine keeps its own copy, every nref must be at most INT16_MAX). SHIFT (fixed): int64 array, 6 + weight exponent of each incoming
- * projection. RING0 + k: the ring slot of incoming projection k for this step (ring + (t % nring) * n),
+ * engine keeps its own copy, every nref must be at most INT16_MAX). SPK: the spike flags as bits, neuron i
+ * in bit i % 16 of the uint16 word i / 16 (little-endian: bit i % 64 of the 64-bit word i / 64); the
+ * function writes the words of [lo, hi) whole (lo must be a multiple of 16; bits of neurons at or beyond
+ * hi in the last word are 0). FORCED: bytes, read only when ints[ANY_FORCED] != 0. SHIFT (fixed): int64
+ * array, 6 + weight exponent of each incoming projection. RING0 + k: the ring slot of incoming projection k for this step (ring + (t % nring) * n),
  * int32 mantissa sums (fixed; the interp's are int64: an engine keeps its own copy and bounds the sums,
  * at most 2^24 synapses of 8-bit mantissas per projection) or float mV sums; read and cleared. */
 enum { BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF, BE_CPU_LIF_PARAM0 /* + BE_CPU_LIF_P_* */,

@@ -48,14 +48,16 @@ void be_cpu_cg_fill_wrapper(be_cpu_program *p, LLVMValueRef wrapper, LLVMValueRe
   LLVMBuildRetVoid(b);
 }
 
-/* Marks the loop whose latch is `br` "llvm.loop.unroll.disable": unrolling an outer loop, or a vectorised loop
- * (already 8 or 16 neurons a step), mostly multiplies code size and compile time. */
-void be_cpu_cg_no_unroll(be_cpu_program *p, LLVMValueRef br) {
+/* Marks the loop whose latch is `br` "llvm.loop.unroll.disable": unrolling an outer loop, or a vector loop
+ * (already 16 neurons a step), mostly multiplies code size and compile time; with no_vectorize also
+ * "llvm.loop.vectorize.enable" false (a remainder loop of fewer than 16 neurons). */
+void be_cpu_cg_no_unroll(be_cpu_program *p, LLVMValueRef br, bool no_vectorize) {
   LLVMMetadataRef str = LLVMMDStringInContext2(p->ctx, "llvm.loop.unroll.disable", 24);
-  LLVMMetadataRef prop = LLVMMDNodeInContext2(p->ctx, &str, 1);
+  LLVMMetadataRef vstr[2] = {LLVMMDStringInContext2(p->ctx, "llvm.loop.vectorize.enable", 26),
+                             LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(p->ctx), 0, 0))};
   LLVMMetadataRef self = LLVMTemporaryMDNode(p->ctx, NULL, 0);
-  LLVMMetadataRef ops[2] = {self, prop};
-  LLVMMetadataRef id = LLVMMDNodeInContext2(p->ctx, ops, 2);
+  LLVMMetadataRef ops[3] = {self, LLVMMDNodeInContext2(p->ctx, &str, 1), LLVMMDNodeInContext2(p->ctx, vstr, 2)};
+  LLVMMetadataRef id = LLVMMDNodeInContext2(p->ctx, ops, no_vectorize ? 3 : 2);
   LLVMMetadataReplaceAllUsesWith(self, id); /* a loop ID refers to itself; disposes the temporary */
   LLVMSetMetadata(br, LLVMGetMDKindIDInContext(p->ctx, "llvm.loop", 9), LLVMMetadataAsValue(p->ctx, id));
 }

@@ -62,8 +62,9 @@ LLVMValueRef be_cpu_cg_split(be_cpu_program *p, const char *name, LLVMTypeRef *p
 void be_cpu_cg_fill_wrapper(be_cpu_program *p, LLVMValueRef wrapper, LLVMValueRef body, LLVMTypeRef *params,
                             const int *slot, const bool *is_int, unsigned nparams);
 
-/* Attaches llvm.loop.unroll.disable to the loop whose latch branch is br. */
-void be_cpu_cg_no_unroll(be_cpu_program *p, LLVMValueRef br);
+/* Attaches llvm.loop.unroll.disable to the loop whose latch branch is br (and, with no_vectorize,
+ * llvm.loop.vectorize.enable false). */
+void be_cpu_cg_no_unroll(be_cpu_program *p, LLVMValueRef br, bool no_vectorize);
 
 /* Element pointer of base[i] for element type t. */
 static inline LLVMValueRef cg_gep(LLVMBuilderRef b, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i) {

@@ -146,7 +146,8 @@ bool be_cpu_add_push(be_cpu_program *p, const be_cpu_push *s, char *err, size_t 
   LLVMBasicBlockRef from_outer[2] = {entry, latch};
   LLVMValueRef vals_outer[2] = {zero, q1};
   LLVMAddIncoming(q, vals_outer, from_outer, 2);
-  be_cpu_cg_no_unroll(p, LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, q1, LLVMGetParam(c.fn, A_NSPK), ""), outer, exit));
+  be_cpu_cg_no_unroll(p, LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, q1, LLVMGetParam(c.fn, A_NSPK), ""), outer, exit),
+                      false);
   LLVMPositionBuilderAtEnd(b, exit);
   LLVMBuildRetVoid(b);
   be_cpu_cg_fill_wrapper(p, wrapper, c.fn, params, slot, is_int, A_N);

@@ -55,7 +55,8 @@ static void lif_negative_decay(bool uniform) {
   int32_t v = 0, u = 0;
   int16_t ref = 0;
   int32_t ring = -96;
-  uint8_t forced = 0, spk = 7;
+  uint8_t forced = 0;
+  uint16_t spk = 7; /* one word of spike bits: written whole */
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref};
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
     ptrs[BE_CPU_LIF_PARAM0 + k] = arr[k];
@@ -98,19 +99,21 @@ static void test_lif_threshold_refractory(void **state) {
   assert_non_null(fn);
   int32_t v[2] = {0, 0}, u[2] = {0, 0};
   int16_t ref[2] = {0, 0};
-  uint8_t forced[2] = {0, 0}, spk[2];
+  uint8_t forced[2] = {0, 0};
+  uint16_t spk = 0; /* bits 0 and 1 */
   void *ptrs[BE_CPU_LIF_RING0] = {v, u, ref};
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
     ptrs[BE_CPU_LIF_PARAM0 + k] = prm[k];
   ptrs[BE_CPU_LIF_FORCED] = forced;
-  ptrs[BE_CPU_LIF_SPK] = spk;
+  ptrs[BE_CPU_LIF_SPK] = &spk;
   const int64_t ints[BE_CPU_LIF_NINTS] = {0, 2, 1};
   char got[2][17] = {{0}};
   for (int t = 0; t < 16; t++) {
     forced[1] = t == 4; /* neuron 1: forced at 4 (while refractory), held 5..7, spikes at 10 */
     fn(ptrs, ints);
-    got[0][t] = spk[0] ? '|' : '.';
-    got[1][t] = spk[1] ? '|' : '.';
+    got[0][t] = spk & 1 ? '|' : '.';
+    got[1][t] = spk & 2 ? '|' : '.';
+    assert_int_equal(spk & ~3, 0);
   }
   assert_string_equal(got[0], "..|.....|.....|.");
   assert_string_equal(got[1], "..|.|.....|.....");
@@ -121,11 +124,72 @@ static void test_lif_threshold_refractory(void **state) {
     forced[0] = forced[1] = 1;
     const int64_t ints2[BE_CPU_LIF_NINTS] = {0, 2, any};
     fn(ptrs, ints2);
-    assert_int_equal(spk[0], any);
-    assert_int_equal(spk[1], any);
+    assert_int_equal(spk, any ? 3 : 0);
     assert_int_equal(v[0], any ? 0 : 64);
   }
   done(&g);
+}
+
+/* 37 float neurons with per-neuron parameters: two full vector iterations of 16 and a remainder of 5.
+ * Every value is a small dyadic number, so each operation is exact and the expected state follows from
+ * the formula of docs/jit.md by hand: u = u0 * fu + (0 + r), v = ((v0 * fv + u) + bias) + 0, a spike when
+ * v > vth and not refractory (or forced): v = 0, ref = nref; a refractory neuron keeps v = 0 and counts
+ * down. The spike bits land in three 16-bit words (bit i % 16 of word i / 16); the word after them is
+ * not written. Neuron i: u0 = i, r = 1 for odd i, fu = fv = 0.5, bias = 0.25, vth = 20, v0 = 2 * i,
+ * ref 3 for i % 7 == 0, nref = 2 + i % 3; forced flags (read only with ANY_FORCED) on i % 5 == 4. */
+static void lif_bits(bool any_forced) {
+  prog g = {be_cpu_program_create("t", err, sizeof err), NULL};
+  be_cpu_lif s = {.name = "lif", .fixed = false, .nin = 1};
+  assert_true(be_cpu_add_lif(g.p, &s, err, sizeof err));
+  finish(&g);
+  be_cpu_fn fn = be_cpu_jit_lookup(g.j, "lif", err, sizeof err);
+  assert_non_null(fn);
+  enum { N = 37 };
+  float v[N], u[N], fu[N], fv[N], vth[N], bias[N], ring[N];
+  int32_t nref[N];
+  int16_t ref[N];
+  uint8_t forced[N];
+  uint16_t spk[4] = {0x5555, 0x5555, 0x5555, 0xbeef};
+  int64_t shift = 0;
+  for (int i = 0; i < N; i++) {
+    u[i] = (float)i;
+    ring[i] = (float)(i & 1);
+    fu[i] = fv[i] = 0.5f;
+    bias[i] = 0.25f;
+    vth[i] = 20;
+    v[i] = (float)(2 * i);
+    ref[i] = i % 7 == 0 ? 3 : 0;
+    nref[i] = 2 + i % 3;
+    forced[i] = i % 5 == 4;
+  }
+  void *ptrs[BE_CPU_LIF_RING0 + 1] = {v, u, ref, fu, fv, vth, bias, nref, NULL, forced, spk, &shift, ring};
+  const int64_t ints[BE_CPU_LIF_NINTS] = {0, N, any_forced};
+  fn(ptrs, ints);
+  uint16_t want_spk[3] = {0, 0, 0};
+  for (int i = 0; i < N; i++) {
+    float wu = (float)i * 0.5f + (float)(i & 1);            /* exact: halves and integers */
+    float wv = ((float)(2 * i) * 0.5f + wu) + 0.25f;        /* = 1.5 i + (i odd) + 0.25 */
+    bool inref = i % 7 == 0;
+    bool fire = (!inref && wv > 20) || (any_forced && i % 5 == 4);
+    assert_true(u[i] == wu);
+    assert_true(v[i] == (inref || fire ? 0.0f : wv));
+    assert_int_equal(ref[i], fire ? 2 + i % 3 : inref ? 2 : 0);
+    assert_true(ring[i] == 0.0f);
+    if (fire)
+      want_spk[i / 16] |= (uint16_t)(1u << (i % 16));
+  }
+  assert_int_equal(spk[0], want_spk[0]);
+  assert_int_equal(spk[1], want_spk[1]);
+  assert_int_equal(spk[2], want_spk[2]); /* bits 5..15 (neurons 37..47) are 0 */
+  assert_int_equal(spk[3], 0xbeef);
+  assert_true(want_spk[1] != 0 && want_spk[2] != 0); /* the case exercises both loops */
+  done(&g);
+}
+
+static void test_lif_bits(void **state) {
+  (void)state;
+  lif_bits(false);
+  lif_bits(true);
 }
 
 /* Push with delays: ring of 4 slots x 3 posts, spikes of rows 0 and 1 at t = 2 (base (t+1)%4 = 3). */
@@ -201,7 +265,8 @@ static void check_lif_float(be_cpu_jit *j) {
   int16_t ref = 0;
   int32_t nref = 2;
   int64_t shift = 0;
-  uint8_t forced = 0, spk = 0;
+  uint8_t forced = 0;
+  uint16_t spk = 0;
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref, &fu, &fv, &vth, &bias, &nref, NULL, &forced, &spk, &shift, &ring};
   const int64_t ints[BE_CPU_LIF_NINTS] = {0, 1, 1};
   const float want_u[3] = {2, 1, 0.5f}, want_v[3] = {3, 3.5f, 3.25f};
@@ -277,6 +342,7 @@ int main(void) {
       cmocka_unit_test(test_lif_negative_decay_uniform),
       cmocka_unit_test(test_lif_negative_decay_arrays),
       cmocka_unit_test(test_lif_threshold_refractory),
+      cmocka_unit_test(test_lif_bits),
       cmocka_unit_test(test_push_delays),
       cmocka_unit_test(test_ir_and_object),
       cmocka_unit_test(test_key_ignores_values),
