@@ -39,6 +39,13 @@ module astro_amsu #(
     input  wire [   NW-1:0] i_ra,
     input  wire             i_a_we,       // NEUR write-back of a (compartment i_a_wa)
     input  wire [   NW-1:0] i_a_wa,
+    input  wire             i_x_we,       // ASTRO write-back of a tripartite element's g (astro_tri.v)
+    input  wire [   NW-1:0] i_x_wa,
+    input  wire [     31:0] i_x_wd,
+    output wire [     63:0] o_ap0,        // the words at i_ra, for a tripartite element (astro_tri.v)
+    output wire [     63:0] o_ap1,
+    output wire [     63:0] o_ap2,
+    output wire [     31:0] o_a,
     // event counts, addressed like ACC
     input  wire [DW+NW-1:0] i_cnt_ra,
     input  wire             i_cnt_we,
@@ -69,12 +76,17 @@ module astro_amsu #(
       .i_clk(i_clk), .i_we(i_mem_we && i_mem_space == SP_AP2), .i_waddr(i_mem_addr[NW-1:0]), .i_wdata(i_mem_data),
       .i_re(1'b1), .i_raddr(i_ra), .o_rdata(ap2));
   astro_ram #(.AW(NW), .DW(32)) u_ast (
-      .i_clk(i_clk), .i_we(host_a || i_a_we), .i_waddr(host_a ? i_mem_addr[NW-1:0] : i_a_wa),
-      .i_wdata(host_a ? i_mem_data[31:0] : a_new), .i_re(1'b1), .i_raddr(i_ra), .o_rdata(a_rd));
+      .i_clk(i_clk), .i_we(host_a || i_a_we || i_x_we),
+      .i_waddr(host_a ? i_mem_addr[NW-1:0] : (i_x_we ? i_x_wa : i_a_wa)),
+      .i_wdata(host_a ? i_mem_data[31:0] : (i_x_we ? i_x_wd : a_new)), .i_re(1'b1), .i_raddr(i_ra), .o_rdata(a_rd));
   astro_ram #(.AW(DW + NW), .DW(CW)) u_ecnt (
       .i_clk(i_clk), .i_we(i_cnt_we), .i_waddr(i_cnt_wa), .i_wdata(i_cnt_wd), .i_re(1'b1), .i_raddr(i_cnt_ra),
       .o_rdata(o_cnt_rd));
   assign o_mem_rdata = {32'd0, a_rd};
+  assign o_ap0 = ap0;
+  assign o_ap1 = ap1;
+  assign o_ap2 = ap2;
+  assign o_a = a_rd;
 
   localparam signed [63:0] Q31 = 64'sd2147483647;
   localparam signed [63:0] V24 = 64'sd8388607;

@@ -15,9 +15,14 @@
 //   KERN   nalsm_lif kernel delivery into ACC[slot] (astro_kernel.v), when NKPROJ > 0;
 //   NEUR2  the integration half of nalsm_lif compartments (astro_nlif.v), when NLIF2 = 1 (sweep 1 = NEUR
 //          only decided their spikes and reset);
-//   ASTRO  for j = NNEUR..NNEUR+NASTRO-1, the `nalsm` astrocyte compartments: the same PARAM, STATE
-//          and ACC memories, A updated from the signed count of listened spikes that the listen
-//          synapses (delay 0, mantissa +-1, shift 0) put into slot (step + 1) mod NSLOT.
+//   ASTRO  for j = NNEUR..NNEUR+NASTRO-1, the astrocyte compartments: the same PARAM, STATE
+//          and ACC memories, `nalsm` A (or `tripartite` ca and g, astro_tri.v) updated from the signed
+//          count of listened events that the listen synapses (delay 0, shift 0) put into slot
+//          (step + 1) mod NSLOT.
+//   GLIO   (before NEUR, when NGLIO > 0) the outputs of `tripartite` astrocytes from the g of the last
+//          step: per TLIST entry the efficacy factor and glio current of a target compartment; then the
+//          compartment's modulated-projection sum MACC[slot] joins ACC[slot], scaled and rounded, and the
+//          current joins EXT (astro_tri.v).
 // With MESH = 1 (a core of astro_mesh.v) two states sit between NEUR and PROP:
 //   SEND   the spike list leaves through the tx port (local id and global axon AXBASE + id) to the router;
 //   WAIT   until the mesh barrier (i_go): every core has sent its spikes and the mesh has drained.
@@ -75,19 +80,26 @@ module astro_core #(
   localparam STATE_W = 55;  // u 24 | v 24 | ref 6 | nalsm_lif spiked 1
   // target NW | mantissa 8 | delay 6 | shift 4 [| frac 8 | plastic 1 | projection PW | kernel 1  (LEARN)]
   // (a kernel synapse, into a nalsm_lif population, is not delivered by PROP: astro_kernel.v reads it)
-  localparam SYN_W = LEARN != 0 ? NW + 28 + PW : NW + 18;
+  // [| modulated 1  (LEARN: a synapse of a tripartite-modulated projection, delivered into MACC)]
+  localparam SYN_W = LEARN != 0 ? NW + 29 + PW : NW + 18;
+  localparam KBIT = LEARN != 0 ? NW + 27 + PW : 0;  // kernel bit
+  localparam MBIT = LEARN != 0 ? NW + 28 + PW : 0;  // modulated bit
   // start SW | count SW+1 [| plastic count SW+1  (LEARN: the first pcount synapses are plastic)]
   localparam AXON_W = LEARN != 0 ? 3 * SW + 2 : 2 * SW + 1;
-  localparam EXT_W = INJ_W + 1;  // inj INJ_W | forced 1
+  // inj XINJ_W | forced 1: the host writes INJ_W bits (sign-extended); with LEARN the GLIO phase adds
+  // glio currents of up to 2^46 fine units each, so the word is 24 bits wider
+  localparam XINJ_W = LEARN != 0 ? INJ_W + 24 : INJ_W;
+  localparam EXT_W = XINJ_W + 1;
   localparam CW = SW + 1;  // amsu event count per {slot, compartment}: at most one per synapse
   localparam [3:0] SP_AMSU = 4'd10;  // RD_MEM spaces 10..13: astro_amsu.v (13: a)
 
   // ------------------------------------------------------------------ FSM
   localparam [3:0] S_IDLE = 4'd0, S_CLEAR = 4'd1, S_NEUR = 4'd2, S_NDRAIN = 4'd3, S_PROP = 4'd4,
       S_PDRAIN = 4'd5, S_DONE = 4'd6, S_LEARN = 4'd7, S_ASTRO = 4'd8, S_KERN = 4'd9, S_NEUR2 = 4'd10,
-      S_SEND = 4'd11, S_WAIT = 4'd12;
+      S_SEND = 4'd11, S_WAIT = 4'd12, S_GLIO = 4'd13;
   // MESH registers: global axon of local compartment 0; PROP + PDRAIN and WAIT cycles of the last step
   localparam [4:0] REG_AXBASE = 5'd16, REG_PCYCLES = 5'd17, REG_WCYCLES = 5'd18;
+  localparam [4:0] REG_NGLIO = 5'd19;  // TLIST entries (LEARN; 0: no GLIO phase)
   reg [3:0] state_r, state_nx;
 
   reg [NW:0] nneur_r;
@@ -95,6 +107,8 @@ module astro_core #(
   reg [PW:0] nplast_r;
   reg [PW:0] nkproj_r;
   reg nlif2_r;
+  reg [TW:0] nglio_r;
+  wire glio_on = LEARN != 0 && nglio_r != 0;
   wire [NW:0] ncomp = nneur_r + nastro_r;
   reg [DW:0] nslot_r;
   reg [31:0] step_r;
@@ -208,11 +222,11 @@ module astro_core #(
   wire [23:0] lif_u, lif_v;
   wire [5:0] lif_ref;
   wire lif_spike;
-  astro_lif #(.ACC_W(ACC_W), .INJ_W(INJ_W)) u_lif (
+  astro_lif #(.ACC_W(ACC_W), .INJ_W(XINJ_W)) u_lif (
       .i_u(state_rd[23:0]), .i_v(state_rd[47:24]), .i_ref(state_rd[53:48]),
       .i_du(param_rd[11:0]), .i_dv(param_rd[23:12]), .i_vth(param_rd[40:24]), .i_bias_mant(param_rd[53:41]),
-      .i_bias_exp(param_rd[56:54]), .i_nref(param_rd[62:57]), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]),
-      .i_forced(ext_rd[INJ_W]), .o_u(lif_u), .o_v(lif_v), .o_ref(lif_ref), .o_spike(lif_spike));
+      .i_bias_exp(param_rd[56:54]), .i_nref(param_rd[62:57]), .i_syn(acc_rd), .i_inj(ext_rd[XINJ_W-1:0]),
+      .i_forced(ext_rd[XINJ_W]), .o_u(lif_u), .o_v(lif_v), .o_ref(lif_ref), .o_spike(lif_spike));
 
   // nalsm_lif compartments (LEARN): sweep 1 decides spikes, NEUR2 integrates
   wire is_nl = LEARN != 0 && param_rd[PARAM_W-1] && !param_rd[PARAM_W-2];
@@ -246,6 +260,8 @@ module astro_core #(
   reg q1_v_r;  // syn_rd holds a synapse
   reg q2_v_r;  // acc_rd holds its accumulator
   reg [DW+NW-1:0] q2_addr_r;
+  reg q2_mod_r;  // the synapse goes to MACC (LEARN)
+  reg fw_mod_r;
   reg [ACC_W-1:0] q2_val_r;
   reg fw_v_r;
   reg [DW+NW-1:0] fw_addr_r;
@@ -260,11 +276,33 @@ module astro_core #(
   wire [DW+1:0] slot_wrap = slot_raw >= {1'b0, nslot_r} ? slot_raw - {1'b0, nslot_r} : slot_raw;
   wire [DW+NW-1:0] q1_addr = {slot_wrap[DW-1:0], syn_target};
   wire [ACC_W-1:0] q1_val = {{(ACC_W - 8) {syn_mant[7]}}, syn_mant} << syn_shift;
-  wire [ACC_W-1:0] q2_base = (fw_v_r && fw_addr_r == q2_addr_r) ? fw_data_r : acc_rd;
+  wire [ACC_W-1:0] macc_rd;
+  wire fw_hit = fw_v_r && fw_addr_r == q2_addr_r;
+  wire [ACC_W-1:0] q2_base = q2_mod_r ? ((fw_hit && fw_mod_r) ? fw_data_r : macc_rd) :
+                                        ((fw_hit && !fw_mod_r) ? fw_data_r : acc_rd);
   wire [ACC_W-1:0] q2_sum = q2_base + q2_val_r;
-  wire [CW-1:0] q2_cnt = ((fw_v_r && fw_addr_r == q2_addr_r) ? fw_cnt_r : cnt_rd) + 1'b1;
+  wire [CW-1:0] q2_cnt = (fw_hit ? fw_cnt_r : cnt_rd) + 1'b1;
 
   wire prop_done = ev_i_r >= nev && f_state_r == F_IDLE && s_left_r == 0;
+
+  // ------------------------------------------------------------------ GLIO phase (LEARN)
+  // Per TLIST entry: cycle 0 reads the entry, 1 reads the element's g and words (AST, AP1, AP2),
+  // 2 folds its factor and current in (and, after the target's last entry, reads the target's ACC,
+  // MACC and EXT), 3 writes the target back.
+  reg [TW:0] gl_i_r;
+  reg [1:0] gl_ph_r;
+  reg [NW-1:0] gl_j_r;
+  reg gl_mod_r, gl_cur_r, gl_last_r;
+  reg [31:0] gl_fac_r;
+  reg [XINJ_W-1:0] gl_inj_r;
+  wire [2*NW+2:0] tl_rd;
+  wire [31:0] tri_factor;
+  wire [XINJ_W-1:0] tri_cur;
+  wire [ACC_W-1:0] tri_acc;
+  wire glio_done = gl_ph_r == 2'd3 && gl_i_r + 1'b1 >= nglio_r;
+  reg macc_we, cnt_we;
+  reg [DW+NW-1:0] macc_wa;
+  reg [ACC_W-1:0] macc_wd;
 
   // ------------------------------------------------------------------ ASTRO phase (LEARN)
   // Two cycles per astrocyte compartment: read PARAM, STATE and ACC[slot + 1], then write A back and
@@ -275,6 +313,10 @@ module astro_core #(
   wire [DW-1:0] slot_nx = slot_nx_raw >= nslot_r ? {DW{1'b0}} : slot_nx_raw[DW-1:0];
   wire astro_done = a_idx_r >= ncomp && !a_wr_r;
   wire [31:0] astro_a;
+  wire is_tri = LEARN != 0 && param_rd[PARAM_W-1];  // in ASTRO: a tripartite element
+  wire [31:0] tri_ca, tri_g;
+  wire [63:0] am_ap0, am_ap1, am_ap2;
+  wire [31:0] am_a;
 
   // ------------------------------------------------------------------ NEUR2 sweep (LEARN)
   reg [NW:0] b_idx_r;
@@ -299,9 +341,9 @@ module astro_core #(
   wire [AW-1:0] l_axon_ra;
   generate
     if (LEARN != 0) begin : g_learn
-      astro_nlif #(.ACC_W(ACC_W), .INJ_W(INJ_W)) u_nlif (
-          .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]),
-          .i_forced(ext_rd[INJ_W]), .o_spike(nl_spike), .o_state1(nl_state1), .o_state2(nl_state2));
+      astro_nlif #(.ACC_W(ACC_W), .INJ_W(XINJ_W)) u_nlif (
+          .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[XINJ_W-1:0]),
+          .i_forced(ext_rd[XINJ_W]), .o_spike(nl_spike), .o_state1(nl_state1), .o_state2(nl_state2));
       astro_nalsm #(.ACC_W(ACC_W)) u_nalsm (
           .i_count(acc_rd), .i_a(state_rd[31:0]), .i_w_a(param_rd[22:0]), .i_b_a(param_rd[45:23]),
           .i_k(param_rd[62:46]), .o_a(astro_a));
@@ -322,18 +364,38 @@ module astro_core #(
           .i_acc_rd(acc_rd), .o_acc_we(k_acc_we), .o_acc_wd(k_acc_wd));
       // ECNT mirrors every ACC write: +1 per delivered synapse in PROP, 0 wherever ACC is written
       // otherwise (CLEAR, NEUR, KERN, NEUR2, ASTRO), so a slot's count is zero when it is reused.
-      astro_amsu #(.NW(NW), .DW(DW), .CW(CW), .ACC_W(ACC_W), .INJ_W(INJ_W)) u_amsu (
+      astro_amsu #(.NW(NW), .DW(DW), .CW(CW), .ACC_W(ACC_W), .INJ_W(XINJ_W)) u_amsu (
           .i_clk(i_clk), .i_mem_we(cmd && op == OP_WR_MEM), .i_mem_space(i_cmd_addr[31:28]),
           .i_mem_addr(i_cmd_addr[27:0]), .i_mem_data(i_cmd_data), .o_mem_rdata(am_mem_rd),
           .i_ra(idle ? i_cmd_addr[NW-1:0] : neur_ra), .i_a_we((state_r == S_NEUR || state_r == S_NDRAIN) && pn_v_r && is_am),
-          .i_a_wa(pn_idx_r), .i_cnt_ra(acc_ra), .i_cnt_we(acc_we), .i_cnt_wa(acc_wa),
+          .i_a_wa(pn_idx_r), .i_x_we(state_r == S_ASTRO && a_wr_r && is_tri), .i_x_wa(a_idx_r[NW-1:0]),
+          .i_x_wd(tri_g), .o_ap0(am_ap0), .o_ap1(am_ap1), .o_ap2(am_ap2), .o_a(am_a),
+          .i_cnt_ra(acc_ra), .i_cnt_we(cnt_we), .i_cnt_wa(acc_wa),
           .i_cnt_wd((state_r == S_PROP || state_r == S_PDRAIN) ? q2_cnt : {CW{1'b0}}), .o_cnt_rd(cnt_rd),
-          .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[INJ_W-1:0]),
-          .i_forced(ext_rd[INJ_W]), .o_state(am_state), .o_spike(am_spike));
+          .i_param(param_rd), .i_state(state_rd), .i_syn(acc_rd), .i_inj(ext_rd[XINJ_W-1:0]),
+          .i_forced(ext_rd[XINJ_W]), .o_state(am_state), .o_spike(am_spike));
+      astro_tri #(.NW(NW), .DW(DW), .TW(TW), .ACC_W(ACC_W), .XINJ_W(XINJ_W)) u_tri (
+          .i_clk(i_clk), .i_mem_we(cmd && op == OP_WR_MEM), .i_mem_space(i_cmd_addr[31:28]),
+          .i_mem_addr(i_cmd_addr[27:0]), .i_mem_data(i_cmd_data), .i_tl_ra(gl_i_r[TW-1:0]), .o_tl_rd(tl_rd),
+          .i_macc_ra(acc_ra), .i_macc_we(macc_we), .i_macc_wa(macc_wa), .i_macc_wd(macc_wd), .o_macc_rd(macc_rd),
+          .i_param(param_rd), .i_ca(state_rd[31:0]), .i_g(am_a), .i_ap0(am_ap0), .i_ap1(am_ap1), .i_ap2(am_ap2),
+          .i_count(acc_rd), .o_ca(tri_ca), .o_g(tri_g), .i_factor(gl_fac_r), .o_factor(tri_factor),
+          .o_cur(tri_cur), .i_acc(acc_rd), .i_macc(macc_rd), .o_acc(tri_acc));
     end else begin : g_no_learn
       assign am_spike = 1'b0;
       assign am_state = {STATE_W{1'b0}};
       assign am_mem_rd = 64'd0;
+      assign am_ap0 = 64'd0;
+      assign am_ap1 = 64'd0;
+      assign am_ap2 = 64'd0;
+      assign am_a = 32'd0;
+      assign tl_rd = {(2 * NW + 3) {1'b0}};
+      assign macc_rd = {ACC_W{1'b0}};
+      assign tri_ca = 32'd0;
+      assign tri_g = 32'd0;
+      assign tri_factor = 32'd0;
+      assign tri_cur = {XINJ_W{1'b0}};
+      assign tri_acc = {ACC_W{1'b0}};
       assign cnt_rd = {CW{1'b0}};
       assign nl_spike = 1'b0;
       assign nl_state1 = {STATE_W{1'b0}};
@@ -362,6 +424,7 @@ module astro_core #(
   // ------------------------------------------------------------------ memory port muxes
   always @(*) begin
     neur_ra = state_r == S_ASTRO ? a_idx_r[NW-1:0] : (state_r == S_NEUR2 ? b_idx_r[NW-1:0] : n_idx_r[NW-1:0]);
+    if (state_r == S_GLIO) neur_ra = gl_ph_r == 2'd1 ? tl_rd[2*NW-1:NW] : gl_j_r;
     st_ra = state_r == S_LEARN ? l_state_ra : neur_ra;
     syn_ra = idle ? i_cmd_addr[SW-1:0] : (state_r == S_LEARN ? l_syn_ra : (state_r == S_KERN ? k_syn_ra : s_addr_r));
     state_we = 1'b0;
@@ -369,12 +432,16 @@ module astro_core #(
     state_wd = i_cmd_data[STATE_W-1:0];
     ext_we = 1'b0;
     ext_wa = i_cmd_addr[NW-1:0];
-    ext_wd = i_cmd_data[EXT_W-1:0];
+    ext_wd = {i_cmd_data[INJ_W], {(XINJ_W - INJ_W) {i_cmd_data[INJ_W-1]}}, i_cmd_data[INJ_W-1:0]};
     acc_we = 1'b0;
     acc_wa = {slot_r, pn_idx_r};
     acc_wd = {ACC_W{1'b0}};
     acc_ra = {slot_r, n_idx_r[NW-1:0]};
     spk_we = 1'b0;
+    macc_we = 1'b0;
+    macc_wa = acc_wa;
+    macc_wd = {ACC_W{1'b0}};
+    cnt_we = 1'b0;
     spk_ra = idle ? i_cmd_addr[NW-1:0] :
              (state_r == S_LEARN ? l_spk_ra : (state_r == S_SEND ? tx_i_r[NW-1:0] : ev_i_r[NW-1:0]));
     inq_ra = state_r == S_LEARN ? l_inq_ra : ev_q[QW-1:0];
@@ -385,6 +452,8 @@ module astro_core #(
       S_CLEAR: begin
         acc_we = 1'b1;
         acc_wa = {clr_s_r[DW-1:0], clr_n_r[NW-1:0]};
+        macc_we = LEARN != 0;
+        macc_wa = {clr_s_r[DW-1:0], clr_n_r[NW-1:0]};
         ext_we = clr_s_r == 0;
         ext_wa = clr_n_r[NW-1:0];
         ext_wd = {EXT_W{1'b0}};
@@ -401,9 +470,24 @@ module astro_core #(
       end
       S_PROP, S_PDRAIN: begin
         acc_ra = q1_addr;
-        acc_we = q2_v_r;
+        acc_we = q2_v_r && !q2_mod_r;
         acc_wa = q2_addr_r;
         acc_wd = q2_sum;
+        macc_we = q2_v_r && q2_mod_r;
+        macc_wa = q2_addr_r;
+        macc_wd = q2_sum;
+        cnt_we = q2_v_r;  // amsu counts every delivered synapse, modulated or not
+      end
+      S_GLIO: begin
+        acc_ra = {slot_r, gl_j_r};
+        acc_wa = {slot_r, gl_j_r};
+        acc_we = gl_ph_r == 2'd3;
+        acc_wd = tri_acc;
+        macc_we = gl_ph_r == 2'd3;
+        macc_wa = {slot_r, gl_j_r};
+        ext_we = gl_ph_r == 2'd3;
+        ext_wa = gl_j_r;
+        ext_wd = {ext_rd[XINJ_W], ext_rd[XINJ_W-1:0] + gl_inj_r};
       end
       S_KERN: begin
         acc_ra = k_acc_ra;
@@ -428,10 +512,12 @@ module astro_core #(
         acc_wa = {slot_nx, a_idx_r[NW-1:0]};
         state_we = a_wr_r;
         state_wa = a_idx_r[NW-1:0];
-        state_wd = {{(STATE_W - 32) {1'b0}}, astro_a};
+        state_wd = {{(STATE_W - 32) {1'b0}}, is_tri ? tri_ca : astro_a};
       end
       default: ;
     endcase
+    // ECNT mirrors ACC writes (0) except in PROP (counts) and GLIO (the slot's count is kept for NEUR)
+    if (state_r != S_PROP && state_r != S_PDRAIN && state_r != S_GLIO) cnt_we = acc_we;
   end
 
   // ------------------------------------------------------------------ next state
@@ -443,9 +529,10 @@ module astro_core #(
     state_nx = state_r;
     case (state_r)
       S_IDLE:
-      if (cmd && op == OP_STEP) state_nx = S_NEUR;
+      if (cmd && op == OP_STEP) state_nx = glio_on ? S_GLIO : S_NEUR;
       else if (cmd && op == OP_CLEAR) state_nx = (ncomp == 0 || nslot_r == 0) ? S_IDLE : S_CLEAR;
       S_CLEAR: if (clr_last) state_nx = S_IDLE;
+      S_GLIO: if (glio_done) state_nx = S_NEUR;
       S_NEUR: if (!n_issue) state_nx = S_NDRAIN;
       S_NDRAIN: state_nx = MESH != 0 ? S_SEND : S_PROP;
       S_SEND: if (tx_i_r >= nspk_r && !tx_v_r) state_nx = S_WAIT;
@@ -480,6 +567,17 @@ module astro_core #(
       nplast_r <= 0;
       nkproj_r <= 0;
       nlif2_r <= 1'b0;
+      nglio_r <= 0;
+      gl_i_r <= 0;
+      gl_ph_r <= 2'd0;
+      gl_j_r <= 0;
+      gl_mod_r <= 1'b0;
+      gl_cur_r <= 1'b0;
+      gl_last_r <= 1'b0;
+      gl_fac_r <= 32'd65536;
+      gl_inj_r <= 0;
+      q2_mod_r <= 1'b0;
+      fw_mod_r <= 1'b0;
       b_idx_r <= 0;
       b_wr_r <= 1'b0;
       k_start_r <= 1'b0;
@@ -541,6 +639,7 @@ module astro_core #(
         rd_sp_r <= i_cmd_addr[31:28];
       end
       if (cmd && op == OP_WR_REG && i_cmd_addr[4:0] == REG_AXBASE) axbase_r <= i_cmd_data[AW-1:0];
+      if (cmd && op == OP_WR_REG && i_cmd_addr[4:0] == REG_NGLIO) nglio_r <= i_cmd_data[TW:0];
       if (cmd && op == OP_WR_REG && !i_cmd_addr[4])
         case (i_cmd_addr[3:0])
           REG_NNEUR: nneur_r <= i_cmd_data[NW:0];
@@ -580,6 +679,7 @@ module astro_core #(
           REG_AXBASE: rd_reg_r <= {{(64 - AW) {1'b0}}, axbase};
           REG_PCYCLES: rd_reg_r <= MESH != 0 ? {32'd0, pcyc_r} : 64'd0;
           REG_WCYCLES: rd_reg_r <= MESH != 0 ? {32'd0, wcyc_r} : 64'd0;
+          REG_NGLIO: rd_reg_r <= {{(63 - TW) {1'b0}}, nglio_r};
           default: rd_reg_r <= 64'd0;
         endcase
       if (state_r == S_PROP || state_r == S_PDRAIN) pcyc_cnt_r <= pcyc_cnt_r + 1;
@@ -594,6 +694,39 @@ module astro_core #(
         lcyc_cnt_r <= 0;
         lupd_cnt_r <= 0;
       end
+      if (cmd && op == OP_STEP) begin
+        gl_i_r <= 0;
+        gl_ph_r <= 2'd0;
+        gl_fac_r <= 32'd65536;
+        gl_inj_r <= 0;
+      end
+      // GLIO: entry read, element read, fold (and target read after the last entry), target write
+      if (state_r == S_GLIO)
+        case (gl_ph_r)
+          2'd0: gl_ph_r <= 2'd1;
+          2'd1: begin
+            gl_j_r <= tl_rd[NW-1:0];
+            gl_mod_r <= tl_rd[2*NW];
+            gl_cur_r <= tl_rd[2*NW+1];
+            gl_last_r <= tl_rd[2*NW+2];
+            gl_ph_r <= 2'd2;
+          end
+          2'd2: begin
+            if (gl_mod_r) gl_fac_r <= tri_factor;
+            if (gl_cur_r) gl_inj_r <= gl_inj_r + tri_cur;
+            if (gl_last_r) gl_ph_r <= 2'd3;
+            else begin
+              gl_ph_r <= 2'd0;
+              gl_i_r <= gl_i_r + 1'b1;
+            end
+          end
+          default: begin
+            gl_fac_r <= 32'd65536;
+            gl_inj_r <= 0;
+            gl_i_r <= gl_i_r + 1'b1;
+            gl_ph_r <= 2'd0;
+          end
+        endcase
       if (cmd && op == OP_CLEAR) begin
         clr_n_r <= 0;
         clr_s_r <= 0;
@@ -654,7 +787,9 @@ module astro_core #(
       end
       // accumulate pipeline
       q1_v_r <= state_r == S_PROP && syn_re;
-      q2_v_r <= q1_v_r && !(LEARN != 0 && syn_rd[SYN_W-1]);
+      q2_v_r <= q1_v_r && !(LEARN != 0 && syn_rd[KBIT]);
+      q2_mod_r <= LEARN != 0 && syn_rd[MBIT];
+      fw_mod_r <= q2_mod_r;
       q2_addr_r <= q1_addr;
       q2_val_r <= q1_val;
       fw_v_r <= q2_v_r;
@@ -683,7 +818,7 @@ module astro_core #(
         end else if (a_idx_r < ncomp) a_wr_r <= 1'b1;
       end
 
-      if (state_r == S_LEARN || state_r == S_ASTRO || state_r == S_KERN || state_r == S_NEUR2)
+      if (state_r == S_LEARN || state_r == S_ASTRO || state_r == S_KERN || state_r == S_NEUR2 || state_r == S_GLIO)
         lcyc_cnt_r <= lcyc_cnt_r + 1;
       if (l_syn_we) lupd_cnt_r <= lupd_cnt_r + 1;
 

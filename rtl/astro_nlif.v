@@ -22,7 +22,7 @@ module astro_nlif #(
     output wire [     54:0] o_state1,
     output wire [     54:0] o_state2   // sweep 2
 );
-  localparam SUM_W = ACC_W + 2;
+  localparam SUM_W = (ACC_W > INJ_W ? ACC_W : INJ_W) + 2;
 
   wire [11:0] leak = i_param[11:0];
   wire [19:0] vth = i_param[31:12];

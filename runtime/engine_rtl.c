@@ -388,6 +388,7 @@ static bool rtl_inject(void *e, ir_ref source, uint32_t idx) {
 static const char *const pop_vars[] = {"v", "u", "ref", "a"}; /* a: amsu only */
 static const char *const nalsm_vars[] = {"v", "ref"}; /* nalsm_lif has no u */
 static const char *const astro_vars[] = {"a"};
+static const char *const tri_vars[] = {"ca", "g"}; /* tripartite: STATE ca, AST g (rtl/astro_tri.v) */
 static const char *const plast_vars[] = {"w", "x_pre", "x_post"};
 
 static const char *const *rtl_state_vars(const void *e, ir_ref node, size_t *n) {
@@ -400,8 +401,9 @@ static const char *const *rtl_state_vars(const void *e, ir_ref node, size_t *n) 
     return nl ? nalsm_vars : pop_vars;
   }
   if (node.kind == IR_NODE_ASTROCYTE && node.index < r->m->nastros) {
-    *n = 1;
-    return astro_vars;
+    bool tri = r->m->astros[node.index].model == IR_ASTRO_TRIPARTITE;
+    *n = tri ? 2 : 1;
+    return tri ? tri_vars : astro_vars;
   }
   if (node.kind == IR_NODE_PROJECTION && node.index < r->m->nprojs) {
     *n = r->img->plast_id[node.index] >= 0 ? 3 : 1;
@@ -495,7 +497,8 @@ static bool read_replicas(rtl_engine *r, uint32_t q, double *a) {
   return true;
 }
 
-/* Astrocyte A (STATE of its compartments), weights (SYN words) and traces (TRACE) of a projection. */
+/* Astrocyte A or tripartite ca (STATE of its compartments) and g (AST), weights (SYN words) and traces
+ * (TRACE) of a projection. */
 static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
   const be_vl_image *img = r->img;
   uint64_t n = var_size(r, node, k), w = 0;
@@ -507,7 +510,8 @@ static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
           return false;
         continue;
       }
-      if (!astro_hw_cmd(r->hw, BE_VL_OP_RD_STATE, q, 0, &w))
+      bool g = r->m->astros[node.index].model == IR_ASTRO_TRIPARTITE && k == 1;
+      if (!astro_hw_cmd(r->hw, g ? BE_VL_OP_RD_MEM : BE_VL_OP_RD_STATE, g ? BE_VL_MEM(BE_VL_SP_AST, q) : q, 0, &w))
         return false;
       out[i] = BE_VL_STATE_A(w);
     } else if (k == 0) {

@@ -137,9 +137,9 @@ static bool check_supported(const ir_module *m, const be_vl_caps *cap, ir_diag *
     const ir_astrocyte *ia = &m->astros[a];
     if (cap->pw == 0)
       ir_error(d, ia->loc, "astrocyte population '%s' needs a core with astrocyte compartments (LEARN = 1)", ia->name);
-    else if (ia->model != IR_ASTRO_NALSM)
+    else if (ia->model != IR_ASTRO_NALSM && ia->model != IR_ASTRO_TRIPARTITE)
       ir_error(d, ia->loc, "astrocyte population '%s' (%s) is not supported by the verilog accelerator yet "
-               "(supported: nalsm)", ia->name, ir_astro_model_desc(ia->model)->name);
+               "(supported: nalsm, tripartite)", ia->name, ir_astro_model_desc(ia->model)->name);
     for (uint32_t k = 0; k < ia->nlisten; k++) {
       ir_ref r = ia->listen[k].source;
       if (r.kind == IR_NODE_PROJECTION)
@@ -148,6 +148,8 @@ static bool check_supported(const ir_module *m, const be_vl_caps *cap, ir_diag *
         ir_error(d, ia->listen[k].loc, "astrocyte population '%s' listens to an invalid node", ia->name);
     }
   }
+  if (cap->pw && ir_diag_error_count(d) == before)
+    be_vl_tri_check(m, d);
   for (uint32_t k = 0; k < m->nprojs; k++) {
     const ir_projection *ip = &m->projs[k];
     if (ip->plasticity != IR_PLAST_NONE && cap->pw == 0)
@@ -253,18 +255,39 @@ static bool load_neurons(be_vl_image *img, const ir_module *m, uint64_t seed, ir
   return true;
 }
 
-/* nalsm astrocyte compartments: PARAM = w_a 23 | b_a 23 | k 17, STATE = a0 (all Q16), drawn with the
- * interpreter's keys (RNG_KIND_ASTRO_PARAM) and derived by ir_fx_nalsm_astro_derive. */
+/* tripartite element: PARAM, STATE (ca), AP0..AP2 from be_vl_tri_words, g = 0 (AST). */
+static bool tri_compartment(be_vl_image *img, const ir_module *m, uint32_t a, uint32_t i, const double *prm,
+                            ir_diag *d) {
+  uint64_t w[5];
+  if (!be_vl_tri_words(m, &m->astros[a], i, prm, w, d))
+    return false;
+  uint32_t c = img->astro_base[a] + i;
+  img->ntri++;
+  return emit(img, BE_VL_OP_WR_PARAM, c, w[0]) && emit(img, BE_VL_OP_WR_STATE, c, w[1]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AP0, c), w[2]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AP1, c), w[3]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AP2, c), w[4]) &&
+         emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AST, c), 0);
+}
+
+/* Astrocyte compartments, drawn with the interpreter's keys (RNG_KIND_ASTRO_PARAM). nalsm: PARAM = w_a
+ * 23 | b_a 23 | k 17, STATE = a0 (all Q16), derived by ir_fx_nalsm_astro_derive; tripartite:
+ * tri_compartment. */
 static bool load_astrocytes(be_vl_image *img, const ir_module *m, uint64_t seed, ir_diag *d) {
-  const ir_model_desc *desc = ir_astro_model_desc(IR_ASTRO_NALSM);
   const int32_t lim = 1 << 22;
   for (uint32_t a = 0; a < m->nastros; a++) {
     const ir_astrocyte *ia = &m->astros[a];
+    const ir_model_desc *desc = ir_astro_model_desc(ia->model);
     uint64_t stream = RNG_STREAM(RNG_KIND_ASTRO_PARAM, a);
     for (uint32_t i = 0; i < ia->size; i++) {
       double prm[IR_MAX_PARAMS];
       for (uint32_t k = 0; k < desc->nparams; k++)
         prm[k] = ir_value_sample(&ia->params[k], seed, stream, k, i);
+      if (ia->model == IR_ASTRO_TRIPARTITE) {
+        if (!tri_compartment(img, m, a, i, prm, d))
+          return false;
+        continue;
+      }
       ir_fx_nalsm_astro q;
       const char *why = NULL;
       if (!ir_fx_nalsm_astro_derive(prm, m->dt, &q, &why)) {
@@ -304,12 +327,53 @@ static bool weight_exp(const ir_module *m, const ir_projection *ip, int32_t *e, 
   return false;
 }
 
-/* Listen synapses: one per (astrocyte element, listen entry, source neuron), delay 0, mantissa +-1,
- * shift 0, so the element's accumulator of slot t+1 holds the signed count of step t's listened spikes. */
-typedef void listen_fn(void *ctx, uint32_t axon, uint32_t target, int sign);
-static void each_listen(const be_vl_image *img, const ir_module *m, listen_fn *fn, void *ctx) {
+/* Listen synapses: delay 0, shift 0, so the element's accumulator of slot t+1 holds the signed count of
+ * step t's listened events. nalsm: one per (element, listen entry, source neuron), mantissa +-1 (every
+ * element counts every listened spike). tripartite (domains, docs/numerics.md "Astrocyte domains"):
+ * a neuron i of a listened population or input reaches element i mod n with +-1; a presynaptic neuron
+ * of a listened projection reaches element k with +-(its synapses whose post j has j mod n == k), in
+ * pieces of at most 127 (the 8-bit mantissa). */
+typedef void listen_fn(void *ctx, uint32_t axon, uint32_t target, int mant);
+static void listen_counted(listen_fn *fn, void *ctx, uint32_t axon, uint32_t target, int sign, uint64_t n) {
+  for (; n > 0; n -= n > 127 ? 127 : n)
+    fn(ctx, axon, target, sign * (int)(n > 127 ? 127 : n));
+}
+
+static void each_tri_listen(const be_vl_image *img, const ir_module *m, uint32_t a, listen_fn *fn, void *ctx,
+                            uint64_t *cnt) {
+  const ir_astrocyte *ia = &m->astros[a];
+  uint32_t n = ia->size;
+  for (uint32_t k = 0; k < ia->nlisten; k++) {
+    ir_ref r = ia->listen[k].source;
+    int sign = ia->listen[k].sign < 0 ? -1 : 1;
+    if (r.kind != IR_NODE_PROJECTION) {
+      for (uint32_t i = 0; i < (uint32_t)ir_node_size(m, r); i++)
+        fn(ctx, axon_of(img, r, i), img->astro_base[a] + i % n, sign);
+      continue;
+    }
+    const ir_projection *ip = &m->projs[r.index];
+    for (uint32_t i = 0; i < ip->csr->npre; i++) {
+      for (uint32_t e = 0; e < n; e++)
+        cnt[e] = 0;
+      for (uint64_t s = ip->csr->row_ptr[i]; s < ip->csr->row_ptr[i + 1]; s++)
+        cnt[ip->csr->col[s] % n]++;
+      for (uint32_t e = 0; e < n; e++)
+        listen_counted(fn, ctx, axon_of(img, ip->pre, i), img->astro_base[a] + e, sign, cnt[e]);
+    }
+  }
+}
+
+static bool each_listen(const be_vl_image *img, const ir_module *m, listen_fn *fn, void *ctx) {
   for (uint32_t a = 0; a < m->nastros; a++) {
     const ir_astrocyte *ia = &m->astros[a];
+    if (ia->model == IR_ASTRO_TRIPARTITE) {
+      uint64_t *cnt = calloc(ia->size, sizeof(uint64_t));
+      if (!cnt)
+        return false;
+      each_tri_listen(img, m, a, fn, ctx, cnt);
+      free(cnt);
+      continue;
+    }
     for (uint32_t e = 0; e < ia->size; e++)
       for (uint32_t k = 0; k < ia->nlisten; k++) {
         ir_ref r = ia->listen[k].source;
@@ -320,6 +384,7 @@ static void each_listen(const be_vl_image *img, const ir_module *m, listen_fn *f
           fn(ctx, axon_of(img, r, i), img->astro_base[a] + e, ia->listen[k].sign < 0 ? -1 : 1);
       }
   }
+  return true;
 }
 
 typedef struct syn_build {
@@ -329,18 +394,25 @@ typedef struct syn_build {
   uint64_t nlisten;
 } syn_build;
 
-static void count_listen(void *ctx, uint32_t axon, uint32_t target, int sign) {
+static void count_listen(void *ctx, uint32_t axon, uint32_t target, int mant) {
   syn_build *b = ctx;
   (void)target;
-  (void)sign;
+  (void)mant;
   b->start[axon + 1]++;
   b->nlisten++;
 }
 
-static void place_listen(void *ctx, uint32_t axon, uint32_t target, int sign) {
+static void place_listen(void *ctx, uint32_t axon, uint32_t target, int mant) {
   syn_build *b = ctx;
-  b->inbound[target] += 1;
-  b->words[b->fill[axon]++] = (uint64_t)target | ((uint64_t)(uint32_t)sign & 0xffu) << b->cap->nw;
+  b->inbound[target] += (uint64_t)(mant < 0 ? -mant : mant);
+  b->words[b->fill[axon]++] = (uint64_t)target | ((uint64_t)(uint32_t)mant & 0xffu) << b->cap->nw;
+}
+
+static void count_only(void *ctx, uint32_t axon, uint32_t target, int mant) {
+  (void)axon;
+  (void)target;
+  (void)mant;
+  ++*(uint64_t *)ctx;
 }
 
 /* Synapse words of projection k: each synapse goes to its axon's plastic prefix or to the rest. */
@@ -353,7 +425,7 @@ static bool place_projection(syn_build *b, const ir_module *m, uint32_t k, uint6
   if (!weight_exp(m, ip, &e, d))
     return false;
   bool plastic = img->plast_id[k] >= 0;
-  uint64_t kernel = img->kproj_id[k] >= 0;
+  uint64_t kernel = img->kproj_id[k] >= 0, mod = be_vl_tri_modulated(m, k);
   uint64_t shift = (uint64_t)(6 + e), pid = plastic ? (uint64_t)img->plast_id[k] : 0;
   uint32_t post_base = img->pop_base[ip->post.index];
   for (uint32_t i = 0; i < c->npre; i++) {
@@ -369,7 +441,8 @@ static bool place_projection(syn_build *b, const ir_module *m, uint32_t k, uint6
       img->syn_addr[k][s] = (uint32_t)at;
       b->words[at] = (uint64_t)tgt | ((uint64_t)(uint32_t)mant & 0xffu) << nw | (uint64_t)c->delay[s] << (nw + 8) |
                      shift << (nw + 14) | ((uint64_t)(uint32_t)w16 & 0xffu) << (nw + 18) |
-                     (uint64_t)plastic << (nw + 26) | pid << (nw + 27) | kernel << (nw + 27 + b->cap->pw);
+                     (uint64_t)plastic << (nw + 26) | pid << (nw + 27) | kernel << (nw + 27 + b->cap->pw) |
+                     mod << (nw + 28 + b->cap->pw);
     }
   }
   return true;
@@ -398,7 +471,7 @@ static bool load_synapses(be_vl_image *img, const ir_module *m, const be_vl_caps
     }
   }
   if (ok)
-    each_listen(img, m, count_listen, &b);
+    ok = each_listen(img, m, count_listen, &b);
   for (uint32_t a = 0; ok && a < img->naxon; a++) {
     b.start[a + 1] += b.start[a];
     pfill[a] = b.start[a];
@@ -407,7 +480,7 @@ static bool load_synapses(be_vl_image *img, const ir_module *m, const be_vl_caps
   for (uint32_t k = 0; ok && k < m->nprojs; k++)
     ok = place_projection(&b, m, k, pfill, d);
   if (ok)
-    each_listen(img, m, place_listen, &b);
+    ok = each_listen(img, m, place_listen, &b);
   uint64_t acc_max = (UINT64_C(1) << (cap->acc_w - 1)) - 1;
   for (uint32_t j = 0; ok && j < img->nneur + img->nastro; j++)
     if (b.inbound[j] > acc_max) {
@@ -554,13 +627,10 @@ static bool layout(be_vl_image *img, const ir_module *m, uint64_t *ntrace, uint6
     if (!(img->syn_addr[k] = calloc(c->nsyn ? c->nsyn : 1, sizeof(uint32_t))))
       return false;
   }
-  for (uint32_t a = 0; a < m->nastros; a++)
-    for (uint32_t k = 0; k < m->astros[a].nlisten; k++) {
-      ir_ref r = m->astros[a].listen[k].source;
-      if (r.kind == IR_NODE_PROJECTION)
-        r = m->projs[r.index].pre;
-      img->nsyn += (uint64_t)m->astros[a].size * ir_node_size(m, r);
-    }
+  uint64_t nlisten = 0;
+  if (!each_listen(img, m, count_only, &nlisten))
+    return false;
+  img->nsyn += nlisten;
   img->nneur = (uint32_t)n;
   img->nastro = (uint32_t)na;
   img->naxon = (uint32_t)(n + na + nin);
@@ -630,6 +700,18 @@ static bool load_kernels(be_vl_image *img, const ir_module *m, const be_vl_caps 
   return ok;
 }
 
+/* TLIST: the GLIO phase's (target compartment, tripartite element) entries (be_vl_tri_entries). */
+static bool load_glio(be_vl_image *img, const ir_module *m, const be_vl_caps *cap) {
+  uint64_t *e = calloc(img->nglio ? img->nglio : 1, sizeof(uint64_t));
+  bool ok = e != NULL;
+  if (ok)
+    be_vl_tri_entries(m, img->pop_base, img->astro_base, cap->nw, e);
+  for (uint32_t i = 0; ok && i < img->nglio; i++)
+    ok = emit(img, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_TLIST, i), e[i]);
+  free(e);
+  return ok;
+}
+
 static bool fits_all(const be_vl_image *img, const ir_module *m, const be_vl_caps *cap, uint64_t ntrace,
                      uint64_t maxdelay, uint64_t nin, ir_diag *d) {
   if (maxdelay > BE_VL_DELAY_MAX) {
@@ -643,7 +725,8 @@ static bool fits_all(const be_vl_image *img, const ir_module *m, const be_vl_cap
          (img->nplast == 0 || (fits(d, m->loc, "plastic projections", img->nplast, cap->pw) &&
                                fits(d, m->loc, "trace entries", ntrace, cap->tw))) &&
          (img->nkproj == 0 || (fits(d, m->loc, "kernel projections", img->nkproj, cap->pw) &&
-                               fits(d, m->loc, "kernel rows", nkrow(img, m), cap->tw)));
+                               fits(d, m->loc, "kernel rows", nkrow(img, m), cap->tw))) &&
+         (img->nglio == 0 || fits(d, m->loc, "tripartite target entries (TLIST)", img->nglio, cap->tw));
 }
 
 be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *cap, ir_diag *d) {
@@ -670,6 +753,7 @@ be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *ca
   if (!layout(img, m, &ntrace, &maxdelay))
     goto oom;
   nin = img->naxon - img->nneur - img->nastro;
+  img->nglio = (uint32_t)be_vl_tri_entries(m, img->pop_base, img->astro_base, cap->nw, NULL);
   bool amsu = false; /* amsu neurons need LEARN = 1 like astrocytes (their memories are in astro_amsu.v) */
   for (uint32_t p = 0; p < m->npops; p++)
     amsu = amsu || m->pops[p].model == IR_NEURON_AMSU;
@@ -695,12 +779,14 @@ be_vl_image *be_vl_build(const ir_module *m, uint64_t seed, const be_vl_caps *ca
        !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NKPROJ, img->nkproj) ||
        !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NLIF2, nlif)))
     goto oom;
+  if (img->nglio && !emit(img, BE_VL_OP_WR_REG, BE_VL_REG_NGLIO, img->nglio))
+    goto oom;
   if (!emit(img, BE_VL_OP_CLEAR, 0, 0))
     goto oom;
   unsigned before = ir_diag_error_count(d);
   if (!load_neurons(img, m, seed, d) || !load_astrocytes(img, m, seed, d) || !load_synapses(img, m, cap, d) ||
       (img->nplast && !load_learning(img, m, cap, (uint32_t)ntrace, d)) ||
-      (img->nkproj && !load_kernels(img, m, cap, d)) || !zero_last(img)) {
+      (img->nkproj && !load_kernels(img, m, cap, d)) || (img->nglio && !load_glio(img, m, cap)) || !zero_last(img)) {
     if (ir_diag_error_count(d) == before)
       goto oom;
     goto fail;

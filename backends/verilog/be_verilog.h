@@ -40,12 +40,15 @@ enum {
 enum { BE_VL_SP_PLAST = 0, BE_VL_SP_RAXON = 1, BE_VL_SP_RSYN = 2, BE_VL_SP_TRACE = 3, BE_VL_SP_LAST = 4,
        BE_VL_SP_SYN = 5, BE_VL_SP_KPROJ = 6, BE_VL_SP_KAX = 7, BE_VL_SP_KTAB = 8, BE_VL_SP_KACC = 9,
        /* amsu compartments (rtl/astro_amsu.v): AP0 tgain | acur, AP1 a_pre | a_spike, AP2 gain | fa, AST a */
-       BE_VL_SP_AP0 = 10, BE_VL_SP_AP1 = 11, BE_VL_SP_AP2 = 12, BE_VL_SP_AST = 13 };
+       BE_VL_SP_AP0 = 10, BE_VL_SP_AP1 = 11, BE_VL_SP_AP2 = 12, BE_VL_SP_AST = 13,
+       /* tripartite outputs (rtl/astro_tri.v): the GLIO phase's entries, write-only */
+       BE_VL_SP_TLIST = 14 };
 #define BE_VL_MEM(space, index) ((uint32_t)(space) << 28 | (uint32_t)(index))
 #define BE_VL_CORE_ID 0x41535431u /* "AST1", read from BE_VL_REG_ID */
 /* Mesh (rtl/astro_mesh.v): a core's register AXBASE (global axon of local compartment 0); commands to
  * BE_VL_ALL_CORES go to every core, and RD_REG there reads the mesh registers. */
 enum { BE_VL_REG_AXBASE = 16, BE_VL_REG_PCYCLES = 17, BE_VL_REG_WCYCLES = 18 }; /* PROP, WAIT cycles */
+enum { BE_VL_REG_NGLIO = 19 }; /* TLIST entries of the GLIO phase (tripartite outputs; 0: no GLIO phase) */
 enum { BE_VL_MREG_ID = 0, BE_VL_MREG_PACKETS = 1, BE_VL_MREG_HOPS = 2 };
 #define BE_VL_ALL_CORES 0xffu
 #define BE_VL_MESH_ID 0x4d534831u /* "MSH1", low 32 bits of BE_VL_MREG_ID */
@@ -97,6 +100,8 @@ typedef struct be_vl_image {
   uint32_t nplast;      /* plastic projections */
   uint32_t nkproj;      /* kernel projections (into nalsm_lif populations) */
   uint32_t namsu;       /* amsu compartments (one core only) */
+  uint32_t ntri;        /* tripartite astrocyte compartments (one core only) */
+  uint32_t nglio;       /* TLIST entries: (target compartment, tripartite element) pairs of the GLIO phase */
   uint32_t nprojs;      /* the module's projections (length of the arrays below) */
   uint32_t *astro_base; /* [nastros] first compartment of each astrocyte population */
   int32_t *plast_id;    /* [nprojs] learning-engine id of a plastic projection, else -1 */
@@ -123,6 +128,27 @@ void be_vl_image_destroy(be_vl_image *img);
  * after reporting a value the fixed numerics or the accelerator's fields cannot hold. */
 bool be_vl_amsu_words(const ir_module *m, const ir_population *ip, uint32_t i, const double *prm, uint64_t w[5],
                       ir_diag *d);
+
+/* The words of tripartite element e of astrocyte population ia (parameters prm drawn as the interpreter
+ * draws them), derived as runtime/astro_tripartite.c derives them: w[0] PARAM (fca 17 | fg 17 | bit 63),
+ * w[1] STATE (ca_init), w[2] AP0 (cps | cth), w[3] AP1 (grel | ggain), w[4] AP2 (gcur)
+ * (be_verilog_tri.c). false after reporting a value the fixed numerics cannot hold. */
+bool be_vl_tri_words(const ir_module *m, const ir_astrocyte *ia, uint32_t e, const double *prm, uint64_t w[5],
+                     ir_diag *d);
+/* Whether a tripartite astrocyte scales the efficacy of projection k (its synapses carry the modulated
+ * bit and are delivered into MACC). */
+bool be_vl_tri_modulated(const ir_module *m, uint32_t k);
+/* The accelerator's limits for tripartite astrocytes: at most one modulated projection per post
+ * population, none into nalsm_lif, at most 256 tripartite populations. false after reporting. */
+bool be_vl_tri_check(const ir_module *m, ir_diag *d);
+/* The TLIST entries of the GLIO phase (rtl/astro_tri.v) into out (NULL: count only); returns their
+ * number. */
+uint64_t be_vl_tri_entries(const ir_module *m, const uint32_t *pop_base, const uint32_t *astro_base, unsigned nw,
+                           uint64_t *out);
+/* round(x * scale) checked to fit +-(2^31 - 1); round(65536 * exp(-dt/tau)) (0 for tau 0): the Q16 and
+ * fine-unit conversions of the astrocyte-coupled models (be_verilog_amsu.c). */
+bool be_vl_fx_checked(double x, double scale, int32_t *out);
+int32_t be_vl_factor16(double tau, double dt);
 
 /* Writes DIR/load.cmd (the command stream, one "OP ADDR DATA" line each), DIR/astro_params.vh and
  * DIR/memory_map.txt. DIR must exist. false after reporting an I/O error through d. */

@@ -9,7 +9,7 @@
 #define Q31_MAX 2147483647.0
 
 /* round(x * scale) checked to fit +-(2^31 - 1), as rt_fx_q16_checked / rt_fx_fine_checked. */
-static bool checked(double x, double scale, int32_t *out) {
+bool be_vl_fx_checked(double x, double scale, int32_t *out) {
   double q = round(x * scale);
   if (!(fabs(q) <= Q31_MAX))
     return false;
@@ -18,7 +18,7 @@ static bool checked(double x, double scale, int32_t *out) {
 }
 
 /* round(65536 * exp(-dt/tau)); tau == 0 -> 0, as rt_fx_factor16. */
-static int32_t factor16(double tau, double dt) { return tau > 0 ? (int32_t)ir_fx_round(65536.0 * exp(-dt / tau)) : 0; }
+int32_t be_vl_factor16(double tau, double dt) { return tau > 0 ? (int32_t)ir_fx_round(65536.0 * exp(-dt / tau)) : 0; }
 
 static uint64_t lo32(int32_t x) { return (uint64_t)(uint32_t)x; }
 
@@ -26,18 +26,18 @@ bool be_vl_amsu_words(const ir_module *m, const ir_population *ip, uint32_t i, c
                       ir_diag *d) {
   double dt = m->dt, fine = 64.0 / m->v_unit;
   int32_t du = ir_fx_du_from_tau(prm[IR_P_AMSU_TAU_U], dt), dv = ir_fx_dv_from_tau(prm[IR_P_AMSU_TAU_V], dt);
-  int32_t fa = factor16(prm[IR_P_AMSU_TAU_ASTRO], dt);
+  int32_t fa = be_vl_factor16(prm[IR_P_AMSU_TAU_ASTRO], dt);
   int32_t vth = 0, tgain = 0, acur = 0, a_spike = 0, a_pre = 0, gain = 0;
   int64_t nref = ir_fx_steps(prm[IR_P_AMSU_REFRACTORY], dt);
   const char *why = NULL;
   if (nref < 0 || nref > IR_FX_REFRACTORY_MAX)
     why = "refractory must be 0..63 steps in fixed numerics";
-  else if (!checked(prm[IR_P_AMSU_V_TH], fine, &vth) || vth > IR_FX_STATE_MAX)
+  else if (!be_vl_fx_checked(prm[IR_P_AMSU_V_TH], fine, &vth) || vth > IR_FX_STATE_MAX)
     why = "v_th exceeds the 24-bit voltage range in fixed numerics";
-  else if (!checked(prm[IR_P_AMSU_THRESH_GAIN], fine, &tgain) || !checked(prm[IR_P_AMSU_ASTRO_CURRENT], fine, &acur))
+  else if (!be_vl_fx_checked(prm[IR_P_AMSU_THRESH_GAIN], fine, &tgain) || !be_vl_fx_checked(prm[IR_P_AMSU_ASTRO_CURRENT], fine, &acur))
     why = "thresh_gain and astro_current must be within +-2^31 fine units";
-  else if (!checked(prm[IR_P_AMSU_ASTRO_SPIKE], 65536.0, &a_spike) ||
-           !checked(prm[IR_P_AMSU_ASTRO_PRE], 65536.0, &a_pre) || !checked(prm[IR_P_AMSU_GAIN], 65536.0, &gain))
+  else if (!be_vl_fx_checked(prm[IR_P_AMSU_ASTRO_SPIKE], 65536.0, &a_spike) ||
+           !be_vl_fx_checked(prm[IR_P_AMSU_ASTRO_PRE], 65536.0, &a_pre) || !be_vl_fx_checked(prm[IR_P_AMSU_GAIN], 65536.0, &gain))
     why = "astro_spike, astro_pre and gain must be within +-32768 (Q16)";
   else if (vth < -IR_FX_STATE_MAX - 1) /* PARAM holds a 24-bit signed threshold */
     why = "v_th below -2^23 fine units is not supported by the verilog accelerator";

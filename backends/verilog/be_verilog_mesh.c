@@ -449,6 +449,11 @@ be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, 
              "parameter and astrocyte-state memories yet)");
     return NULL;
   }
+  if (one->ntri != 0) {
+    ir_error(d, loc, "tripartite astrocytes run on one core only (the mesh split does not place their target "
+             "list, parameter words and MACC accumulators yet)");
+    return NULL;
+  }
   if (one->nkproj != 0 || ((one->nplast || one->nastro) && !cap->pw)) {
     ir_error(d, loc, "a network with nalsm_lif neurons runs on one core only, and plasticity and astrocytes need "
              "mesh cores with the learning engine (the mesh cores split lif neurons, astrocytes, static, stdp "

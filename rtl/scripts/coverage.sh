@@ -14,8 +14,10 @@ OUT=$BUILD/rtl-coverage
 mkdir -p "$OUT"
 "$BUILD/compiler/astroc" compile examples/lif_small.yaml --target astro-sim -o "$OUT/lif_small" >/dev/null
 # A learning network for the LEARN = 1 model: stdp and astro_stdp (hebbian and anti-hebbian), a nalsm
-# astrocyte listening to a population, an input and a projection, a nalsm_lif population and an amsu
-# population (input-driven, recurrent with a delay).
+# astrocyte listening to a population, an input and a projection, a nalsm_lif population, an amsu
+# population (input-driven, recurrent with a delay) and a tripartite astrocyte of 2 elements (listening
+# to a projection, an input and a population; modulating a projection into lif, one into amsu, and the
+# nalsm_lif population's current).
 cat >"$OUT/learn.yaml" <<'YAML'
 astroc: 1
 network: {name: learn_cov, dt: 1 ms, seed: 3, numerics: fixed}
@@ -34,6 +36,13 @@ astrocytes:
     params: {a0: 0.5, w_a: 0.05, b_a: 0.2, tau: 20 ms}
     listen: [{source: e, sign: 1}, {source: x, sign: -1}, {source: ie, sign: 1}]
     modulates: [xe]
+  glia:
+    model: tripartite
+    size: 2
+    params: {tau_ca: 50 ms, ca_per_spike: 0.2, ca_threshold: 0.3, tau_glio: 20 ms, glio_release: 0.1,
+             glio_gain: 1, glio_current: 0.5 mV}
+    listen: [{source: ei, sign: 1}, {source: x, sign: -1}, {source: m, sign: 1}]
+    modulates: [ei, xm, k]
 synapses:
   xe:
     pre: x
@@ -89,7 +98,7 @@ for learn in 0 1; do
   verilator --cc --exe --build -j 2 --coverage --trace-fst -GLEARN=$learn --top-module astro_top --prefix Vastro_top \
     -Mdir "$OUT/obj$learn" -CFLAGS "-I$(pwd)/rtl/harness -DASTRO_HW_NO_MESH" -o astro_replay \
     rtl/astro_lint.vlt rtl/astro_top.v rtl/astro_core.v rtl/astro_lif.v rtl/astro_ram.v rtl/astro_nalsm.v \
-    rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v rtl/astro_amsu.v \
+    rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v rtl/astro_amsu.v rtl/astro_tri.v \
     "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build$learn.log" 2>&1
 done
 # The replay drives random spikes into the input axons, read from each image's memory map (lif_small: 7
@@ -105,7 +114,7 @@ ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load
 verilator --cc --exe --build -j 2 --coverage --trace-fst --top-module astro_mesh --prefix Vastro_mesh \
   -Mdir "$OUT/objm" -CFLAGS "-I$(pwd)/rtl/harness -DASTRO_HW_NO_TOP" -o astro_mesh_replay \
   rtl/astro_lint.vlt rtl/astro_mesh.v rtl/astro_router.v rtl/astro_fifo.v rtl/astro_core.v rtl/astro_lif.v \
-  rtl/astro_ram.v rtl/astro_nalsm.v rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v rtl/astro_amsu.v \
+  rtl/astro_ram.v rtl/astro_nalsm.v rtl/astro_stdp.v rtl/astro_learn.v rtl/astro_kernel.v rtl/astro_nlif.v rtl/astro_amsu.v rtl/astro_tri.v \
   "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_mesh_replay.c" >"$OUT/buildm.log" 2>&1
 ASTRO_HW_COVERAGE="$OUT/coveragem.dat" "$OUT/objm/astro_mesh_replay" "$OUT/mesh/load.cmd" 400 201 300
 verilator_coverage --write "$OUT/coverage.dat" "$OUT/coverage0.dat" "$OUT/coverage1.dat" "$OUT/coveragem.dat"

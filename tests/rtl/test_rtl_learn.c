@@ -4,7 +4,8 @@
  * fixed numerics on 200 random networks with stdp / astro_stdp projections and a nalsm astrocyte, and
  * on a small NALSM-like liquid (64 lif neurons, 80/20 E/I, input, astro_stdp, the nalsm astrocyte);
  * amsu neurons (rtl/astro_amsu.v): docs/numerics.md's hand trace, examples/amsu.yaml, and a share of the
- * random networks' populations. */
+ * random networks' populations; tripartite astrocytes (rtl/astro_tri.v): docs/numerics.md's worked
+ * example and domains, examples/tripartite.yaml, and a share of the random networks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -89,6 +90,7 @@ static uint64_t same_state(rt_sim *const s[2], ir_ref node, const char *var, con
 typedef struct diff_stats {
   size_t spikes;
   uint64_t w_changed; /* plastic weights that moved from their initial word */
+  uint64_t g_nonzero; /* tripartite elements whose g is not 0 at the end */
 } diff_stats;
 
 /* Runs the module on interp and rtl for `steps` steps (forcing a spike per population and input at
@@ -125,9 +127,16 @@ static diff_stats compare(const ir_module *m, uint64_t steps, uint64_t seed) {
       if ((v != 1 || m->pops[p].model != IR_NEURON_NALSM_LIF) && /* nalsm_lif has no u, only amsu has a */
           (v != 3 || m->pops[p].model == IR_NEURON_AMSU))
         same_state(s, (ir_ref){IR_NODE_POPULATION, p}, pvars[v], NULL, seed);
-  for (uint32_t a = 0; a < m->nastros; a++)
-    same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, "a", NULL, seed);
   diff_stats st = {.spikes = r[0].n};
+  for (uint32_t a = 0; a < m->nastros; a++) {
+    bool tri = m->astros[a].model == IR_ASTRO_TRIPARTITE;
+    same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, tri ? "ca" : "a", NULL, seed);
+    double *zero = calloc(m->astros[a].size, sizeof(double));
+    assert_non_null(zero);
+    if (tri)
+      st.g_nonzero += same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, "g", zero, seed);
+    free(zero);
+  }
   for (uint32_t k = 0; k < m->nprojs; k++) {
     ir_ref node = {IR_NODE_PROJECTION, k};
     uint64_t ch = same_state(s, node, "w", w0[k], seed);
@@ -375,6 +384,156 @@ static void test_amsu_example(void **state) {
   ir_module_destroy(m);
 }
 
+/* ---------------------------------------------------------------- tripartite astrocytes */
+
+static int32_t proj_by_hand(ir_module *m, const char *name, ir_ref pre, ir_ref post, uint32_t nsyn,
+                            const uint32_t *spre, const uint32_t *spost, float w) {
+  int32_t k = ir_add_projection(m, name, pre, post, LOC);
+  ir_csr *c = ir_csr_create((uint32_t)ir_node_size(m, pre), (uint32_t)ir_node_size(m, post), nsyn);
+  assert_non_null(c);
+  for (uint32_t i = 0; i < nsyn; i++) {
+    c->row_ptr[spre[i] + 1]++;
+    c->col[i] = spost[i];
+    c->weight[i] = w;
+    c->delay[i] = 0;
+  }
+  for (uint32_t i = 0; i < c->npre; i++)
+    c->row_ptr[i + 1] += c->row_ptr[i];
+  m->projs[k].csr = c;
+  return k;
+}
+
+static void listen_modulate(ir_module *m, int32_t a, ir_ref r) {
+  ir_astrocyte *as = &m->astros[a];
+  as->listen = listens(m, 1);
+  as->listen[0] = (ir_astro_listen){r, 1, LOC};
+  as->nlisten = 1;
+  as->modulates = ir_arena_alloc(m->arena, sizeof(ir_ref));
+  assert_non_null(as->modulates);
+  as->modulates[0] = r;
+  as->nmodulates = 1;
+}
+
+static void tri_params(ir_value *a, double tau_ca, double cps, double cth, double tau_g, double rel, double gain,
+                       double cur) {
+  a[IR_P_TRIPARTITE_TAU_CA] = ir_value_const(tau_ca, IR_DIM_TIME);
+  a[IR_P_TRIPARTITE_CA_PER_SPIKE] = ir_value_const(cps, IR_DIM_NONE);
+  a[IR_P_TRIPARTITE_CA_THRESHOLD] = ir_value_const(cth, IR_DIM_NONE);
+  a[IR_P_TRIPARTITE_TAU_GLIO] = ir_value_const(tau_g, IR_DIM_TIME);
+  a[IR_P_TRIPARTITE_GLIO_RELEASE] = ir_value_const(rel, IR_DIM_NONE);
+  a[IR_P_TRIPARTITE_GLIO_GAIN] = ir_value_const(gain, IR_DIM_NONE);
+  a[IR_P_TRIPARTITE_GLIO_CURRENT] = ir_value_const(cur, IR_DIM_VOLTAGE);
+}
+
+/* docs/numerics.md "tripartite", test_tripartite_fixed_pair: pre (lif, forced at steps 0, 1, 2) -> post
+ * (lif: tau_u 0, no leak, v_th 100 mV) through one 3 mV synapse (192 fine); the astrocyte listens to and
+ * modulates it: fca 64884, fg 65209, ca_per_spike 19661, threshold 32768, release 16384, gain 2,
+ * current 1 mV (64 fine). ca 19661, 39126, 58397, 57816, ...; g 0, 16384, 32686, 48906, ...; the
+ * spike of step 1 arrives at step 2 with factor 98304: u = rr(192*98304, 16) = 288, plus the current
+ * rr(64*16384, 16) = 16: v = 192 + 288 + 16 = 496. */
+static void test_tripartite_hand(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("tri");
+  m->numerics = IR_NUMERICS_FIXED;
+  int32_t pre = ir_add_population(m, "pre", IR_NEURON_LIF, 1, LOC);
+  int32_t post = ir_add_population(m, "post", IR_NEURON_LIF, 1, LOC);
+  ir_value *q = m->pops[post].params;
+  q[IR_P_LIF_TAU_U] = ir_value_const(0, IR_DIM_TIME);
+  q[IR_P_LIF_TAU_V] = ir_value_const(1e9, IR_DIM_TIME);
+  q[IR_P_LIF_V_TH] = ir_value_const(100, IR_DIM_VOLTAGE);
+  static const uint32_t zero[] = {0};
+  int32_t syn = proj_by_hand(m, "syn", (ir_ref){IR_NODE_POPULATION, (uint32_t)pre},
+                             (ir_ref){IR_NODE_POPULATION, (uint32_t)post}, 1, zero, zero, 3.0f);
+  int32_t glia = ir_add_astrocyte(m, "glia", IR_ASTRO_TRIPARTITE, LOC);
+  m->astros[glia].size = 1;
+  tri_params(m->astros[glia].params, 100, 0.3, 0.5, 200, 0.25, 2, 1);
+  listen_modulate(m, glia, (ir_ref){IR_NODE_PROJECTION, (uint32_t)syn});
+  rt_sim *s = create(m, "rtl");
+  size_t nv = 0;
+  ir_ref astro = {IR_NODE_ASTROCYTE, (uint32_t)glia}, pp = {IR_NODE_POPULATION, (uint32_t)post};
+  const char *const *vars = rt_state_vars(s, astro, &nv);
+  assert_int_equal(nv, 2);
+  assert_string_equal(vars[0], "ca");
+  assert_string_equal(vars[1], "g");
+  static const int u[] = {0, 192, 288, 384, 0, 0}, v[] = {0, 192, 496, 912, 960, 1024},
+                   ca[] = {19661, 39126, 58397, 57816, 57240, 56670}, g[] = {0, 16384, 32686, 48906, 65045, 81104};
+  for (int t = 0; t < 6; t++) {
+    if (t < 3)
+      assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)pre}, 0));
+    run(s, 1);
+    assert_int_equal((int)read1(s, pp, "u", 0), u[t]);
+    assert_int_equal((int)read1(s, pp, "v", 0), v[t]);
+    assert_int_equal((int)read1(s, astro, "ca", 0), ca[t]);
+    assert_int_equal((int)read1(s, astro, "g", 0), g[t]);
+  }
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+}
+
+/* docs/numerics.md "Astrocyte domains", test_tripartite_domains: two elements, two post neurons; the
+ * listened and modulated projection has synapses 0->0, 0->1, 1->1 (3 mV), a plain one in1 -> 1. Both
+ * pre neurons spike at step 0: element 0 counts 1 synapse, element 1 counts 2 (pre 0's synapse into
+ * post 1 counts for element 1): ca = [65536, 131072], only element 1 releases (threshold 1.5): g = [0,
+ * 65536]. Step 1: post 0 gets 192 fine unscaled, post 1 (192 + 192) * 2 + 192 (plain) = 960, and v1 =
+ * 960 + 64 (1 mV of current). */
+static void test_tripartite_domains_hand(void **state) {
+  (void)state;
+  ir_module *m = ir_module_create("dom");
+  m->numerics = IR_NUMERICS_FIXED;
+  int32_t post = ir_add_population(m, "post", IR_NEURON_LIF, 2, LOC);
+  ir_value *q = m->pops[post].params;
+  q[IR_P_LIF_TAU_U] = ir_value_const(0, IR_DIM_TIME);
+  q[IR_P_LIF_TAU_V] = ir_value_const(0, IR_DIM_TIME);
+  q[IR_P_LIF_V_TH] = ir_value_const(100, IR_DIM_VOLTAGE);
+  int32_t in1 = silent_input(m, "in1", 1), both = silent_input(m, "both", 2);
+  static const uint32_t spre[] = {0, 0, 1}, spost[] = {0, 1, 1}, one_pre[] = {0}, one_post[] = {1};
+  ir_ref pp = {IR_NODE_POPULATION, (uint32_t)post};
+  int32_t syn = proj_by_hand(m, "syn", (ir_ref){IR_NODE_INPUT, (uint32_t)both}, pp, 3, spre, spost, 3.0f);
+  proj_by_hand(m, "plain", (ir_ref){IR_NODE_INPUT, (uint32_t)in1}, pp, 1, one_pre, one_post, 3.0f);
+  int32_t glia = ir_add_astrocyte(m, "glia", IR_ASTRO_TRIPARTITE, LOC);
+  m->astros[glia].size = 2;
+  tri_params(m->astros[glia].params, 0, 1, 1.5, 0, 1, 1, 1);
+  listen_modulate(m, glia, (ir_ref){IR_NODE_PROJECTION, (uint32_t)syn});
+  rt_sim *s = create(m, "rtl");
+  ir_ref astro = {IR_NODE_ASTROCYTE, (uint32_t)glia};
+  assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)both}, 0));
+  assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)both}, 1));
+  assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in1}, 0));
+  run(s, 1);
+  assert_int_equal((int)read1(s, astro, "ca", 0), 65536);
+  assert_int_equal((int)read1(s, astro, "ca", 1), 131072);
+  assert_int_equal((int)read1(s, astro, "g", 0), 0);
+  assert_int_equal((int)read1(s, astro, "g", 1), 65536);
+  run(s, 1);
+  assert_int_equal((int)read1(s, pp, "u", 0), 192);
+  assert_int_equal((int)read1(s, pp, "u", 1), 960);
+  assert_int_equal((int)read1(s, pp, "v", 0), 192);
+  assert_int_equal((int)read1(s, pp, "v", 1), 1024);
+  assert_int_equal((int)read1(s, astro, "g", 1), 0);
+  rt_sim_destroy(s);
+  ir_module_destroy(m);
+}
+
+/* examples/tripartite.yaml in fixed numerics for its 2000 steps (g climbs to about 1.0, doubling the
+ * efficacy): identical rasters and v, u, ref, ca, g. */
+static void test_tripartite_example(void **state) {
+  (void)state;
+  ir_diag *d = ir_diag_create(NULL);
+  ir_module *m = fe_yaml_load(RT_TEST_SRCDIR "/examples/tripartite.yaml", d);
+  assert_non_null(m);
+  size_t n;
+  const ir_pass *passes = pass_pipeline(&n);
+  ir_pipeline_options po = {0};
+  assert_true(ir_run_pipeline(m, passes, n, &po, d));
+  ir_diag_destroy(d);
+  m->numerics = IR_NUMERICS_FIXED;
+  diff_stats st = compare(m, 2000, 3);
+  assert_true(st.spikes > 1500 && st.g_nonzero == 1);
+  print_message("tripartite.yaml (fixed), 2000 steps: %zu spikes, identical on interp and rtl (v, u, ref, ca, g)\n",
+                st.spikes);
+  ir_module_destroy(m);
+}
+
 /* ---------------------------------------------------------------- random networks */
 
 static uint64_t rnd(uint64_t *s) { /* splitmix64 */
@@ -411,6 +570,64 @@ static void random_plasticity(ir_module *m, ir_projection *q, int32_t astro, uin
   if (below(r, 4) != 0)
     pp[IR_P_STDP_W_MAX] = ir_value_const(hi, IR_DIM_VOLTAGE);
   (void)m;
+}
+
+/* From a stream of its own (the networks drawn before stay as they were): in about half the networks
+ * 1-2 tripartite astrocytes of size 1-4 with random time constants (including 0), per-element
+ * distributions of ca_per_spike, release, gain, current and ca_init, listening with random signs to
+ * 1-3 populations, inputs or projections, modulating 0-2 projections (at most one per post population,
+ * none into nalsm_lif: the accelerator's limits) and 0-1 populations (current only, any model). */
+static void random_tripartite(ir_module *m, uint64_t seed) {
+  uint64_t r = seed * 7919 + 13;
+  if (below(&r, 2))
+    return;
+  uint32_t nt = 1 + (below(&r, 4) == 0), npop = m->npops, nin = m->ninputs, nproj = m->nprojs;
+  int32_t modproj[8];
+  for (uint32_t p = 0; p < 8; p++)
+    modproj[p] = -1;
+  for (uint32_t t = 0; t < nt; t++) {
+    char name[16];
+    snprintf(name, sizeof name, "tri%u", t);
+    int32_t a = ir_add_astrocyte(m, name, IR_ASTRO_TRIPARTITE, LOC);
+    ir_astrocyte *as = &m->astros[a];
+    as->size = 1 + below(&r, 4);
+    ir_value *q = as->params;
+    q[IR_P_TRIPARTITE_TAU_CA] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
+    q[IR_P_TRIPARTITE_CA_PER_SPIKE] = uniform(-0.1, 0.6, IR_DIM_NONE);
+    q[IR_P_TRIPARTITE_CA_THRESHOLD] = ir_value_const(unif(&r, -0.2, 1.0), IR_DIM_NONE);
+    q[IR_P_TRIPARTITE_TAU_GLIO] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
+    q[IR_P_TRIPARTITE_GLIO_RELEASE] = uniform(-0.2, 0.6, IR_DIM_NONE);
+    q[IR_P_TRIPARTITE_GLIO_GAIN] = uniform(-1, 2.5, IR_DIM_NONE);
+    q[IR_P_TRIPARTITE_GLIO_CURRENT] = uniform(-3, 3, IR_DIM_VOLTAGE);
+    q[IR_P_TRIPARTITE_CA_INIT] = uniform(-0.5, 1, IR_DIM_NONE);
+    uint32_t nl = 1 + below(&r, 3);
+    as->listen = listens(m, nl);
+    for (uint32_t k = 0; k < nl; k++) {
+      uint32_t kind = below(&r, 3);
+      ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, npop)}
+                   : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, nin)}
+                               : (ir_ref){IR_NODE_PROJECTION, below(&r, nproj)};
+      as->listen[k] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
+    }
+    as->nlisten = nl;
+    as->modulates = ir_arena_alloc(m->arena, 3 * sizeof(ir_ref));
+    assert_non_null(as->modulates);
+    uint32_t nm = below(&r, 3);
+    for (uint32_t k = 0; k < nm; k++) {
+      uint32_t j = below(&r, nproj), post = m->projs[j].post.index;
+      if (m->pops[post].model == IR_NEURON_NALSM_LIF || (modproj[post] >= 0 && modproj[post] != (int32_t)j))
+        continue;
+      bool dup = false;
+      for (uint32_t i = 0; i < as->nmodulates; i++)
+        dup = dup || (as->modulates[i].kind == IR_NODE_PROJECTION && as->modulates[i].index == j);
+      if (dup)
+        continue;
+      modproj[post] = (int32_t)j;
+      as->modulates[as->nmodulates++] = (ir_ref){IR_NODE_PROJECTION, j};
+    }
+    if (below(&r, 3) == 0)
+      as->modulates[as->nmodulates++] = (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
+  }
 }
 
 /* 1-3 lif populations, 1-2 inputs, 1-5 projections (about half plastic: stdp or astro_stdp, hebbian or
@@ -513,6 +730,7 @@ static ir_module *random_network(uint64_t seed, bool nalsm) {
     m->astros[astro].listen = l;
     m->astros[astro].nlisten = n;
   }
+  random_tripartite(m, seed);
   ir_diag *d = ir_diag_create(stderr);
   assert_true(pass_layout(m, d));
   assert_true(pass_expand(m, d));
@@ -524,7 +742,7 @@ static void test_random_learning(void **state) {
   (void)state;
   diff_stats tot = {0};
   unsigned nplastic = 0, nastro = 0;
-  unsigned nkernel = 0, namsu = 0;
+  unsigned nkernel = 0, namsu = 0, ntri = 0, ntri_mod = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_network(seed, seed % 2 == 0); /* even seeds: nalsm_lif populations, odd: amsu */
     for (uint32_t p = 0; p < m->npops; p++) {
@@ -534,9 +752,16 @@ static void test_random_learning(void **state) {
     for (uint32_t k = 0; k < m->nprojs; k++)
       nplastic += m->projs[k].plasticity != IR_PLAST_NONE;
     nastro += m->nastros;
+    for (uint32_t a = 0; a < m->nastros; a++)
+      if (m->astros[a].model == IR_ASTRO_TRIPARTITE) {
+        ntri++;
+        for (uint32_t k = 0; k < m->astros[a].nmodulates; k++)
+          ntri_mod += m->astros[a].modulates[k].kind == IR_NODE_PROJECTION;
+      }
     diff_stats st = compare(m, 50 + seed % 30, seed);
     tot.spikes += st.spikes;
     tot.w_changed += st.w_changed;
+    tot.g_nonzero += st.g_nonzero;
     ir_module_destroy(m);
   }
   /* the networks spike, learn and have astrocytes */
@@ -544,9 +769,11 @@ static void test_random_learning(void **state) {
   assert_true(tot.w_changed > 10000);
   assert_true(nplastic > 150 && nastro > 100);
   assert_true(nkernel > 50 && namsu > 30);
-  print_message("200 random networks (%u plastic projections, %u astrocytes, %u nalsm_lif and %u amsu populations): "
-                "%zu spikes, %llu weights changed, identical on interp and rtl\n", nplastic, nastro, nkernel, namsu,
-                tot.spikes,
+  assert_true(ntri > 60 && ntri_mod > 40 && tot.g_nonzero > 50);
+  print_message("200 random networks (%u plastic projections, %u astrocytes of which %u tripartite modulating %u "
+                "projections (%llu elements with g != 0 at the end), %u nalsm_lif and %u amsu populations): %zu spikes, "
+                "%llu weights changed, identical on interp and rtl\n", nplastic, nastro, ntri, ntri_mod,
+                (unsigned long long)tot.g_nonzero, nkernel, namsu, tot.spikes,
                 (unsigned long long)tot.w_changed);
 }
 
@@ -668,8 +895,23 @@ static void test_learn_rejections(void **state) {
   ir_module *m = nalsm_liquid(false);
   for (uint32_t k = 0; k < m->nprojs; k++)
     m->projs[k].plasticity = IR_PLAST_STDP;
-  m->astros[0].model = IR_ASTRO_TRIPARTITE;
-  expect_error(m, "astrocyte population 'astro' (tripartite) is not supported by the verilog accelerator yet");
+  m->astros[0].model = IR_ASTRO_LI_RINZEL;
+  expect_error(m, "astrocyte population 'astro' (li_rinzel) is not supported by the verilog accelerator yet "
+               "(supported: nalsm, tripartite)");
+  m->astros[0].model = IR_ASTRO_TRIPARTITE; /* modulating two projections into one population */
+  ir_params_set_defaults(ir_astro_model_desc(IR_ASTRO_TRIPARTITE), m->astros[0].params);
+  m->astros[0].modulates = ir_arena_alloc(m->arena, 2 * sizeof(ir_ref));
+  assert_non_null(m->astros[0].modulates);
+  uint32_t twice[2], nt = 0;
+  for (uint32_t k = 0; k < m->nprojs && nt < 2; k++)
+    if (m->projs[k].post.index == m->projs[0].post.index)
+      twice[nt++] = k;
+  assert_int_equal(nt, 2);
+  for (uint32_t k = 0; k < 2; k++)
+    m->astros[0].modulates[k] = (ir_ref){IR_NODE_PROJECTION, twice[k]};
+  m->astros[0].nmodulates = 2;
+  expect_error(m, "receives two projections modulated by tripartite astrocytes");
+  m->astros[0].nmodulates = 0;
   m->astros[0].model = IR_ASTRO_NALSM;
   for (uint32_t k = 0; k < m->nprojs; k++)
     m->projs[k].plasticity = IR_PLAST_ASTRO_STDP;
@@ -692,6 +934,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_astro_hand),       cmocka_unit_test(test_stdp_hand),
       cmocka_unit_test(test_nalsm_lif_hand),   cmocka_unit_test(test_amsu_hand),
       cmocka_unit_test(test_amsu_example),
+      cmocka_unit_test(test_tripartite_hand),  cmocka_unit_test(test_tripartite_domains_hand),
+      cmocka_unit_test(test_tripartite_example),
       cmocka_unit_test(test_random_learning),  cmocka_unit_test(test_nalsm_liquid),
       cmocka_unit_test(test_nalsm_tiny_example),
       cmocka_unit_test(test_learn_rejections),

@@ -550,6 +550,11 @@ static void test_mesh_rejections(void **state) {
   assert_true(rt_rtl_set_placement(2, 2, core_of, total));
   assert_null(rt_sim_create(m, &o, d));
   assert_non_null(strstr(ir_diag_last(d), "population 'p0' (nalsm_lif): the mesh cores run lif neurons only"));
+  m->pops[0].model = IR_NEURON_LIF; /* a tripartite astrocyte (its target list and MACC are not split) */
+  int32_t tri = ir_add_astrocyte(m, "glia", IR_ASTRO_TRIPARTITE, LOC);
+  m->astros[tri].size = 2;
+  assert_null(rt_sim_create(m, &o, d));
+  assert_non_null(strstr(ir_diag_last(d), "tripartite astrocytes run on one core only"));
   assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
   ir_diag_destroy(d);
   free(core_of);
