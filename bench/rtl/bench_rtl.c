@@ -4,8 +4,9 @@
  * and the learning engine's cycles and weight updates are reported too; with `mesh`, the network is
  * split in four index blocks over the 2 x 2 mesh (rtl/astro_mesh.v) and the per-core figures, packets
  * and hops are reported.
- * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|stdp|mesh|meshlearn|meshastro [DIR]]]]] (defaults 1000
- * 100 200); `meshlearn` is `mesh` with both projections stdp (per-core learning cycles and updates),
+ * Usage: bench_rtl [NEURONS [FANOUT [STEPS [learn|stdp|tri|mesh|meshlearn|meshastro [DIR]]]]] (defaults
+ * 1000 100 200); `tri` adds a tripartite astrocyte of 4 elements that listens to and modulates the
+ * recurrent projection (the GLIO and ASTRO cycles are reported); `meshlearn` is `mesh` with both projections stdp (per-core learning cycles and updates),
  * `stdp` the same network on one core; `meshastro` is `learn`'s network (astro_stdp, the nalsm
  * astrocyte, replicated on every core) on the mesh; with `mesh DIR`
  * the mesh image is also written to DIR (load.cmd, astro_params.vh, memory_map.txt; DIR must exist or
@@ -82,6 +83,27 @@ static void add_learning(ir_module *m) {
     p->plast_params[IR_P_STDP_W_MIN] = ir_value_const(lo[k], IR_DIM_VOLTAGE);
     p->plast_params[IR_P_STDP_W_MAX] = ir_value_const(hi[k], IR_DIM_VOLTAGE);
   }
+}
+
+/* A tripartite astrocyte of 4 elements (domains j mod 4) listening to the recurrent projection and
+ * modulating it: efficacy of `rec`, glio current into the liquid (examples/tripartite.yaml's rates). */
+static void add_tripartite(ir_module *m) {
+  ir_loc loc = {"bench_rtl.c", 1, 1};
+  int32_t a = ir_add_astrocyte(m, "glia", IR_ASTRO_TRIPARTITE, loc);
+  ir_astrocyte *as = &m->astros[a];
+  as->size = 4;
+  as->params[IR_P_TRIPARTITE_TAU_CA] = ir_value_const(500, IR_DIM_TIME);
+  as->params[IR_P_TRIPARTITE_CA_PER_SPIKE] = ir_value_const(0.001, IR_DIM_NONE);
+  as->params[IR_P_TRIPARTITE_CA_THRESHOLD] = ir_value_const(0.5, IR_DIM_NONE);
+  as->params[IR_P_TRIPARTITE_GLIO_RELEASE] = ir_value_const(0.005, IR_DIM_NONE);
+  as->params[IR_P_TRIPARTITE_GLIO_GAIN] = ir_value_const(1, IR_DIM_NONE);
+  as->params[IR_P_TRIPARTITE_GLIO_CURRENT] = ir_value_const(0.05, IR_DIM_VOLTAGE);
+  as->listen = ir_arena_alloc(m->arena, sizeof(ir_astro_listen));
+  as->listen[0] = (ir_astro_listen){{IR_NODE_PROJECTION, 0}, 1, loc};
+  as->nlisten = 1;
+  as->modulates = ir_arena_alloc(m->arena, sizeof(ir_ref));
+  as->modulates[0] = (ir_ref){IR_NODE_PROJECTION, 0};
+  as->nmodulates = 1;
 }
 
 /* stdp without an astrocyte: both projections plastic, same bounds. */
@@ -212,6 +234,7 @@ int main(int argc, char **argv) {
   bool stdp1 = argc > 4 && strcmp(argv[4], "stdp") == 0; /* one core, stdp only: meshlearn's network */
   bool learn = argc > 4 && (strcmp(argv[4], "learn") == 0 || stdp1);
   bool meshastro = argc > 4 && strcmp(argv[4], "meshastro") == 0;
+  bool tri = argc > 4 && strcmp(argv[4], "tri") == 0;
   bool mesh = argc > 4 && (strcmp(argv[4], "mesh") == 0 || strcmp(argv[4], "meshlearn") == 0 || meshastro);
   ir_diag *d = ir_diag_create(stderr);
   ir_module *m = network(n, fanout);
@@ -219,6 +242,8 @@ int main(int argc, char **argv) {
     add_learning(m);
   if (stdp1 || (mesh && strcmp(argv[4], "meshlearn") == 0))
     add_stdp(m);
+  if (tri)
+    add_tripartite(m);
   if (!pass_expand(m, d))
     return 1;
   if (mesh) {
@@ -269,6 +294,12 @@ int main(int argc, char **argv) {
     printf("learning cycles/update:    %.2f  (includes the trace sweep, %u + 100 traces x 2 projections)\n",
            lupd ? (double)lcyc / (double)lupd : 0.0, n);
     printf("cycles per synaptic event: %.2f  (whole step / events, learning on)\n", ev ? (double)cyc / (double)ev : 0.0);
+  }
+  if (tri) {
+    printf("GLIO + ASTRO cycles/step:  %.1f  (%u TLIST entries: 3 each + 1 per target; 4 elements x 2)\n",
+           (double)lcyc / steps, img->nglio);
+    printf("listen synapses:           %llu  (one per pre neuron and element it reaches)\n",
+           (unsigned long long)(img->nsyn - m->projs[0].csr->nsyn - m->projs[1].csr->nsyn));
   }
   printf("Verilator speed:           %.2f M cycles/s (%llu cycles incl. host commands in %.3f s)\n",
          (double)all / wall / 1e6, (unsigned long long)all, wall);

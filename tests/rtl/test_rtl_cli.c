@@ -1,6 +1,7 @@
 /* test_rtl_cli.c — the mesh through the astroc command: `compile --target astro-sim --cores N -o DIR`,
  * `run DIR --backend rtl` and `run MODEL --backend rtl --cores N` write the same spike CSV as
- * `run MODEL --backend interp`; the errors when a network cannot go on the mesh. argv[1]: astroc. */
+ * `run MODEL --backend interp`; the errors when a network cannot go on the mesh; examples/tripartite.yaml
+ * on one core through `run --backend rtl`. argv[1]: astroc. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -259,6 +260,29 @@ static void test_cli_mesh_astro(void **state) {
   }
 }
 
+/* examples/tripartite.yaml in fixed numerics through the command: the raster and the astrocyte's ca and g
+ * and post's v of every step are interp's, byte for byte, from the model and from its compiled image; on
+ * several cores it is refused. */
+static void test_cli_tripartite(void **state) {
+  (void)state;
+  const char *ex = RT_TEST_SRCDIR "/examples/tripartite.yaml";
+  char args[1024];
+  static const char *const be[] = {"interp", "rtl"};
+  for (int k = 0; k < 2; k++) {
+    snprintf(args, sizeof args, "run '%s' --backend %s --numerics fixed --spikes t%s.csv --record glia.g=t%sg.npy "
+             "--record glia.ca=t%sc.npy --record post.v=t%sv.npy -q", ex, be[k], be[k], be[k], be[k], be[k]);
+    assert_int_equal(astroc(args), 0);
+  }
+  assert_true(same_file("tinterp.csv", "trtl.csv") && same_file("tinterpg.npy", "trtlg.npy") &&
+              same_file("tinterpc.npy", "trtlc.npy") && same_file("tinterpv.npy", "trtlv.npy"));
+  snprintf(args, sizeof args, "compile '%s' --target astro-sim --numerics fixed -o tri", ex);
+  assert_int_equal(astroc(args), 0);
+  assert_int_equal(astroc("run tri --backend rtl --spikes tdir.csv -q"), 0);
+  assert_true(same_file("tinterp.csv", "tdir.csv"));
+  snprintf(args, sizeof args, "run '%s' --backend rtl --numerics fixed --cores 2 -q", ex);
+  expect_error(args, 1, "tripartite astrocytes run on one core only");
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: test_rtl_cli ASTROC\n");
@@ -275,6 +299,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_cli_mesh_matches_interp),
       cmocka_unit_test(test_cli_mesh_errors),
       cmocka_unit_test(test_cli_mesh_astro),
+      cmocka_unit_test(test_cli_tripartite),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   char cmd[512];
