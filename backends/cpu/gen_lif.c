@@ -111,7 +111,11 @@ static LLVMValueRef sat24(lif_ctx *c, LLVMValueRef x) {
 }
 
 /* The synaptic input of the iteration's neurons: the sum of the incoming ring slots, each cleared after
- * reading. */
+ * reading. The interp sums them into its zeroed syn_f, 0.0f + r0 + r1 ...; the first addition is left
+ * out because it never changes a bit: 0.0f + x differs from x only for x = -0.0, and a float ring cell
+ * is never -0.0 — it starts as +0.0 (cleared) and only receives additions, and an IEEE sum is -0.0 only
+ * when both operands are (an exact cancellation gives +0.0, a tiny sum is exact, not rounded to 0). In a
+ * loop bound by its vector additions (Zen 4 executes a 512-bit one in two halves) that is one in six. */
 static LLVMValueRef synaptic_input(lif_ctx *c) {
   LLVMBuilderRef b = c->b;
   bool fx = c->s->fixed;
@@ -124,7 +128,9 @@ static LLVMValueRef synaptic_input(lif_ctx *c) {
     if (fx) /* mantissa sum << (6 + e) in 64 bits: exact, as the interp's multiply by 2^(6+e) */
       syn = LLVMBuildAdd(b, syn, LLVMBuildShl(b, LLVMBuildSExt(b, r, ty(c, c->T.i64), ""), c->shift[k][c->w > 1], ""),
                          "");
-    else /* 0.0f + r0 + r1 ...: the interp's zeroed syn_f plus each projection in model order */
+    else if (k == 0) /* the interp's 0.0f + r0 is r0 bit for bit: a ring cell is never -0.0 (below) */
+      syn = r;
+    else /* (r0 + r1) + r2 ...: each projection in model order, as the interp */
       syn = LLVMBuildFAdd(b, syn, r, "");
   }
   return syn;
@@ -132,7 +138,7 @@ static LLVMValueRef synaptic_input(lif_ctx *c) {
 
 /* Loads forced != 0; writes v and the refractory counter (int16, be_cpu.h); returns the spike flags. */
 static LLVMValueRef tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLVMValueRef r, LLVMValueRef vn,
-                         LLVMValueRef vzero) {
+                         LLVMValueRef vzero, LLVMValueRef zero_too) {
   LLVMBuilderRef b = c->b;
   cg_types *T = &c->T;
   LLVMValueRef fire = vfire;
@@ -140,7 +146,10 @@ static LLVMValueRef tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLV
     LLVMValueRef fb = load_at(c, T->i8, 1, 11);
     fire = LLVMBuildOr(b, vfire, LLVMBuildICmp(b, LLVMIntNE, fb, cst(c, LLVMConstInt(T->i8, 0, 0)), ""), "fire");
   }
-  LLVMValueRef vout = LLVMBuildSelect(b, LLVMBuildOr(b, inref, fire, ""), vzero, vn, "");
+  LLVMValueRef reset = LLVMBuildOr(b, inref, fire, "");
+  if (zero_too)
+    reset = LLVMBuildOr(b, reset, zero_too, "");
+  LLVMValueRef vout = LLVMBuildSelect(b, reset, vzero, vn, "");
   LLVMValueRef nref = LLVMBuildTrunc(b, param(c, BE_CPU_LIF_P_NREF, false), ty(c, T->i16), "");
   LLVMValueRef rdec = LLVMBuildSub(b, r, LLVMBuildZExt(b, inref, ty(c, T->i16), ""), "");
   LLVMValueRef rout = LLVMBuildSelect(b, fire, nref, rdec, "");
@@ -171,7 +180,7 @@ static LLVMValueRef body_fixed(lif_ctx *c) {
   v = sat24(c, v);
   LLVMValueRef above = LLVMBuildICmp(b, LLVMIntSGT, v, param(c, BE_CPU_LIF_P_VTH, false), "");
   LLVMValueRef vfire = LLVMBuildAnd(b, above, LLVMBuildNot(b, inref, ""), "");
-  return tail(c, inref, vfire, r, v, i64c(c, 0));
+  return tail(c, inref, vfire, r, v, i64c(c, 0), NULL);
 }
 
 static LLVMValueRef body_float(lif_ctx *c) {
@@ -186,12 +195,19 @@ static LLVMValueRef body_float(lif_ctx *c) {
   LLVMValueRef v0 = load_at(c, T->f32, 4, 2);
   LLVMValueRef v = LLVMBuildFAdd(b, LLVMBuildFMul(b, v0, param(c, BE_CPU_LIF_P_DECAY_V, true), ""), u, "");
   v = LLVMBuildFAdd(b, v, param(c, BE_CPU_LIF_P_BIAS, true), "");
-  LLVMValueRef inj = c->s->has_inj ? load_at(c, T->f32, 4, 10)
-                                   : cst(c, LLVMConstReal(T->f32, 0.0)); /* the interp adds its zeroed inj_f: x + 0.0f */
-  v = LLVMBuildFAdd(b, v, inj, "");
+  /* The interp adds its injected current, zeroed when no input injects: x + 0.0f, which changes only a
+   * -0.0 (into +0.0). Without injection the addition is left out and a v of either zero is stored as
+   * +0.0 by the final select instead (zero_too): the same bits, and the comparison with the threshold
+   * cannot tell -0.0 from +0.0; a compare and a mask operation instead of a vector addition, in a loop
+   * bound by its additions. */
+  LLVMValueRef zero_too = NULL;
+  if (c->s->has_inj)
+    v = LLVMBuildFAdd(b, v, load_at(c, T->f32, 4, 10), "");
+  else
+    zero_too = LLVMBuildFCmp(b, LLVMRealOEQ, v, cst(c, LLVMConstReal(T->f32, 0.0)), "");
   LLVMValueRef above = LLVMBuildFCmp(b, LLVMRealOGT, v, param(c, BE_CPU_LIF_P_VTH, true), "");
   LLVMValueRef vfire = LLVMBuildAnd(b, above, LLVMBuildNot(b, inref, ""), "");
-  return tail(c, inref, vfire, r, v, cst(c, LLVMConstReal(T->f32, 0.0)));
+  return tail(c, inref, vfire, r, v, cst(c, LLVMConstReal(T->f32, 0.0)), zero_too);
 }
 
 static LLVMValueRef body(lif_ctx *c) { return c->s->fixed ? body_fixed(c) : body_float(c); }
