@@ -74,6 +74,19 @@ static ir_module *build(ir_numerics num) {
   return m;
 }
 
+/* The astrocyte's signed input of a step in both references: spikes of the two liquid populations
+ * count +1, spikes of the input population -1 (the model's listen signs). */
+static long listened_spikes(const int *n, uint8_t *const *spk) {
+  long diff = 0;
+  for (int i = 0; i < n[P_EXC]; i++)
+    diff += spk[P_EXC][i];
+  for (int i = 0; i < n[P_INH]; i++)
+    diff += spk[P_INH][i];
+  for (int i = 0; i < n[P_INP]; i++)
+    diff -= spk[P_INP][i];
+  return diff;
+}
+
 /* ---------------------------------------------------------------- the dense reference (float) */
 
 typedef struct dense_proj {
@@ -209,19 +222,15 @@ static void dense_step(dense *D, const ir_module *m, long t) {
     for (int j = 0; j < P->n_post; j++)
       P->xpost[j] = f * (0.1f * (float)sq[j] + P->xpost[j]);
   }
-  long diff = 0;
-  for (int i = 0; i < D->n[P_EXC]; i++)
-    diff += D->spk[P_EXC][i];
-  for (int i = 0; i < D->n[P_INH]; i++)
-    diff += D->spk[P_INH][i];
-  for (int i = 0; i < D->n[P_INP]; i++)
-    diff -= D->spk[P_INP][i];
+  long diff = listened_spikes(D->n, D->spk);
   float drive = 0.015f * (float)diff + 0.15f;
   D->a = D->a + (drive - D->a) * (float)(1.0 / 100.0);
 }
 
+/* What the engine's spikes are compared with: the reference's spike flags of the current step. */
 typedef struct counter {
-  dense *D;
+  const int *n;
+  uint8_t *const *spk;
   uint64_t mismatches, spikes;
 } counter;
 
@@ -232,12 +241,12 @@ static void cmp_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx
   if (src.kind != IR_NODE_POPULATION)
     return;
   uint32_t expect = 0;
-  for (int i = 0; i < c->D->n[src.index]; i++)
-    expect += c->D->spk[src.index][i];
+  for (int i = 0; i < c->n[src.index]; i++)
+    expect += c->spk[src.index][i];
   if (expect != n)
     c->mismatches++;
   for (uint32_t k = 0; k < n; k++)
-    if (!c->D->spk[src.index][idx[k]])
+    if (!c->spk[src.index][idx[k]])
       c->mismatches++;
   c->spikes += n;
 }
@@ -248,7 +257,7 @@ static void test_dense_reference(void **state) {
   static dense D;
   dense_init(&D, m);
   rt_sim *s = t_create(m);
-  counter c = {&D, 0, 0};
+  counter c = {D.n, D.spk, 0, 0};
   rt_sim_on_spikes(s, cmp_spikes, &c);
   ir_ref astro = {IR_NODE_ASTROCYTE, 0};
   for (long t = 0; t < NSTEPS; t++) {
@@ -420,35 +429,8 @@ static void fdense_step(fdense *D, const ir_module *m, long t) {
     for (int j = 0; j < P->n_post; j++)
       P->xpost[j] = rr16((6554 * sq[j] + P->xpost[j]) * 59299);
   }
-  long diff = 0;
-  for (int i = 0; i < D->n[P_EXC]; i++)
-    diff += D->spk[P_EXC][i];
-  for (int i = 0; i < D->n[P_INH]; i++)
-    diff += D->spk[P_INH][i];
-  for (int i = 0; i < D->n[P_INP]; i++)
-    diff -= D->spk[P_INP][i];
+  long diff = listened_spikes(D->n, D->spk);
   D->a += rr16((983 * diff + 9830 - D->a) * 655);
-}
-
-typedef struct fcounter {
-  fdense *D;
-  uint64_t mismatches, spikes;
-} fcounter;
-
-static void fcmp_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
-  fcounter *c = ctx;
-  (void)step;
-  if (src.kind != IR_NODE_POPULATION)
-    return;
-  uint32_t expect = 0;
-  for (int i = 0; i < c->D->n[src.index]; i++)
-    expect += c->D->spk[src.index][i];
-  if (expect != n)
-    c->mismatches++;
-  for (uint32_t k = 0; k < n; k++)
-    if (!c->D->spk[src.index][idx[k]])
-      c->mismatches++;
-  c->spikes += n;
 }
 
 static void test_dense_reference_fixed(void **state) {
@@ -457,8 +439,8 @@ static void test_dense_reference_fixed(void **state) {
   static fdense D;
   fdense_init(&D, m);
   rt_sim *s = t_create(m);
-  fcounter c = {&D, 0, 0};
-  rt_sim_on_spikes(s, fcmp_spikes, &c);
+  counter c = {D.n, D.spk, 0, 0};
+  rt_sim_on_spikes(s, cmp_spikes, &c);
   ir_ref astro = {IR_NODE_ASTROCYTE, 0};
   for (long t = 0; t < NSTEPS; t++) {
     fdense_step(&D, m, t);
