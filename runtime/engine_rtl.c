@@ -480,17 +480,22 @@ static uint32_t mesh_trace(const be_vl_mesh *mi, int32_t p, bool pre, uint32_t i
   return mi->xpost_at[k] + (mi->local_of[g] - mi->post_lo[k]);
 }
 
-/* A of mesh astrocyte compartment q from its home replica; every other replica must hold the same A
- * (they integrate the same listened spikes), else the read fails. */
-static bool read_replicas(rtl_engine *r, uint32_t q, double *a) {
+/* One state word of astrocyte compartment q on core c: STATE (A, tripartite ca) or, with g, AST. */
+static bool read_astro(rtl_engine *r, unsigned c, uint32_t local, bool g, uint64_t *w) {
+  return astro_hw_cmd_core(r->hw, c, g ? BE_VL_OP_RD_MEM : BE_VL_OP_RD_STATE, g ? BE_VL_MEM(BE_VL_SP_AST, local) : local,
+                           0, w);
+}
+
+/* A (or tripartite ca, or with g its g) of mesh astrocyte compartment q from its home replica; every
+ * other replica must hold the same value (they integrate the same listened spikes), else the read fails. */
+static bool read_replicas(rtl_engine *r, uint32_t q, bool g, double *a) {
   const be_vl_mesh *mi = r->mesh;
   uint64_t home = 0, w = 0;
-  if (!astro_hw_cmd_core(r->hw, mi->astro_home[q], BE_VL_OP_RD_STATE,
-                         mi->astro_local[(size_t)mi->astro_home[q] * mi->nastro + q], 0, &home))
+  if (!read_astro(r, mi->astro_home[q], mi->astro_local[(size_t)mi->astro_home[q] * mi->nastro + q], g, &home))
     return false;
   for (uint32_t c = 0; c < mi->ncores; c++)
     if ((mi->astro_cores[q] >> c & 1) &&
-        (!astro_hw_cmd_core(r->hw, c, BE_VL_OP_RD_STATE, mi->astro_local[(size_t)c * mi->nastro + q], 0, &w) ||
+        (!read_astro(r, c, mi->astro_local[(size_t)c * mi->nastro + q], g, &w) ||
          BE_VL_STATE_A(w) != BE_VL_STATE_A(home)))
       return false;
   *a = BE_VL_STATE_A(home);
@@ -505,13 +510,13 @@ static bool read_other(rtl_engine *r, ir_ref node, int k, double *out) {
   for (uint64_t i = 0; i < n; i++) {
     if (node.kind == IR_NODE_ASTROCYTE) {
       uint32_t q = img->astro_base[node.index] + (uint32_t)i;
+      bool g = r->m->astros[node.index].model == IR_ASTRO_TRIPARTITE && k == 1;
       if (r->mesh) {
-        if (!read_replicas(r, q - img->nneur, &out[i]))
+        if (!read_replicas(r, q - img->nneur, g, &out[i]))
           return false;
         continue;
       }
-      bool g = r->m->astros[node.index].model == IR_ASTRO_TRIPARTITE && k == 1;
-      if (!astro_hw_cmd(r->hw, g ? BE_VL_OP_RD_MEM : BE_VL_OP_RD_STATE, g ? BE_VL_MEM(BE_VL_SP_AST, q) : q, 0, &w))
+      if (!read_astro(r, 0, q, g, &w))
         return false;
       out[i] = BE_VL_STATE_A(w);
     } else if (k == 0) {

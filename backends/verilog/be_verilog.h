@@ -196,13 +196,14 @@ typedef struct be_vl_mesh {
   uint32_t *astro_home;         /* [nastro] the replica the host reads A from */
   uint32_t *astro_local;        /* [ncores * nastro] local id of the replica on core c (UINT32_MAX: none) */
   uint32_t *nrep;               /* [ncores] replicas on the core */
+  uint32_t *nglio;              /* [ncores] TLIST entries of the core (tripartite targets on it) */
   be_vl_cmd *cmds;              /* the load stream */
   uint8_t *cmd_core;            /* [ncmds] core of each command (BE_VL_ALL_CORES: every core) */
   size_t ncmds, capcmds;
 } be_vl_mesh;
 
 /* Splits a one-core image (built with be_vl_one_for_mesh: lif neurons, static, stdp and astro_stdp
- * synapses, nalsm astrocytes; no nalsm_lif) over the cores of `pl`, each of capacity `cap`: per core its
+ * synapses, nalsm and tripartite astrocytes; no nalsm_lif, no amsu) over the cores of `pl`, each of capacity `cap`: per core its
  * compartments and astrocyte replicas,
  * the fan-out lists of every axon that reaches it (targets renumbered to local ids, plastic synapses
  * first), AXBASE, the route table of its router (the cores, other than itself, that hold synapses of

@@ -4,8 +4,9 @@
  * their core (docs/accelerator.md, "Mesh"), and the learning engine's tables per core: a plastic (stdp)
  * synapse lives on its post-synaptic core, which keeps the x_post trace and an x_pre trace per incoming
  * axon. nalsm astrocytes are replicated on every core that needs their A (astro_stdp synapses there),
- * each replica with every listen synapse, so every replica integrates the same counts. Images with
- * kernel projections (nalsm_lif) are not split. */
+ * tripartite elements on every core that holds a target of theirs (a TLIST entry), each replica with
+ * every listen synapse, so every replica integrates the same counts; a core's TLIST holds the entries
+ * of its targets, naming its replicas. Images with kernel projections (nalsm_lif) are not split. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ typedef struct decoded {
   uint32_t nslot;
   uint64_t *plast;             /* [nplast * 4] PLAST words */
   uint64_t *raxon, *rsyn;      /* [nneur + nastro], [nsyn] RAXON and RSYN words */
+  uint64_t *ap;                /* [3 * (nneur + nastro)] AP0..AP2 of tripartite elements */
+  uint64_t *tlist;             /* [nglio] TLIST entries (target | element | mod | cur | last) */
 } decoded;
 
 static void decoded_free(decoded *x) {
@@ -32,6 +35,8 @@ static void decoded_free(decoded *x) {
   free(x->plast);
   free(x->raxon);
   free(x->rsyn);
+  free(x->ap);
+  free(x->tlist);
 }
 
 /* WR_MEM of the learning engine: PLAST, RAXON, RSYN are kept; TRACE and LAST are zeroes (rewritten per
@@ -56,7 +61,20 @@ static bool decode_mem(const be_vl_image *one, decoded *x, uint32_t addr, uint64
     return true;
   case BE_VL_SP_TRACE:
   case BE_VL_SP_LAST:
+  case BE_VL_SP_AST: /* tripartite g starts at 0 (amsu images are not split) */
     return data == 0;
+  case BE_VL_SP_AP0:
+  case BE_VL_SP_AP1:
+  case BE_VL_SP_AP2:
+    if (i >= one->nneur + one->nastro)
+      return false;
+    x->ap[(size_t)(sp - BE_VL_SP_AP0) * (one->nneur + one->nastro) + i] = data;
+    return true;
+  case BE_VL_SP_TLIST:
+    if (i >= one->nglio)
+      return false;
+    x->tlist[i] = data;
+    return true;
   default:
     return false;
   }
@@ -73,7 +91,10 @@ static bool decode(const be_vl_image *one, decoded *x, ir_loc loc, ir_diag *d) {
   x->plast = calloc(4 * (size_t)one->nplast + 1, sizeof(uint64_t));
   x->raxon = calloc(ncomp + 1, sizeof(uint64_t));
   x->rsyn = calloc(one->nsyn + 1, sizeof(uint64_t));
-  if (!x->param || !x->state || !x->ax_start || !x->ax_cnt || !x->syn || !x->plast || !x->raxon || !x->rsyn) {
+  x->ap = calloc(3 * ncomp + 1, sizeof(uint64_t));
+  x->tlist = calloc((size_t)one->nglio + 1, sizeof(uint64_t));
+  if (!x->param || !x->state || !x->ax_start || !x->ax_cnt || !x->syn || !x->plast || !x->raxon || !x->rsyn || !x->ap ||
+      !x->tlist) {
     ir_error(d, loc, "out of memory splitting the accelerator image");
     return false;
   }
@@ -166,6 +187,7 @@ void be_vl_mesh_destroy(be_vl_mesh *mi) {
   free(mi->astro_home);
   free(mi->astro_local);
   free(mi->nrep);
+  free(mi->nglio);
   free(mi->cmds);
   free(mi->cmd_core);
   free(mi);
@@ -196,7 +218,8 @@ static uint32_t target_local(const be_vl_mesh *mi, uint32_t t, uint32_t c) {
 }
 
 /* Where astrocyte replicas go: for each astro_stdp projection (PLAST W0 bit 49, modulator above bit 50)
- * the cores of its plastic synapses (each on its post's core) need its modulator's A. The home is the
+ * the cores of its plastic synapses (each on its post's core) need its modulator's A; a tripartite
+ * element is needed on the core of each target of its TLIST entries. The home is the
  * lowest of them; an astrocyte needed nowhere lives on the core with the fewest neurons among those that
  * hold any (core 0 without neurons). Replicas are numbered after the core's neurons. */
 static bool place_astrocytes(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, ir_loc loc, ir_diag *d) {
@@ -221,6 +244,14 @@ static bool place_astrocytes(be_vl_mesh *mi, const be_vl_image *one, const decod
       mi->astro_cores[mod[p] - mi->ncomp] |= UINT64_C(1) << mi->core_of[t];
   }
   free(mod);
+  for (uint32_t e = 0; e < one->nglio; e++) { /* a tripartite element goes where its targets are */
+    uint32_t j = (uint32_t)(x->tlist[e] & bits_mask(nw)), k = (uint32_t)(x->tlist[e] >> nw & bits_mask(nw));
+    if (j >= mi->ncomp || k < mi->ncomp || k >= mi->ncomp + mi->nastro) {
+      ir_error(d, loc, "internal error: TLIST entry %u names compartments %u and %u", e, j, k);
+      return false;
+    }
+    mi->astro_cores[k - mi->ncomp] |= UINT64_C(1) << mi->core_of[j];
+  }
   uint32_t lone = 0; /* the home of an astrocyte that modulates nothing */
   for (uint32_t c = 0; c < mi->ncores; c++)
     if (mi->nlocal[c] && (!mi->nlocal[lone] || mi->nlocal[c] < mi->nlocal[lone]))
@@ -288,6 +319,19 @@ static bool check_caps(const be_vl_mesh *mi, const be_vl_caps *cap, ir_loc loc, 
               cap->nw) &&
          fits(d, loc, c, mi, "queued events per step (remote and input axons)", queued, cap->qw) &&
          fits(d, loc, c, mi, "synapses", mi->nsyn[c], cap->sw);
+  }
+  return ok;
+}
+
+/* TLIST entries per core (its targets'), within 2^TW. */
+static bool check_glio(const be_vl_mesh *mi, const be_vl_image *one, const decoded *x, const be_vl_caps *cap,
+                       ir_loc loc, ir_diag *d) {
+  bool ok = true;
+  for (uint32_t c = 0; c < mi->ncores && ok; c++) {
+    uint64_t n = 0;
+    for (uint32_t e = 0; e < one->nglio; e++)
+      n += mi->core_of[x->tlist[e] & bits_mask(one->caps.nw)] == c;
+    ok = fits(d, loc, c, mi, "tripartite target entries (TLIST)", n, cap->tw);
   }
   return ok;
 }
@@ -393,6 +437,23 @@ static bool load_learning(be_vl_mesh *mi, const be_vl_image *one, const decoded 
   return ok;
 }
 
+/* Core c's TLIST: the entries of its targets (the one-core order, so each target's entries stay together
+ * and keep their `last`), target and element renumbered to local ids; NGLIO. */
+static bool load_glio(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, uint32_t c) {
+  const unsigned nw = one->caps.nw, knw = mi->caps.nw;
+  uint32_t n = 0;
+  bool ok = true;
+  for (uint32_t e = 0; e < one->nglio && ok; e++) {
+    uint32_t j = (uint32_t)(x->tlist[e] & bits_mask(nw)), k = (uint32_t)(x->tlist[e] >> nw & bits_mask(nw));
+    if (mi->core_of[j] != c)
+      continue;
+    uint64_t flags = x->tlist[e] >> (2 * nw) & 7, l = mi->astro_local[(size_t)c * mi->nastro + (k - mi->ncomp)];
+    ok = emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_TLIST, n++), mi->local_of[j] | l << knw | flags << (2 * knw));
+  }
+  mi->nglio[c] = n;
+  return ok && (n == 0 || emit(mi, c, BE_VL_OP_WR_REG, BE_VL_REG_NGLIO, n));
+}
+
 /* The load stream of core c: registers, CLEAR, compartments, fan-out lists, route table. */
 static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, uint32_t c) {
   const be_vl_caps *k = &mi->caps;
@@ -409,11 +470,18 @@ static bool load_core(be_vl_mesh *mi, const be_vl_image *one, const decoded *x, 
     uint32_t g = mi->global_of[c][l];
     ok = emit(mi, c, BE_VL_OP_WR_PARAM, l, x->param[g]) && emit(mi, c, BE_VL_OP_WR_STATE, l, x->state[g]);
   }
+  size_t nall = (size_t)mi->ncomp + mi->nastro;
   for (uint32_t q = 0; q < mi->nastro && ok; q++) {
     uint32_t l = mi->astro_local[(size_t)c * mi->nastro + q], g = mi->ncomp + q;
     ok = l == UINT32_MAX ||
          (emit(mi, c, BE_VL_OP_WR_PARAM, l, x->param[g]) && emit(mi, c, BE_VL_OP_WR_STATE, l, x->state[g]));
+    if (l != UINT32_MAX && x->param[g] >> 63) /* a tripartite element: its parameter words, g = 0 */
+      for (uint32_t w = 0; w < 3 && ok; w++)
+        ok = emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AP0 + w, l), x->ap[w * nall + g]);
+    if (l != UINT32_MAX && x->param[g] >> 63)
+      ok = ok && emit(mi, c, BE_VL_OP_WR_MEM, BE_VL_MEM(BE_VL_SP_AST, l), 0);
   }
+  ok = ok && load_glio(mi, one, x, c);
   uint64_t next = 0;
   for (uint32_t a = 0; a < mi->naxon && ok; a++) {
     bool local = a < mi->ncomp && mi->core_of[a] == c;
@@ -447,11 +515,6 @@ be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, 
   if (one->namsu != 0) {
     ir_error(d, loc, "a network with amsu neurons runs on one core only (the mesh split does not place their "
              "parameter and astrocyte-state memories yet)");
-    return NULL;
-  }
-  if (one->ntri != 0) {
-    ir_error(d, loc, "tripartite astrocytes run on one core only (the mesh split does not place their target "
-             "list, parameter words and MACC accumulators yet)");
     return NULL;
   }
   if (one->nkproj != 0 || ((one->nplast || one->nastro) && !cap->pw)) {
@@ -505,8 +568,9 @@ be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, 
     mi->astro_home = calloc(mi->nastro + 1, sizeof(uint32_t));
     mi->astro_local = calloc(ncores * mi->nastro + 1, sizeof(uint32_t));
     mi->nrep = calloc(ncores, sizeof(uint32_t));
+    mi->nglio = calloc(ncores, sizeof(uint32_t));
     ok = mi->core_of && mi->local_of && mi->nlocal && mi->axbase && mi->global_of && mi->fanout_cores && mi->nsyn &&
-         mi->syn_loc && mi->astro_cores && mi->astro_home && mi->astro_local && mi->nrep;
+         mi->syn_loc && mi->astro_cores && mi->astro_home && mi->astro_local && mi->nrep && mi->nglio;
     if (ok)
       memcpy(mi->core_of, pl->core_of, mi->ncomp * sizeof(uint32_t));
   }
@@ -514,7 +578,8 @@ be_vl_mesh *be_vl_mesh_build(const be_vl_image *one, const be_vl_placement *pl, 
   ok = ok && decode(one, &x, loc, d);
   if (ok)
     mi->nslot = x.nslot;
-  ok = ok && assign(mi, one, &x, loc, d) && learn_layout(mi, one, &x, cap, loc, d) && check_caps(mi, cap, loc, d);
+  ok = ok && assign(mi, one, &x, loc, d) && learn_layout(mi, one, &x, cap, loc, d) && check_caps(mi, cap, loc, d) &&
+       check_glio(mi, one, &x, cap, loc, d);
   for (uint32_t c = 0; c < mi->ncores && ok; c++)
     ok = load_core(mi, one, &x, c);
   decoded_free(&x);

@@ -102,7 +102,7 @@ for learn in 0 1; do
     "$(pwd)/rtl/harness/astro_hw.cpp" "$(pwd)/rtl/harness/astro_replay.c" >"$OUT/build$learn.log" 2>&1
 done
 # The replay drives random spikes into the input axons, read from each image's memory map (lif_small: 7
-# compartments, input axons 7..10; learn: 27 neurons + 1 astrocyte, input axons 28..33).
+# compartments, input axons 7..10; learn: 27 neurons + 3 astrocyte elements, input axons 30..35).
 inputs() { sed -n '/^input axons/{n;p;}' "$1/memory_map.txt" | awk '{print $2, $4}'; }
 ASTRO_HW_COVERAGE="$OUT/coverage0.dat" "$OUT/obj0/astro_replay" "$OUT/lif_small/load.cmd" 400 $(inputs "$OUT/lif_small")
 ASTRO_HW_COVERAGE="$OUT/coverage1.dat" "$OUT/obj1/astro_replay" "$OUT/learn/load.cmd" 400 $(inputs "$OUT/learn")

@@ -261,8 +261,8 @@ static void test_cli_mesh_astro(void **state) {
 }
 
 /* examples/tripartite.yaml in fixed numerics through the command: the raster and the astrocyte's ca and g
- * and post's v of every step are interp's, byte for byte, from the model and from its compiled image; on
- * several cores it is refused. */
+ * and post's v of every step are interp's, byte for byte, from the model, from its compiled image and on
+ * 2 and 3 mesh cores. */
 static void test_cli_tripartite(void **state) {
   (void)state;
   const char *ex = RT_TEST_SRCDIR "/examples/tripartite.yaml";
@@ -279,8 +279,14 @@ static void test_cli_tripartite(void **state) {
   assert_int_equal(astroc(args), 0);
   assert_int_equal(astroc("run tri --backend rtl --spikes tdir.csv -q"), 0);
   assert_true(same_file("tinterp.csv", "tdir.csv"));
-  snprintf(args, sizeof args, "run '%s' --backend rtl --numerics fixed --cores 2 -q", ex);
-  expect_error(args, 1, "tripartite astrocytes run on one core only");
+  /* on 2 and 3 cores: the astrocyte's element replicated with post's neurons */
+  for (unsigned n = 2; n <= 3; n++) {
+    snprintf(args, sizeof args, "run '%s' --backend rtl --numerics fixed --cores %u --spikes tm.csv "
+             "--record glia.g=tmg.npy --record post.v=tmv.npy -q", ex, n);
+    assert_int_equal(astroc(args), 0);
+    assert_true(same_file("tinterp.csv", "tm.csv") && same_file("tinterpg.npy", "tmg.npy") &&
+                same_file("tinterpv.npy", "tmv.npy"));
+  }
 }
 
 int main(int argc, char **argv) {

@@ -222,8 +222,12 @@ static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed, uint64_
   for (uint32_t p = 0; p < m->npops; p++)
     for (int v = 0; v < 3; v++)
       same_state(s[0], s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], m->pops[p].size, seed);
-  for (uint32_t a = 0; a < m->nastros; a++) /* the rtl engine fails the read when replicas disagree */
-    same_state(s[0], s[1], (ir_ref){IR_NODE_ASTROCYTE, a}, "a", m->astros[a].size, seed);
+  for (uint32_t a = 0; a < m->nastros; a++) { /* the rtl engine fails the read when replicas disagree */
+    bool tri = m->astros[a].model == IR_ASTRO_TRIPARTITE;
+    same_state(s[0], s[1], (ir_ref){IR_NODE_ASTROCYTE, a}, tri ? "ca" : "a", m->astros[a].size, seed);
+    if (tri)
+      same_state(s[0], s[1], (ir_ref){IR_NODE_ASTROCYTE, a}, "g", m->astros[a].size, seed);
+  }
   for (uint32_t k = 0; k < m->nprojs; k++) {
     const ir_csr *c = m->projs[k].csr;
     same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", c->nsyn, seed);
@@ -325,6 +329,51 @@ static void random_astrocytes(ir_module *m, uint64_t seed) {
     }
 }
 
+/* From a fourth stream: in about half the networks a tripartite astrocyte of size 1-4 (random time
+ * constants including 0, per-element distributions) listening with random signs to 1-3 populations,
+ * inputs or projections and modulating 1-2 projections (at most one per post population) and sometimes
+ * a population (current only). Its elements are replicated on the cores of their targets. */
+static void random_tripartite(ir_module *m, uint64_t seed) {
+  uint64_t r = seed * 5003 + 17;
+  if (below(&r, 2))
+    return;
+  int32_t as = ir_add_astrocyte(m, "tri", IR_ASTRO_TRIPARTITE, LOC);
+  ir_astrocyte *a = &m->astros[as];
+  a->size = 1 + below(&r, 4);
+  ir_value *q = a->params;
+  q[IR_P_TRIPARTITE_TAU_CA] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
+  q[IR_P_TRIPARTITE_CA_PER_SPIKE] = uniform(-0.1, 0.6, IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_CA_THRESHOLD] = ir_value_const(unif(&r, -0.2, 1.0), IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_TAU_GLIO] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
+  q[IR_P_TRIPARTITE_GLIO_RELEASE] = uniform(-0.2, 0.6, IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_GLIO_GAIN] = uniform(-1, 2.5, IR_DIM_NONE);
+  q[IR_P_TRIPARTITE_GLIO_CURRENT] = uniform(-3, 3, IR_DIM_VOLTAGE);
+  q[IR_P_TRIPARTITE_CA_INIT] = uniform(-0.5, 1, IR_DIM_NONE);
+  uint32_t nl = 1 + below(&r, 3);
+  a->listen = ir_arena_alloc(m->arena, nl * sizeof(ir_astro_listen));
+  assert_non_null(a->listen);
+  for (uint32_t j = 0; j < nl; j++) {
+    uint32_t kind = below(&r, 3);
+    ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, m->npops)}
+                 : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, m->ninputs)}
+                             : (ir_ref){IR_NODE_PROJECTION, below(&r, m->nprojs)};
+    a->listen[j] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
+  }
+  a->nlisten = nl;
+  a->modulates = ir_arena_alloc(m->arena, 3 * sizeof(ir_ref));
+  assert_non_null(a->modulates);
+  for (uint32_t k = 0, n = 1 + below(&r, 2); k < n; k++) {
+    uint32_t j = below(&r, m->nprojs);
+    bool clash = false; /* one modulated projection per post population */
+    for (uint32_t i = 0; i < a->nmodulates; i++)
+      clash = clash || m->projs[a->modulates[i].index].post.index == m->projs[j].post.index;
+    if (!clash)
+      a->modulates[a->nmodulates++] = (ir_ref){IR_NODE_PROJECTION, j};
+  }
+  if (below(&r, 3) == 0)
+    a->modulates[a->nmodulates++] = (ir_ref){IR_NODE_POPULATION, below(&r, m->npops)};
+}
+
 /* 1-4 lif populations of 1-60 neurons (sometimes on a grid, so partition uses Morton order), 1-2 inputs,
  * 1-6 projections with mixed-sign weights and delays up to 63, with `plastic` about half of them stdp
  * (drawn from a second stream, so the static part is the same network either way) and astrocytes
@@ -378,8 +427,10 @@ static ir_module *random_network(uint64_t seed, bool plastic) {
     if (plastic && below(&rp, 2))
       random_stdp(q, &rp);
   }
-  if (plastic)
+  if (plastic) {
     random_astrocytes(m, seed);
+    random_tripartite(m, seed);
+  }
   return m;
 }
 
@@ -473,10 +524,25 @@ static uint32_t modulated_cores(const ir_module *m, uint32_t a, const uint32_t *
   return seen;
 }
 
+/* The cores holding targets of tripartite astrocyte a (posts of its modulated projections, its modulated
+ * populations): where its elements are replicated. */
+static uint32_t tri_cores(const ir_module *m, uint32_t a, const uint32_t *core_of) {
+  uint32_t cores = 0;
+  for (uint32_t i = 0; i < m->astros[a].nmodulates; i++) {
+    ir_ref r = m->astros[a].modulates[i];
+    uint32_t p = r.kind == IR_NODE_PROJECTION ? m->projs[r.index].post.index : r.index, base = 0;
+    for (uint32_t q = 0; q < p; q++)
+      base += m->pops[q].size;
+    for (uint32_t j = 0; j < m->pops[p].size; j++)
+      cores |= 1u << core_of[base + j];
+  }
+  return cores;
+}
+
 static void test_random_networks(void **state) {
   (void)state;
   size_t spikes = 0, several = 0, one = 0, plastic = 0, crossing = 0, mixed = 0;
-  size_t with_astro = 0, astros = 0, astro_stdp = 0, replicated = 0;
+  size_t with_astro = 0, astros = 0, astro_stdp = 0, replicated = 0, tri = 0, tri_replicated = 0;
   uint64_t moved = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     ir_module *m = random_network(seed, true);
@@ -509,8 +575,14 @@ static void test_random_networks(void **state) {
       }
     with_astro += m->nastros > 0;
     astros += m->nastros;
-    for (uint32_t a = 0; a < m->nastros; a++) /* modulated synapses on more than one core: replicas */
-      replicated += __builtin_popcount(modulated_cores(m, a, core_of)) > 1;
+    for (uint32_t a = 0; a < m->nastros; a++) { /* modulated synapses or targets on several cores: replicas */
+      bool t = m->astros[a].model == IR_ASTRO_TRIPARTITE;
+      tri += t;
+      if (t)
+        tri_replicated += __builtin_popcount(tri_cores(m, a, core_of)) > 1;
+      else
+        replicated += __builtin_popcount(modulated_cores(m, a, core_of)) > 1;
+    }
     assert_true(rt_rtl_set_placement(2, 2, core_of, total));
     spikes += compare(m, 50 + seed % 30, seed, &moved);
     assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
@@ -520,13 +592,15 @@ static void test_random_networks(void **state) {
   }
   print_message("200 random networks on the 2 x 2 mesh (%zu on one core, %zu on several, %zu of them placed at random; "
                 "%zu plastic projections, %zu of them astro_stdp, %zu with synapses between cores; %zu networks with "
-                "%zu astrocytes, %zu of them replicated on several cores): %zu spikes, %llu plastic weights moved, "
-                "identical on interp and rtl\n", one, several, mixed, plastic, astro_stdp, crossing, with_astro, astros,
-                replicated, spikes, (unsigned long long)moved);
+                "%zu astrocytes, %zu nalsm ones replicated on several cores; %zu tripartite, %zu of them with targets "
+                "on several cores): %zu spikes, %llu plastic weights moved, identical on interp and rtl\n", one,
+                several, mixed, plastic, astro_stdp, crossing, with_astro, astros, replicated, tri, tri_replicated,
+                spikes, (unsigned long long)moved);
   assert_true(one >= 10 && several >= 100 && mixed == 50);
   assert_true(spikes > 10000);
   assert_true(plastic >= 150 && crossing >= 50 && moved > 1000);
   assert_true(with_astro >= 100 && astro_stdp >= 50 && replicated >= 30);
+  assert_true(tri >= 70 && tri_replicated >= 30);
 }
 
 /* What the mesh cores do not run, and placements that do not fit. */
@@ -550,11 +624,6 @@ static void test_mesh_rejections(void **state) {
   assert_true(rt_rtl_set_placement(2, 2, core_of, total));
   assert_null(rt_sim_create(m, &o, d));
   assert_non_null(strstr(ir_diag_last(d), "population 'p0' (nalsm_lif): the mesh cores run lif neurons only"));
-  m->pops[0].model = IR_NEURON_LIF; /* a tripartite astrocyte (its target list and MACC are not split) */
-  int32_t tri = ir_add_astrocyte(m, "glia", IR_ASTRO_TRIPARTITE, LOC);
-  m->astros[tri].size = 2;
-  assert_null(rt_sim_create(m, &o, d));
-  assert_non_null(strstr(ir_diag_last(d), "tripartite astrocytes run on one core only"));
   assert_true(rt_rtl_set_placement(0, 0, NULL, 0));
   ir_diag_destroy(d);
   free(core_of);
