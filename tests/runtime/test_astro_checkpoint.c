@@ -4,9 +4,7 @@
  * state. Also the three example models end to end (frontend, passes, 500 steps). */
 #include <math.h>
 
-#include "rt_test.h"
-#include "fe.h"
-#include "passes.h"
+#include "rt_test_example.h"
 
 /* noise (bernoulli 0.3, 8) -> units (amsu, 6) -> out (lif, 4); units -> units with delay 3. */
 static ir_module *net(bool fixed) {
@@ -140,20 +138,6 @@ static void test_checkpoint_fixed(void **state) {
 
 /* ---------------------------------------------------------------- the examples */
 
-static ir_module *load(const char *rel) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", RT_TEST_SRCDIR, rel);
-  ir_diag *d = ir_diag_create(stderr);
-  ir_module *m = fe_yaml_load(path, d);
-  assert_non_null(m);
-  size_t n;
-  const ir_pass *passes = pass_pipeline(&n);
-  ir_pipeline_options po = {0};
-  assert_true(ir_run_pipeline(m, passes, n, &po, d));
-  ir_diag_destroy(d);
-  return m;
-}
-
 typedef struct counts {
   uint64_t spikes[8];
 } counts;
@@ -168,7 +152,7 @@ static void count_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *i
 
 /* Runs examples/<name>.yaml for 500 steps; returns the module's spike counts per population. */
 static void run_example(const char *rel, counts *c, rt_sim **out, ir_module **mod) {
-  ir_module *m = load(rel);
+  ir_module *m = t_load_example(rel);
   rt_sim *s = t_create(m);
   memset(c, 0, sizeof *c);
   rt_sim_on_spikes(s, count_spikes, c);

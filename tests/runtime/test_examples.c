@@ -3,23 +3,8 @@
  * the MNIST data is not installed). */
 #include <math.h>
 
-#include "rt_test.h"
-#include "fe.h"
-#include "passes.h"
+#include "rt_test_example.h"
 
-static ir_module *load(const char *rel) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", RT_TEST_SRCDIR, rel);
-  ir_diag *d = ir_diag_create(stderr);
-  ir_module *m = fe_yaml_load(path, d);
-  assert_non_null(m);
-  size_t n;
-  const ir_pass *passes = pass_pipeline(&n);
-  ir_pipeline_options po = {0};
-  assert_true(ir_run_pipeline(m, passes, n, &po, d));
-  ir_diag_destroy(d);
-  return m;
-}
 
 /* lif_small (fixed, v_unit 1 mV). Population a: du 4095, dv 0, v_th 10 mV (v > 640); the replay weight
  * 11 mV has exponent -3, mantissa 88, 88 << 3 = 704 > 640, so a replay spike at s makes a spike at s+1:
@@ -30,7 +15,7 @@ static ir_module *load(const char *rel) {
  * step 5: u = 281, v = 1048 + 281 = 1329 > 1280: spike. The rest follows the same arithmetic. */
 static void test_lif_small_raster(void **state) {
   (void)state;
-  ir_module *m = load("examples/lif_small.yaml");
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   rt_sim *s = t_create(m);
   assert_int_equal(rt_sim_numerics(s), IR_NUMERICS_FIXED);
   t_raster r = {0};
@@ -83,7 +68,7 @@ static void count(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uin
 }
 
 static void nalsm_case(int numerics) {
-  ir_module *m = load("examples/nalsm/nalsm1000.yaml");
+  ir_module *m = t_load_example("examples/nalsm/nalsm1000.yaml");
   ir_diag *d = ir_diag_create(NULL);
   rt_options o = {.numerics = numerics};
   rt_sim *s = rt_sim_create(m, &o, d);

@@ -11,9 +11,7 @@
  * a sample repeated after a different one must reproduce its own checksum (restore is complete). */
 #include <math.h>
 
-#include "rt_test.h"
-#include "fe.h"
-#include "passes.h"
+#include "rt_test_example.h"
 
 #define INIT_STEPS 40
 #define SAMPLE_STEPS 60
@@ -49,16 +47,7 @@ static uint64_t splitmix(uint64_t x) {
 }
 
 static ir_module *load(const char *rel) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", RT_TEST_SRCDIR, rel);
-  ir_diag *d = ir_diag_create(stderr);
-  ir_module *m = fe_yaml_load(path, d);
-  assert_non_null(m);
-  size_t n;
-  const ir_pass *passes = pass_pipeline(&n);
-  ir_pipeline_options po = {0};
-  assert_true(ir_run_pipeline(m, passes, n, &po, d));
-  ir_diag_destroy(d);
+  ir_module *m = t_load_example(rel);
   assert_int_equal(m->ninputs, 1);
   m->inputs[0].kind = IR_INPUT_BERNOULLI; /* as the experiment runner does: no dataset needed */
   m->inputs[0].p = ir_value_const(0, IR_DIM_NONE);
