@@ -5,7 +5,6 @@
 
 #include "rt_test_example.h"
 
-
 /* lif_small (fixed, v_unit 1 mV). Population a: du 4095, dv 0, v_th 10 mV (v > 640); the replay weight
  * 11 mV has exponent -3, mantissa 88, 88 << 3 = 704 > 640, so a replay spike at s makes a spike at s+1:
  * a0 2, 11, 31; a1 4, 13, 31; a2 6, 21, 31; a3 6, 22, 31.
