@@ -17,6 +17,7 @@
 #include "engine_rtl.h"
 #include "fe.h"
 #include "passes.h"
+#include "rt_test_example.h"
 
 #define LOC ((ir_loc){"test_rtl.c", 1, 1})
 
@@ -167,14 +168,7 @@ static void test_negative_decay_truncates(void **state) {
 
 static void test_lif_small(void **state) {
   (void)state;
-  ir_diag *d = ir_diag_create(stderr);
-  ir_module *m = fe_yaml_load(RT_TEST_SRCDIR "/examples/lif_small.yaml", d);
-  assert_non_null(m);
-  size_t n;
-  const ir_pass *passes = pass_pipeline(&n);
-  ir_pipeline_options po = {0};
-  assert_true(ir_run_pipeline(m, passes, n, &po, d));
-  ir_diag_destroy(d);
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   /* 12 spikes of a and 11 of b by hand (tests/runtime/test_examples.c), 12 replay events, 2 x 2 forced
    * spikes of a/b/replay: compare() checks the rest against interp. */
   assert_true(compare(m, 50, 1) >= 35);

@@ -18,6 +18,7 @@
 #include "engine_rtl.h"
 #include "fe.h"
 #include "passes.h"
+#include "rt_test_example.h"
 
 #define LOC ((ir_loc){"test_rtl_learn.c", 1, 1})
 
@@ -369,14 +370,7 @@ static void test_amsu_hand(void **state) {
  * identical rasters and final v, u, ref, a on interp and rtl. */
 static void test_amsu_example(void **state) {
   (void)state;
-  ir_diag *d = ir_diag_create(NULL);
-  ir_module *m = fe_yaml_load(RT_TEST_SRCDIR "/examples/amsu.yaml", d);
-  assert_non_null(m);
-  size_t n;
-  const ir_pass *passes = pass_pipeline(&n);
-  ir_pipeline_options po = {0};
-  assert_true(ir_run_pipeline(m, passes, n, &po, d));
-  ir_diag_destroy(d);
+  ir_module *m = t_load_example("examples/amsu.yaml");
   m->numerics = IR_NUMERICS_FIXED;
   diff_stats st = compare(m, 300, 5);
   assert_true(st.spikes > 1000);
@@ -518,14 +512,7 @@ static void test_tripartite_domains_hand(void **state) {
  * efficacy): identical rasters and v, u, ref, ca, g. */
 static void test_tripartite_example(void **state) {
   (void)state;
-  ir_diag *d = ir_diag_create(NULL);
-  ir_module *m = fe_yaml_load(RT_TEST_SRCDIR "/examples/tripartite.yaml", d);
-  assert_non_null(m);
-  size_t n;
-  const ir_pass *passes = pass_pipeline(&n);
-  ir_pipeline_options po = {0};
-  assert_true(ir_run_pipeline(m, passes, n, &po, d));
-  ir_diag_destroy(d);
+  ir_module *m = t_load_example("examples/tripartite.yaml");
   m->numerics = IR_NUMERICS_FIXED;
   diff_stats st = compare(m, 2000, 3);
   assert_true(st.spikes > 1500 && st.g_nonzero == 1);

@@ -1,11 +1,16 @@
 /* rt_test_example.h — loading a model of the source tree (examples/...) through the whole compiler
- * pipeline, for the runtime tests that run the shipped examples. */
+ * pipeline, for the tests that run the shipped examples (tests/runtime, tests/rtl). Self-contained:
+ * cmocka, the frontend and the passes only. */
 #ifndef ASTROC_RT_TEST_EXAMPLE_H
 #define ASTROC_RT_TEST_EXAMPLE_H
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <stdio.h>
 
-#include "rt_test.h"
 #include "fe.h"
 #include "passes.h"
 

@@ -4,6 +4,7 @@
  * state. Also the three example models end to end (frontend, passes, 500 steps). */
 #include <math.h>
 
+#include "rt_test.h"
 #include "rt_test_example.h"
 
 /* noise (bernoulli 0.3, 8) -> units (amsu, 6) -> out (lif, 4); units -> units with delay 3. */

@@ -3,6 +3,7 @@
  * the MNIST data is not installed). */
 #include <math.h>
 
+#include "rt_test.h"
 #include "rt_test_example.h"
 
 /* lif_small (fixed, v_unit 1 mV). Population a: du 4095, dv 0, v_th 10 mV (v > 640); the replay weight

@@ -11,6 +11,7 @@
  * a sample repeated after a different one must reproduce its own checksum (restore is complete). */
 #include <math.h>
 
+#include "rt_test.h"
 #include "rt_test_example.h"
 
 #define INIT_STEPS 40
