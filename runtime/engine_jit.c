@@ -207,7 +207,10 @@ static bool step_once(jit_engine *e, ir_diag *d) {
    * clears every forced flag after every step (main thread): a worker reading them would fetch those
    * lines from the main thread's cache every step, so the update runs the loop that does not read them
    * unless a neuron may be forced (update_block, BE_CPU_LIF_ANY_FORCED). */
+  if (t - e->epoch >= e->epoch_steps)
+    rt_jit_rebase_epoch(e, t);
   rt_jit_run_phase(e, e->fused ? PHASE_STEP : PHASE_UPDATE);
+  e->state_step = t + 1; /* callbacks read the state after the update */
   rt_jit_gather_spikes(e);
   for (uint32_t k = 0; k < m->npops; k++) /* (3b) event models not generated */
     if (!e->pops[k].gen && !s->pops[k].model->kernel_delivery)
@@ -285,6 +288,11 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
     return NULL;
   }
   e->s = e->interp;
+  e->state_step = e->s->step;
+  e->epoch_steps = EPOCH_STEPS;
+  const char *es = getenv("ASTROC_JIT_EPOCH_STEPS"); /* tests: move the refractory clock often */
+  if (es && atoll(es) > 0 && atoll(es) < EPOCH_STEPS)
+    e->epoch_steps = (uint64_t)atoll(es);
   e->npops = m->npops;
   e->nprojs = m->nprojs;
   e->fixed = e->s->fixed;
@@ -374,6 +382,7 @@ static bool jit_restore(void *v, FILE *f, ir_diag *d) {
   jit_engine *e = v;
   e->injected = true; /* a checkpoint may carry forced flags */
   bool ok = rt_engine_interp.restore(e->interp, f, d);
+  e->state_step = e->s->step;
   rt_jit_sync_blocks(e, false); /* the restored state into the blocks (also after a failed, partial restore) */
   return ok;
 }

@@ -32,15 +32,20 @@
 #define PAGE 4096
 #define SOLO_STEPS 2048   /* phases the main thread then runs alone (doubling on repeats) */
 #define SOLO_MAX (1 << 20)
+/* The refractory state of generated populations is the last step of each neuron's refractory period as
+ * an int32 relative to the engine's epoch (be_cpu.h): the epoch moves up every EPOCH_STEPS steps
+ * (rebase_epoch), so with nref at most MAX_NREF every value fits. */
+#define EPOCH_STEPS (1 << 29)
+#define MAX_NREF (1 << 30)
 
 /* Block t of a generated population: everything thread t reads and writes for it in a step. With several
  * threads the block's state, spike flags, spike list and ring cells are the engine's own copies, in an
  * arena of the thread's own pages (the interp's arrays are brought up to date after every run, see
  * rt_jit_sync_out): two threads writing different cache lines of one 4 KB page slow each other down
  * several times on this machine (docs/jit.md, Threads), so blocks of the interp's arrays cannot be shared.
- * With one thread the pointers are the interp's arrays, except the refractory counters and, in fixed
- * numerics, the ring cells: the generated code keeps them narrower (int16, int32: be_cpu.h), so they
- * are always the block's own, converted by the same copies. */
+ * With one thread the pointers are the interp's arrays, except the refractory state (the last step of
+ * each neuron's period instead of the interp's countdown, be_cpu.h) and, in fixed numerics, the ring
+ * cells (int32 instead of int64): they are always the block's own, converted by the same copies. */
 typedef struct jit_blk {
   void *ptrs[BE_CPU_LIF_RING0 + MAX_IN]; /* the lif's arguments, indexed from the block's first neuron */
   void *ring[MAX_IN];                    /* incoming projection q: nring slots of n cells */
@@ -112,6 +117,7 @@ typedef struct jit_word {
   int phase;     /* gen only: what the main thread publishes with a generation: the phase, */
   bool injected; /* whether a neuron may be forced in this step, */
   uint64_t step; /* the step, */
+  uint64_t epoch; /* the refractory clock's epoch, */
   uint32_t pend[PEND_INLINE]; /* (fused mode) the spikes of the last step still to push, per projection, */
   jit_mail mail0;             /* and chunk 0's mailbox of the last step (gen only) */
 } jit_word;
@@ -163,6 +169,9 @@ typedef struct jit_engine {
   uint64_t backoffs;            /* how often (ASTROC_JIT_VERBOSE reports it) */
   bool injected; /* some neuron may be forced this step (rt_sim_inject, restore): lif reads the flags */
   bool synced;   /* the interp's arrays hold the blocks' state (rt_jit_sync_out) */
+  /* Refractory clock (EPOCH_STEPS): the blocks' REF values count steps from `epoch`; the blocks' state is
+   * that at the start of step `state_step` (one more than the interp's step during callbacks). */
+  uint64_t epoch, state_step, epoch_steps;
   struct jit_engine *next; /* registry of live engines (rt_jit_info_get) */
 } jit_engine;
 
@@ -234,6 +243,8 @@ bool rt_jit_build_blocks(jit_engine *e);
 void rt_jit_sync_blocks(jit_engine *e, bool out);
 /* The interp's arrays up to date (state reads, checkpoints, the end of a run). */
 void rt_jit_sync_out(jit_engine *e);
+/* Moves the refractory clock's epoch to step t (between phases; see EPOCH_STEPS). */
+void rt_jit_rebase_epoch(jit_engine *e, uint64_t t);
 
 /* ---------------------------------------------------------------- engine_jit_threads.c */
 

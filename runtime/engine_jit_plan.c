@@ -129,8 +129,8 @@ static bool plan_pop(jit_engine *e, jit_pop *jp, be_cpu_lif *spec, char *name, i
     return false;
   const int32_t *nref = jp->ptrs[BE_CPU_LIF_PARAM0 + BE_CPU_LIF_P_NREF];
   for (uint32_t i = 0; i < (spec->uniform[BE_CPU_LIF_P_NREF] ? 1 : p->n); i++)
-    if (nref[i] > INT16_MAX)
-      return true; /* the generated code's counters are int16: the interp runs this population */
+    if (nref[i] > MAX_NREF)
+      return true; /* beyond the refractory clock's range (EPOCH_STEPS): the interp runs this population */
   memcpy(jp->uniform, spec->uniform, sizeof(jp->uniform));
   jp->gen = true; /* the address comes after compilation */
   unsigned T = e->nthreads;

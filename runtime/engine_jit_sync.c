@@ -35,7 +35,7 @@ static jit_blk *layout_pop(jit_engine *e, jit_pop *jp, unsigned t, arena *a) {
   bool rings = own_rings(e);
   jit_blk *b = take(a, sizeof(jit_blk));
   void *v = take(a, mine ? n * 4u : 0), *u = take(a, mine ? n * 4u : 0);
-  void *ref = take(a, n * sizeof(int16_t)); /* always the engine's own: int16 counters (be_cpu.h) */
+  void *ref = take(a, n * sizeof(int32_t)); /* always the engine's own: ends of refractory periods (be_cpu.h) */
   void *spk = take(a, spike_bytes(n)), *idx0 = take(a, mine ? n * sizeof(uint32_t) : 0),
        *idx1 = take(a, mine ? n * sizeof(uint32_t) : 0);
   void *ring[MAX_IN];
@@ -94,14 +94,33 @@ static void copy(void *mine, void *interp, size_t bytes, bool out) {
     memcpy(out ? interp : mine, out ? mine : interp, bytes);
 }
 
-/* The int16 refractory counters of a block to the interp's int32 ones (out) or from them (plan_pop
- * generates only populations whose nref fits; a larger restored count is clamped). */
-static void copy_ref(int16_t *mine, int32_t *interp, uint32_t n, bool out) {
+/* The refractory state of a block (the last step of each period, relative to the epoch) to the interp's
+ * countdowns (out) or from them, at the start of step `now` (relative to the epoch): a countdown r there
+ * is the period's last step now + r - 1 (docs/jit.md, "Refractory period"). plan_pop generates only
+ * populations whose nref is at most MAX_NREF; a larger restored count is clamped. */
+static void copy_ref(int32_t *mine, int32_t *interp, uint32_t n, int64_t now, bool out) {
   for (uint32_t i = 0; i < n; i++)
-    if (out)
-      interp[i] = mine[i];
-    else
-      mine[i] = (int16_t)(interp[i] > INT16_MAX ? INT16_MAX : interp[i] < INT16_MIN ? INT16_MIN : interp[i]);
+    if (out) {
+      int64_t r = (int64_t)mine[i] - now + 1;
+      interp[i] = r > 0 ? (int32_t)r : 0;
+    } else {
+      int64_t r = interp[i] < 0 ? 0 : interp[i] > MAX_NREF ? MAX_NREF : interp[i];
+      mine[i] = (int32_t)(now + r - 1);
+    }
+}
+
+void rt_jit_rebase_epoch(jit_engine *e, uint64_t t) {
+  int64_t shift = (int64_t)(t - e->epoch);
+  for (uint32_t k = 0; k < e->npops; k++)
+    for (unsigned b = 0; e->pops[k].gen && b < e->nthreads; b++) {
+      const jit_blk *blk = e->pops[k].b[b];
+      int32_t *until = blk->ptrs[BE_CPU_LIF_REF];
+      for (uint32_t i = 0; i < blk->n; i++) { /* a period over before t ends at -1: the values stay bounded */
+        int64_t x = (int64_t)until[i] - shift;
+        until[i] = (int32_t)(x < -1 ? -1 : x);
+      }
+    }
+  e->epoch = t;
 }
 
 /* n int32 ring cells of a block to the interp's int64 ones (out) or from them (plan_pop bounds the sums;
@@ -129,11 +148,14 @@ static void sync_ring(jit_engine *e, jit_blk *b, rt_proj *p, uint32_t q, bool ou
 /* Copies the blocks' state to the interp's arrays (out) or from them: the refractory counters always,
  * the ring cells when the blocks have their own (own_rings), u and v with threads > 1. */
 void rt_jit_sync_blocks(jit_engine *e, bool out) {
+  if (!out) /* every value is rewritten: the clock may start anew */
+    e->epoch = e->state_step;
+  int64_t now = (int64_t)(e->state_step - e->epoch);
   for (uint32_t k = 0; k < e->npops; k++) {
     jit_pop *jp = &e->pops[k];
     for (unsigned t = 0; jp->gen && t < e->nthreads; t++) {
       jit_blk *b = jp->b[t];
-      copy_ref(b->ptrs[BE_CPU_LIF_REF], (int32_t *)jp->ptrs[BE_CPU_LIF_REF] + b->lo, b->n, out);
+      copy_ref(b->ptrs[BE_CPU_LIF_REF], (int32_t *)jp->ptrs[BE_CPU_LIF_REF] + b->lo, b->n, now, out);
       for (uint32_t q = 0; own_rings(e) && q < jp->nin; q++)
         sync_ring(e, b, jp->in[q], q, out);
       if (e->nthreads == 1)

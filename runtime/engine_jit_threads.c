@@ -149,6 +149,16 @@ static uint32_t block_spikes(const jit_pop *jp, unsigned b, const jit_mail *m, u
   return jp->b[b]->nspk[par];
 }
 
+/* The refractory period of each neuron of block b that spiked in step `now` (idx: absolute indices) ends
+ * nref steps later (be_cpu.h: the generated code only reads it). */
+static void start_refractory(const jit_pop *jp, const jit_blk *b, const uint32_t *idx, uint32_t n, int64_t now) {
+  int32_t *until = b->ptrs[BE_CPU_LIF_REF];
+  const int32_t *nref = jp->ptrs[BE_CPU_LIF_PARAM0 + BE_CPU_LIF_P_NREF];
+  bool uniform = jp->uniform[BE_CPU_LIF_P_NREF];
+  for (uint32_t q = 0; q < n; q++)
+    until[idx[q] - b->lo] = (int32_t)(now + nref[uniform ? 0 : idx[q]]);
+}
+
 /* Updates block tid of every generated population and compacts its spikes: straight into the spike list
  * with one thread, else into the block's own list (the spike list may still be read by the other
  * threads' pushes of the last step). Reads only the block, read-only engine fields and the published
@@ -162,7 +172,8 @@ static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
     for (uint32_t q = 0; q < jp->nin; q++) /* (2) this step's ring slot */
       b->ptrs[BE_CPU_LIF_RING0 + q] = (char *)b->ring[q] + (size_t)ring_slot(g->step, b->nring[q]) * b->n * RING_CELL;
     b->ptrs[BE_CPU_LIF_FORCED] = b->forced;
-    int64_t ints[BE_CPU_LIF_NINTS] = {0, b->n, g->injected};
+    int64_t now = (int64_t)(g->step - g->epoch);
+    int64_t ints[BE_CPU_LIF_NINTS] = {0, b->n, g->injected, now};
     if (b->n)
       jp->fn(b->ptrs, ints);
     const void *spk = b->ptrs[BE_CPU_LIF_SPK];
@@ -170,10 +181,12 @@ static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
     rt_src *c = jp->p->src;
     if (e->nthreads == 1) {
       c->nspk = compact_bits(spk, b->n, b->lo, c->idx, b->last, g->step);
+      start_refractory(jp, b, c->idx, c->nspk, now);
       if (jp->spk_read)
         write_flags(jp, b, c->idx, c->nspk);
     } else { /* last-spike times: gather_spikes (main thread) */
       b->nspk[par] = compact_bits(spk, b->n, b->lo, b->idx[par], NULL, g->step);
+      start_refractory(jp, b, b->idx[par], b->nspk[par], now);
       if (jp->spk_read)
         write_flags(jp, b, b->idx[par], b->nspk[par]);
     }
@@ -323,6 +336,7 @@ static void *worker(void *arg) {
 static void set_phase(jit_engine *e, int phase) {
   e->pool->gen.phase = phase;
   e->pool->gen.step = e->s->step;
+  e->pool->gen.epoch = e->epoch;
   e->pool->gen.injected = e->injected;
   for (uint32_t k = 0; k < e->nprojs && k < PEND_INLINE; k++)
     e->pool->gen.pend[k] = e->pend[k];

@@ -29,8 +29,12 @@ typedef void (*be_cpu_fn)(void *const *ptrs, const int64_t *ints);
 enum { BE_CPU_LIF_P_DECAY_U, BE_CPU_LIF_P_DECAY_V, BE_CPU_LIF_P_VTH, BE_CPU_LIF_P_BIAS, BE_CPU_LIF_P_NREF,
        BE_CPU_LIF_NPARAM };
 
-/* ptrs[] slots of a lif function. REF: the refractory counters as int16 (the interp's are int32; an
- * engine keeps its own copy, every nref must be at most INT16_MAX). SPK: the spike flags as bits, neuron i
+/* ptrs[] slots of a lif function. REF: per neuron, as int32, the last step of its refractory period
+ * (on the caller's clock, ints[NOW]): the neuron is refractory in step NOW when REF >= NOW. The
+ * function only reads it — a neuron that spikes in step NOW must get REF = NOW + nref from the caller
+ * (the engine's compaction does, engine_jit_threads.c) — so the loop stores no refractory state; the
+ * interp's countdown r at the start of step NOW is REF = NOW + r - 1 (docs/jit.md, "Refractory
+ * period"). The nref parameter is therefore not read by the function. SPK: the spike flags as bits, neuron i
  * in bit i % 16 of the uint16 word i / 16 (little-endian: bit i % 64 of the 64-bit word i / 64); the
  * function writes the words of [lo, hi) whole (lo must be a multiple of 16; bits of neurons at or beyond
  * hi in the last word are 0). FORCED: bytes, read only when ints[ANY_FORCED] != 0. SHIFT (fixed): int64
@@ -41,8 +45,8 @@ enum { BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF, BE_CPU_LIF_PARAM0 /* + BE_CPU
        BE_CPU_LIF_INJ = BE_CPU_LIF_PARAM0 + BE_CPU_LIF_NPARAM, BE_CPU_LIF_FORCED, BE_CPU_LIF_SPK,
        BE_CPU_LIF_SHIFT, BE_CPU_LIF_RING0 };
 /* ints[] slots: the neuron range [lo, hi); ANY_FORCED: 0 when no neuron is forced in this step, so
- * ptrs[FORCED] is not read (non-zero: it is). */
-enum { BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_ANY_FORCED, BE_CPU_LIF_NINTS };
+ * ptrs[FORCED] is not read (non-zero: it is); NOW: the step, on the clock of ptrs[REF] (an int32 value). */
+enum { BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_ANY_FORCED, BE_CPU_LIF_NOW, BE_CPU_LIF_NINTS };
 
 typedef struct be_cpu_lif {
   const char *name;      /* symbol name, unique in its program */

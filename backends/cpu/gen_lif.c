@@ -6,6 +6,9 @@
  * bits, instead of 16 bytes for a separate compaction to scan. Per neuron: the ring slots of the incoming
  * projections are summed (and cleared) into the synaptic input, u and v are updated in exactly the
  * interp's order of operations (each lane's operations are the scalar ones: the results are the same).
+ * The refractory state is the last step of each neuron's refractory period, read and compared with the
+ * current step, never written here (be_cpu.h): the loop is bound by its stores, and the interp's
+ * countdown would cost one store per neuron and step where the engine's compaction writes one per spike.
  * The last (hi - lo) % 16 neurons take a scalar loop that collects their bits in one 16-bit word.
  */
 #include "cg.h"
@@ -24,6 +27,7 @@ typedef struct lif_ctx {
   LLVMValueRef fn, i;                     /* body function, index of the first neuron of the iteration (i64) */
   unsigned w;                             /* lanes of the loop being emitted: W, or 1 in the tail */
   LLVMValueRef uni[BE_CPU_LIF_NPARAM][2]; /* uniform parameters, loaded once: [0] scalar, [1] over W lanes */
+  LLVMValueRef now[2];                    /* ints[NOW] as i32, likewise */
   LLVMValueRef shift[MAX_IN][2];          /* fixed: 6 + weight exponent per input, likewise */
   bool forced;                            /* the loop being emitted reads the forced flags */
 } lif_ctx;
@@ -86,7 +90,7 @@ static void load_uniform(lif_ctx *c, int k, bool fl) {
 /* Parameter k of the iteration's neurons: the uniform value or a load from its array (body parameter
  * 5 + k). */
 static LLVMValueRef param(lif_ctx *c, int k, bool as_float) {
-  bool fl = as_float && k != BE_CPU_LIF_P_NREF;
+  bool fl = as_float;
   if (c->s->uniform[k])
     return c->uni[k][c->w > 1];
   LLVMValueRef x = load_at(c, fl ? c->T.f32 : c->T.i32, 4, 5 + k);
@@ -136,9 +140,15 @@ static LLVMValueRef synaptic_input(lif_ctx *c) {
   return syn;
 }
 
-/* Loads forced != 0; writes v and the refractory counter (int16, be_cpu.h); returns the spike flags. */
-static LLVMValueRef tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLVMValueRef r, LLVMValueRef vn,
-                         LLVMValueRef vzero, LLVMValueRef zero_too) {
+/* Whether the iteration's neurons are refractory: the last step of their period is at least now. */
+static LLVMValueRef refractory(lif_ctx *c) {
+  LLVMValueRef until = load_at(c, c->T.i32, 4, 4);
+  return LLVMBuildICmp(c->b, LLVMIntSGE, until, c->now[c->w > 1], "inref");
+}
+
+/* Loads forced != 0; writes v; returns the spike flags. */
+static LLVMValueRef tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLVMValueRef vn, LLVMValueRef vzero,
+                         LLVMValueRef zero_too) {
   LLVMBuilderRef b = c->b;
   cg_types *T = &c->T;
   LLVMValueRef fire = vfire;
@@ -150,14 +160,10 @@ static LLVMValueRef tail(lif_ctx *c, LLVMValueRef inref, LLVMValueRef vfire, LLV
   if (zero_too)
     reset = LLVMBuildOr(b, reset, zero_too, "");
   LLVMValueRef vout = LLVMBuildSelect(b, reset, vzero, vn, "");
-  LLVMValueRef nref = LLVMBuildTrunc(b, param(c, BE_CPU_LIF_P_NREF, false), ty(c, T->i16), "");
-  LLVMValueRef rdec = LLVMBuildSub(b, r, LLVMBuildZExt(b, inref, ty(c, T->i16), ""), "");
-  LLVMValueRef rout = LLVMBuildSelect(b, fire, nref, rdec, "");
   if (c->s->fixed)
     store_at(c, LLVMBuildTrunc(b, vout, ty(c, T->i32), ""), T->i32, 4, 2);
   else
     store_at(c, vout, T->f32, 4, 2);
-  store_at(c, rout, T->i16, 2, 4);
   return fire;
 }
 
@@ -169,8 +175,7 @@ static LLVMValueRef body_fixed(lif_ctx *c) {
   LLVMValueRef ku = LLVMBuildSub(b, i64c(c, 4095), param(c, BE_CPU_LIF_P_DECAY_U, false), "");
   LLVMValueRef u = sat24(c, LLVMBuildAdd(b, decay(c, u0, ku), synaptic_input(c), ""));
   store_at(c, LLVMBuildTrunc(b, u, ty(c, T->i32), ""), T->i32, 4, 3);
-  LLVMValueRef r = load_at(c, T->i16, 2, 4);
-  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, cst(c, LLVMConstInt(T->i16, 0, 0)), "");
+  LLVMValueRef inref = refractory(c);
   LLVMValueRef v0 = LLVMBuildSExt(b, load_at(c, T->i32, 4, 2), t64, "");
   LLVMValueRef kv = LLVMBuildSub(b, i64c(c, 4096), param(c, BE_CPU_LIF_P_DECAY_V, false), "");
   LLVMValueRef v = LLVMBuildAdd(b, decay(c, v0, kv), u, "");
@@ -180,7 +185,7 @@ static LLVMValueRef body_fixed(lif_ctx *c) {
   v = sat24(c, v);
   LLVMValueRef above = LLVMBuildICmp(b, LLVMIntSGT, v, param(c, BE_CPU_LIF_P_VTH, false), "");
   LLVMValueRef vfire = LLVMBuildAnd(b, above, LLVMBuildNot(b, inref, ""), "");
-  return tail(c, inref, vfire, r, v, i64c(c, 0), NULL);
+  return tail(c, inref, vfire, v, i64c(c, 0), NULL);
 }
 
 static LLVMValueRef body_float(lif_ctx *c) {
@@ -190,8 +195,7 @@ static LLVMValueRef body_float(lif_ctx *c) {
   LLVMValueRef syn = synaptic_input(c);
   LLVMValueRef u = LLVMBuildFAdd(b, LLVMBuildFMul(b, u0, param(c, BE_CPU_LIF_P_DECAY_U, true), ""), syn, "");
   store_at(c, u, T->f32, 4, 3);
-  LLVMValueRef r = load_at(c, T->i16, 2, 4);
-  LLVMValueRef inref = LLVMBuildICmp(b, LLVMIntSGT, r, cst(c, LLVMConstInt(T->i16, 0, 0)), "");
+  LLVMValueRef inref = refractory(c);
   LLVMValueRef v0 = load_at(c, T->f32, 4, 2);
   LLVMValueRef v = LLVMBuildFAdd(b, LLVMBuildFMul(b, v0, param(c, BE_CPU_LIF_P_DECAY_V, true), ""), u, "");
   v = LLVMBuildFAdd(b, v, param(c, BE_CPU_LIF_P_BIAS, true), "");
@@ -207,7 +211,7 @@ static LLVMValueRef body_float(lif_ctx *c) {
     zero_too = LLVMBuildFCmp(b, LLVMRealOEQ, v, cst(c, LLVMConstReal(T->f32, 0.0)), "");
   LLVMValueRef above = LLVMBuildFCmp(b, LLVMRealOGT, v, param(c, BE_CPU_LIF_P_VTH, true), "");
   LLVMValueRef vfire = LLVMBuildAnd(b, above, LLVMBuildNot(b, inref, ""), "");
-  return tail(c, inref, vfire, r, v, cst(c, LLVMConstReal(T->f32, 0.0)), zero_too);
+  return tail(c, inref, vfire, v, cst(c, LLVMConstReal(T->f32, 0.0)), zero_too);
 }
 
 static LLVMValueRef body(lif_ctx *c) { return c->s->fixed ? body_fixed(c) : body_float(c); }
@@ -278,10 +282,10 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   cg_types *T = &c.T;
   LLVMTypeRef st = s->fixed ? T->p32 : T->pf, it = s->fixed ? T->p64 : T->pf;
   /* lo, hi, v, u, ref, 5 parameter arrays, inj, forced, spike bits, shift, rings, whether any neuron is
-   * forced */
-  LLVMTypeRef params[15 + MAX_IN] = {T->i64, T->i64, st, st, T->p16, st, st, st, st, T->p32, it, T->p8, T->p16, T->p64};
-  int slot[15 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
-  bool is_int[15 + MAX_IN] = {true, true};
+   * forced, now */
+  LLVMTypeRef params[16 + MAX_IN] = {T->i64, T->i64, st, st, T->p32, st, st, st, st, T->p32, it, T->p8, T->p16, T->p64};
+  int slot[16 + MAX_IN] = {BE_CPU_LIF_LO, BE_CPU_LIF_HI, BE_CPU_LIF_V, BE_CPU_LIF_U, BE_CPU_LIF_REF};
+  bool is_int[16 + MAX_IN] = {true, true};
   if (s->fixed)
     for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
       params[5 + k] = T->p32;
@@ -298,7 +302,10 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   params[14 + s->nin] = T->i64;
   slot[14 + s->nin] = BE_CPU_LIF_ANY_FORCED;
   is_int[14 + s->nin] = true;
-  unsigned np = 15 + s->nin;
+  params[15 + s->nin] = T->i64;
+  slot[15 + s->nin] = BE_CPU_LIF_NOW;
+  is_int[15 + s->nin] = true;
+  unsigned np = 16 + s->nin;
   LLVMValueRef wrapper;
   c.fn = be_cpu_cg_split(p, s->name, params, np, &wrapper);
   LLVMBasicBlockRef entry = block(&c, "entry"), pre = block(&c, "preheader"), plain = block(&c, "plain"),
@@ -309,8 +316,10 @@ bool be_cpu_add_lif(be_cpu_program *p, const be_cpu_lif *s, char *err, size_t er
   LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLT, lo, hi, ""), pre, exit);
   LLVMPositionBuilderAtEnd(b, pre); /* only with neurons to update: a uniform array has element 0 */
   for (int k = 0; k < BE_CPU_LIF_NPARAM; k++)
-    if (s->uniform[k])
-      load_uniform(&c, k, !s->fixed && k != BE_CPU_LIF_P_NREF);
+    if (s->uniform[k] && k != BE_CPU_LIF_P_NREF) /* nref: the engine's compaction reads it */
+      load_uniform(&c, k, !s->fixed);
+  c.now[0] = LLVMBuildTrunc(b, LLVMGetParam(c.fn, 15 + s->nin), T->i32, "now");
+  c.now[1] = splat(&c, c.now[0]);
   for (uint32_t k = 0; s->fixed && k < s->nin; k++) {
     c.shift[k][0] = LLVMBuildLoad2(b, T->i64, cg_gep(b, T->i64, LLVMGetParam(c.fn, 13), cg_i64(T, k)), "");
     c.shift[k][1] = splat(&c, c.shift[k][0]);

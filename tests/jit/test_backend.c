@@ -53,7 +53,7 @@ static void lif_negative_decay(bool uniform) {
   be_cpu_fn fn = be_cpu_jit_lookup(g.j, "lif", err, sizeof err);
   assert_non_null(fn);
   int32_t v = 0, u = 0;
-  int16_t ref = 0;
+  int32_t ref = -1; /* the refractory period ended before step 0 */
   int32_t ring = -96;
   uint8_t forced = 0;
   uint16_t spk = 7; /* one word of spike bits: written whole */
@@ -64,9 +64,10 @@ static void lif_negative_decay(bool uniform) {
   ptrs[BE_CPU_LIF_SPK] = &spk;
   ptrs[BE_CPU_LIF_SHIFT] = shift;
   ptrs[BE_CPU_LIF_RING0] = &ring;
-  const int64_t ints[BE_CPU_LIF_NINTS] = {0, 1, 1};
+  int64_t ints[BE_CPU_LIF_NINTS] = {0, 1, 1, 0};
   const int32_t want_u[4] = {-192, -95, -47, -23}, want_v[4] = {-192, -287, -334, -357};
   for (int t = 0; t < 4; t++) {
+    ints[BE_CPU_LIF_NOW] = t;
     fn(ptrs, ints);
     assert_int_equal(u, want_u[t]);
     assert_int_equal(v, want_v[t]);
@@ -87,7 +88,9 @@ static void test_lif_negative_decay_arrays(void **state) {
 }
 
 /* numerics.md, test_strict_threshold_and_refractory: du = 4095, dv = 0, bias 64, compare v > 128,
- * refractory 3: spikes at steps 2, 8, 14; a forced spike resets and starts the refractory period. */
+ * refractory 3: spikes at steps 2, 8, 14; a forced spike resets and starts the refractory period. The
+ * function only reads the periods' ends; as the engine's compaction does, the test starts a period of
+ * nref steps after each spike: end = step + 3. */
 static void test_lif_threshold_refractory(void **state) {
   (void)state;
   prog g = {be_cpu_program_create("t", err, sizeof err), NULL};
@@ -98,7 +101,7 @@ static void test_lif_threshold_refractory(void **state) {
   be_cpu_fn fn = be_cpu_jit_lookup(g.j, "lif", err, sizeof err);
   assert_non_null(fn);
   int32_t v[2] = {0, 0}, u[2] = {0, 0};
-  int16_t ref[2] = {0, 0};
+  int32_t ref[2] = {-1, -1};
   uint8_t forced[2] = {0, 0};
   uint16_t spk = 0; /* bits 0 and 1 */
   void *ptrs[BE_CPU_LIF_RING0] = {v, u, ref};
@@ -106,11 +109,15 @@ static void test_lif_threshold_refractory(void **state) {
     ptrs[BE_CPU_LIF_PARAM0 + k] = prm[k];
   ptrs[BE_CPU_LIF_FORCED] = forced;
   ptrs[BE_CPU_LIF_SPK] = &spk;
-  const int64_t ints[BE_CPU_LIF_NINTS] = {0, 2, 1};
+  int64_t ints[BE_CPU_LIF_NINTS] = {0, 2, 1, 0};
   char got[2][17] = {{0}};
   for (int t = 0; t < 16; t++) {
     forced[1] = t == 4; /* neuron 1: forced at 4 (while refractory), held 5..7, spikes at 10 */
+    ints[BE_CPU_LIF_NOW] = t;
     fn(ptrs, ints);
+    for (int i = 0; i < 2; i++)
+      if (spk >> i & 1)
+        ref[i] = t + 3;
     got[0][t] = spk & 1 ? '|' : '.';
     got[1][t] = spk & 2 ? '|' : '.';
     assert_int_equal(spk & ~3, 0);
@@ -120,9 +127,10 @@ static void test_lif_threshold_refractory(void **state) {
   /* BE_CPU_LIF_ANY_FORCED = 0: the flags are not read. From rest, step 1 gives v = 64 <= 128: no spike
    * unless forced. */
   for (int any = 0; any < 2; any++) {
-    v[0] = v[1] = u[0] = u[1] = ref[0] = ref[1] = 0;
+    v[0] = v[1] = u[0] = u[1] = 0;
+    ref[0] = ref[1] = -1;
     forced[0] = forced[1] = 1;
-    const int64_t ints2[BE_CPU_LIF_NINTS] = {0, 2, any};
+    const int64_t ints2[BE_CPU_LIF_NINTS] = {0, 2, any, 0};
     fn(ptrs, ints2);
     assert_int_equal(spk, any ? 3 : 0);
     assert_int_equal(v[0], any ? 0 : 64);
@@ -133,10 +141,12 @@ static void test_lif_threshold_refractory(void **state) {
 /* 37 float neurons with per-neuron parameters: two full vector iterations of 16 and a remainder of 5.
  * Every value is a small dyadic number, so each operation is exact and the expected state follows from
  * the formula of docs/jit.md by hand: u = u0 * fu + (0 + r), v = ((v0 * fv + u) + bias) + 0, a spike when
- * v > vth and not refractory (or forced): v = 0, ref = nref; a refractory neuron keeps v = 0 and counts
- * down. The spike bits land in three 16-bit words (bit i % 16 of word i / 16); the word after them is
- * not written. Neuron i: u0 = i, r = 1 for odd i, fu = fv = 0.5, bias = 0.25, vth = 20, v0 = 2 * i,
- * ref 3 for i % 7 == 0, nref = 2 + i % 3; forced flags (read only with ANY_FORCED) on i % 5 == 4. */
+ * v > vth and not refractory (or forced): v = 0; a refractory neuron keeps v = 0. The spike bits land in
+ * three 16-bit words (bit i % 16 of word i / 16); the word after them is not written, nor are the
+ * periods' ends (the caller starts a period). Neuron i: u0 = i, r = 1 for odd i, fu = fv = 0.5,
+ * bias = 0.25, vth = 20, v0 = 2 * i; in step 5, refractory for i % 7 == 0 (its period ends in step 5:
+ * the boundary), else its period ended in step 4; forced flags (read only with ANY_FORCED) on
+ * i % 5 == 4. */
 static void lif_bits(bool any_forced) {
   prog g = {be_cpu_program_create("t", err, sizeof err), NULL};
   be_cpu_lif s = {.name = "lif", .fixed = false, .nin = 1};
@@ -147,7 +157,7 @@ static void lif_bits(bool any_forced) {
   enum { N = 37 };
   float v[N], u[N], fu[N], fv[N], vth[N], bias[N], ring[N];
   int32_t nref[N];
-  int16_t ref[N];
+  int32_t ref[N];
   uint8_t forced[N];
   uint16_t spk[4] = {0x5555, 0x5555, 0x5555, 0xbeef};
   int64_t shift = 0;
@@ -158,12 +168,12 @@ static void lif_bits(bool any_forced) {
     bias[i] = 0.25f;
     vth[i] = 20;
     v[i] = (float)(2 * i);
-    ref[i] = i % 7 == 0 ? 3 : 0;
+    ref[i] = i % 7 == 0 ? 5 : 4;
     nref[i] = 2 + i % 3;
     forced[i] = i % 5 == 4;
   }
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {v, u, ref, fu, fv, vth, bias, nref, NULL, forced, spk, &shift, ring};
-  const int64_t ints[BE_CPU_LIF_NINTS] = {0, N, any_forced};
+  const int64_t ints[BE_CPU_LIF_NINTS] = {0, N, any_forced, 5};
   fn(ptrs, ints);
   uint16_t want_spk[3] = {0, 0, 0};
   for (int i = 0; i < N; i++) {
@@ -173,7 +183,7 @@ static void lif_bits(bool any_forced) {
     bool fire = (!inref && wv > 20) || (any_forced && i % 5 == 4);
     assert_true(u[i] == wu);
     assert_true(v[i] == (inref || fire ? 0.0f : wv));
-    assert_int_equal(ref[i], fire ? 2 + i % 3 : inref ? 2 : 0);
+    assert_int_equal(ref[i], inref ? 5 : 4); /* read only */
     assert_true(ring[i] == 0.0f);
     if (fire)
       want_spk[i / 16] |= (uint16_t)(1u << (i % 16));
@@ -262,13 +272,13 @@ static void check_lif_float(be_cpu_jit *j) {
   be_cpu_fn fn = be_cpu_jit_lookup(j, "lif", err, sizeof err);
   assert_non_null(fn);
   float v = 0, u = 0, fu = 0.5f, fv = 0.5f, vth = 100, bias = 1, ring = 2.0f;
-  int16_t ref = 0;
+  int32_t ref = -1;
   int32_t nref = 2;
   int64_t shift = 0;
   uint8_t forced = 0;
   uint16_t spk = 0;
   void *ptrs[BE_CPU_LIF_RING0 + 1] = {&v, &u, &ref, &fu, &fv, &vth, &bias, &nref, NULL, &forced, &spk, &shift, &ring};
-  const int64_t ints[BE_CPU_LIF_NINTS] = {0, 1, 1};
+  const int64_t ints[BE_CPU_LIF_NINTS] = {0, 1, 1, 0};
   const float want_u[3] = {2, 1, 0.5f}, want_v[3] = {3, 3.5f, 3.25f};
   for (int t = 0; t < 3; t++) {
     fn(ptrs, ints);

@@ -607,25 +607,94 @@ static void test_threads_busy_blocks(void **state) {
   ir_module_destroy(m);
 }
 
-/* The generated code keeps refractory counters as int16: a population whose refractory period exceeds
- * 32767 steps (b: 40000) is left to the interp (a and the two projections into a are generated: 3
- * functions instead of 5), and the results still equal the interp's with 1 and 2 threads. Float only:
- * fixed numerics allow at most 63 refractory steps. */
+/* The generated code keeps the last step of each neuron's refractory period (int32, counted from an
+ * epoch) instead of the interp's countdown, so a long period is no reason to leave a population to the
+ * interp: population b with a refractory period of 150 steps (periods end within the 300-step run) and
+ * of 40000 steps (they never do) is generated (5 functions) and equals the interp with 1 and 2 threads.
+ * Float only: fixed numerics allow at most 63 refractory steps. */
 static void test_long_refractory(void **state) {
   (void)state;
+  const double nref[2] = {150, 40000};
+  for (int k = 0; k < 2; k++) {
+    ir_module *m = busy_network();
+    m->pops[1].params[IR_P_LIF_REFRACTORY] = ir_value_const(nref[k] * m->dt, IR_DIM_TIME);
+    ir_diag *d = ir_diag_create(stderr);
+    rt_options o = {.engine = "jit", .numerics = IR_NUMERICS_FLOAT, .threads = 1};
+    rt_sim *s = rt_sim_create(m, &o, d);
+    assert_non_null(s);
+    rt_jit_info info;
+    assert_true(rt_jit_info_get(s, &info));
+    assert_int_equal(info.nfunctions, 5);
+    rt_sim_destroy(s);
+    ir_diag_destroy(d);
+    diff_one(m, IR_NUMERICS_FLOAT, 1, 300, "long refractory, 1 thread");
+    diff_one(m, IR_NUMERICS_FLOAT, 2, 300, "long refractory, 2 threads");
+    ir_module_destroy(m);
+  }
+}
+
+/* Every step: the refractory countdowns of both populations, read through the engine (a hash of them
+ * goes into the raster). */
+static void probe_ref(void *ctx, rt_sim *s, uint64_t step) {
+  (void)step;
+  result *r = ctx;
+  static const uint32_t n[2] = {1000, 300};
+  double x[1000];
+  for (uint32_t k = 0; k < 2; k++) {
+    assert_true(rt_sim_read_state(s, (ir_ref){IR_NODE_POPULATION, k}, "ref", x));
+    uint64_t h = k;
+    for (uint32_t i = 0; i < n[k]; i++)
+      h = (h ^ (uint64_t)x[i]) * 0x100000001b3ULL;
+    push(&r->raster, h);
+  }
+}
+
+/* The refractory clock: the countdowns read from a step callback (the state after the step's update)
+ * and the final state equal the interp's, with per-neuron periods of 0 to 9 steps, when the epoch moves
+ * every step or every 3 steps (ASTROC_JIT_EPOCH_STEPS; a run moves it every 2^29 steps), fixed and float,
+ * 1 to 3 threads, across two runs. An epoch moved without shifting the stored ends, a conversion at the
+ * wrong step or an off-by-one in the period's end fails it. */
+static void test_refractory_clock(void **state) {
+  (void)state;
   ir_module *m = busy_network();
-  m->pops[1].params[IR_P_LIF_REFRACTORY] = ir_value_const(40000 * m->dt, IR_DIM_TIME);
-  ir_diag *d = ir_diag_create(stderr);
-  rt_options o = {.engine = "jit", .numerics = IR_NUMERICS_FLOAT, .threads = 1};
-  rt_sim *s = rt_sim_create(m, &o, d);
-  assert_non_null(s);
-  rt_jit_info info;
-  assert_true(rt_jit_info_get(s, &info));
-  assert_int_equal(info.nfunctions, 3);
-  rt_sim_destroy(s);
-  ir_diag_destroy(d);
-  diff_one(m, IR_NUMERICS_FLOAT, 1, 300, "long refractory, 1 thread");
-  diff_one(m, IR_NUMERICS_FLOAT, 2, 300, "long refractory, 2 threads");
+  for (uint32_t k = 0; k < 2; k++)
+    m->pops[k].params[IR_P_LIF_REFRACTORY] = uniform(0, 9.49 * m->dt, IR_DIM_TIME);
+  const int modes[2] = {IR_NUMERICS_FIXED, IR_NUMERICS_FLOAT};
+  const char *epochs[2] = {"1", "3"};
+  for (int k = 0; k < 2; k++) {
+    result a;
+    memset(&a, 0, sizeof a);
+    ir_diag *d = ir_diag_create(stderr);
+    for (unsigned t = 0; t <= 3; t++)
+      for (int ep = 0; ep < 2; ep++) {
+        if (t == 0 && ep) /* t = 0: the interp, once */
+          continue;
+        result r;
+        memset(&r, 0, sizeof r);
+        setenv("ASTROC_JIT_EPOCH_STEPS", epochs[ep], 1);
+        rt_options o = {.engine = t ? "jit" : "interp", .numerics = modes[k], .threads = t ? t : 1};
+        rt_sim *s = rt_sim_create(m, &o, d);
+        unsetenv("ASTROC_JIT_EPOCH_STEPS");
+        assert_non_null(s);
+        rt_sim_on_spikes(s, on_spikes, &r);
+        rt_sim_on_step(s, probe_ref, &r);
+        assert_true(rt_sim_run(s, 40, d));
+        assert_true(rt_sim_run(s, 160, d));
+        read_all_state(s, m, &r.state);
+        rt_sim_destroy(s);
+        if (t == 0) {
+          a = r;
+          assert_true(a.nspikes > 1000);
+          continue;
+        }
+        char what[64];
+        snprintf(what, sizeof what, "refractory clock %s, epoch %s, %u thread(s)", k ? "float" : "fixed", epochs[ep], t);
+        same(&a, &r, what);
+        free_result(&r);
+      }
+    free_result(&a);
+    ir_diag_destroy(d);
+  }
   ir_module_destroy(m);
 }
 
@@ -641,6 +710,7 @@ int main(void) {
       cmocka_unit_test(test_cuba),
       cmocka_unit_test(test_threads_busy_blocks),
       cmocka_unit_test(test_long_refractory),
+      cmocka_unit_test(test_refractory_clock),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
