@@ -6,8 +6,9 @@
 # Per size it prints ns per neuron-step and per synaptic event (loop wall time, and CPU time: on a shared
 # machine the wall time includes waiting for a core), and the fraction of the memory-bandwidth bound reached:
 #   bound = bytes a step must move at least / triad bandwidth, with
-#   42 B per neuron-step (float: read v, u, ref, 2 ring cells, forced flag; write them back and the spike flag)
-#   + 12 B per synaptic event (a 4-byte column index read, a 4-byte ring cell read and written),
+#   36 B per neuron-step (float: read v, u, the refractory period's end and 2 ring cells; write v, u and
+#   the 2 cleared ring cells; the spike bits, 1/8 B, are left out) + 12 B per synaptic event (a 4-byte
+#   column index read — 2 bytes up to 65,536 posts, counted as 4 — and a 4-byte ring cell read and written),
 #   fraction = bound / CPU time per step. Small networks live in the caches and can beat the DRAM bound
 #   (fraction > 1); the fraction means "as fast as streaming every byte from memory" only for large ones.
 # Each size runs about 4x10^8 neuron-steps (10 s biological time at 4000 neurons, 100 ms at 4x10^5).
@@ -41,7 +42,7 @@ for N in $SIZES; do
   awk -v N="$N" -v steps="$STEPS" -v bw="$BW" '{
     wall = $6; ev = $8; cpu = $10
     per = ev / steps
-    bytes = (42 * N + 12 * per) * steps
+    bytes = (36 * N + 12 * per) * steps
     bound = bytes / (bw * 1e9)
     # the neuron-step figure charges the whole loop to neurons, the event figure to events (both bounds)
     printf "%8d %9.3g %8d %10.3g %8.3f %8.3f %10.3f %10.2f %10.4f %8.2fus %8.0f%%\n", N, 80 * N, steps, ev, wall, cpu,
