@@ -1,9 +1,12 @@
 /* engine_jit_plan.c — what the jit engine generates: which populations and projections get native code,
  * their be_cpu specs, the run-time parameter arrays (uniform or per neuron), the per-thread row tables of
  * the pushes, and the compilation through backends/cpu (cache, dumps, function lookup). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 
+#include "be_cpu_embed.h"
 #include "engine_jit_int.h"
 #include "rng.h"
 
@@ -254,6 +257,38 @@ static be_cpu_jit *build_dumped(be_cpu_program *prog, char *err, size_t n) {
   return be_cpu_jit_create(prog, err, n);
 }
 
+/* ASTROC_JIT_PERFMAP=1: appends the generated functions to /tmp/perf-PID.map — "address size name" per
+ * line, the file perf reads for code it finds no symbols for — so that `perf report` names them. The
+ * sizes come from the symbol table of the object code LLJIT loaded. */
+static void write_perf_map(const jit_engine *e, char (*names)[32], ir_diag *d) {
+  const ir_module *m = e->s->m;
+  const void *obj;
+  size_t len;
+  uint64_t key;
+  if (!be_cpu_jit_object(e->jit, &obj, &len, &key)) {
+    ir_warning(d, m->loc, "ASTROC_JIT_PERFMAP: no object code to read function sizes from (ASTROC_JIT_DUMP "
+                          "compiles in process): no perf map");
+    return;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
+  FILE *f = fopen(path, "a");
+  if (!f) {
+    ir_warning(d, m->loc, "ASTROC_JIT_PERFMAP: cannot write %s: %s", path, strerror(errno));
+    return;
+  }
+  for (uint32_t k = 0; k < m->npops + m->nprojs; k++) {
+    be_cpu_fn fn = k < m->npops ? e->pops[k].fn : e->projs[k - m->npops].fn;
+    uintptr_t a;
+    uint64_t size;
+    memcpy(&a, &fn, sizeof a);
+    if (fn && be_cpu_object_symbol_size(obj, len, names[k], &size))
+      fprintf(f, "%llx %llx %s\n", (unsigned long long)a, (unsigned long long)size, names[k]);
+  }
+  if (fclose(f) != 0)
+    ir_warning(d, m->loc, "ASTROC_JIT_PERFMAP: cannot write %s", path);
+}
+
 bool rt_jit_compile(jit_engine *e, ir_diag *d) {
   rt_interp *s = e->s;
   const ir_module *m = s->m;
@@ -303,6 +338,8 @@ bool rt_jit_compile(jit_engine *e, ir_diag *d) {
     if (f)
       fprintf(stderr, "astroc: jit: %s at %#llx\n", names[k], (unsigned long long)a);
   }
+  if (ok && env_on("ASTROC_JIT_PERFMAP"))
+    write_perf_map(e, names, d);
   if (ok && env_on("ASTROC_JIT_VERBOSE"))
     fprintf(stderr, "astroc: jit: %u functions for %s, code: %s, %.1f ms, %u thread(s)\n", e->nfunctions,
             be_cpu_host_cpu(), rt_jit_origin_name(e->origin), e->compile_ms, e->nthreads);

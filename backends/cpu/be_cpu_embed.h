@@ -45,4 +45,8 @@ bool be_cpu_offer_object(uint64_t key, const void *obj, size_t len);
  * without an object (be_cpu_jit_create). The pointer lives as long as j. */
 bool be_cpu_jit_object(const be_cpu_jit *j, const void **obj, size_t *len, uint64_t *key);
 
+/* The size in bytes of function `name` in the ELF64 object obj (objsym.c); false when obj is not such an
+ * object, is malformed, or has no function of that name. */
+bool be_cpu_object_symbol_size(const void *obj, size_t len, const char *name, uint64_t *size);
+
 #endif /* ASTROC_BE_CPU_EMBED_H */

@@ -1,6 +1,7 @@
 /* test_backend.c — backends/cpu on its own: generated lif updates and pushes called directly on tiny
  * arrays and checked against values computed by hand (docs/numerics.md worked examples), the float loop
- * is vectorised, object code can be emitted for the host, and the code cache (cache.c): the key ignores
+ * is vectorised, object code can be emitted for the host and its functions' sizes read back (perf
+ * maps), and the code cache (cache.c): the key ignores
  * parameter values, a second build is shared or loaded from disk, a damaged file is never loaded. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "be_cpu.h"
+#include "be_cpu_embed.h"
 
 static char err[512];
 
@@ -253,6 +255,45 @@ static void test_ir_and_object(void **state) {
   be_cpu_program_destroy(p);
 }
 
+/* Function sizes from an object's symbol table (ASTROC_JIT_PERFMAP): both functions found, with sizes
+ * that fit the object and differ (the lif's loops are longer than the push's), exact names only (a
+ * prefix is not a match); every truncation of the object (the section headers come last) and a damaged
+ * byte anywhere are refused or read in bounds (ASan checks the latter), never a crash. */
+static void test_object_symbol_sizes(void **state) {
+  (void)state;
+  be_cpu_program *p = be_cpu_program_create("t", err, sizeof err);
+  be_cpu_lif s = {.name = "lif_f", .fixed = false, .uniform = {true, true, true, true, true}};
+  be_cpu_push ps = {.name = "push_f", .fixed = false, .delay_uniform = true, .w_uniform = true};
+  assert_true(be_cpu_add_lif(p, &s, err, sizeof err));
+  assert_true(be_cpu_add_push(p, &ps, err, sizeof err));
+  assert_true(be_cpu_optimize(p, err, sizeof err));
+  unsigned char *obj = NULL;
+  size_t len = 0;
+  assert_true(be_cpu_emit_object(p, (void **)&obj, &len, err, sizeof err));
+  uint64_t lif = 0, push = 0, x;
+  assert_true(be_cpu_object_symbol_size(obj, len, "lif_f", &lif));
+  assert_true(be_cpu_object_symbol_size(obj, len, "push_f", &push));
+  assert_true(lif > 64 && push > 16 && lif + push < len && lif > push);
+  assert_false(be_cpu_object_symbol_size(obj, len, "lif", &x));
+  assert_false(be_cpu_object_symbol_size(obj, len, "lif_f2", &x));
+  assert_false(be_cpu_object_symbol_size(NULL, 0, "lif_f", &x));
+  for (size_t n = 0; n < len; n++) {
+    unsigned char *cut = malloc(n ? n : 1); /* exactly n bytes: ASan sees any read beyond */
+    memcpy(cut, obj, n);
+    assert_false(be_cpu_object_symbol_size(cut, n, "lif_f", &x));
+    free(cut);
+  }
+  for (size_t k = 0; k < len; k++) {
+    unsigned char *bad = malloc(len);
+    memcpy(bad, obj, len);
+    bad[k] ^= 0xa5;
+    (void)be_cpu_object_symbol_size(bad, len, "lif_f", &x);
+    free(bad);
+  }
+  free(obj);
+  be_cpu_program_destroy(p);
+}
+
 /* ---------------------------------------------------------------- the code cache */
 
 /* A float lif program (nin inputs) plus a push; the same structure for any parameter values. */
@@ -355,6 +396,7 @@ int main(void) {
       cmocka_unit_test(test_lif_bits),
       cmocka_unit_test(test_push_delays),
       cmocka_unit_test(test_ir_and_object),
+      cmocka_unit_test(test_object_symbol_sizes),
       cmocka_unit_test(test_key_ignores_values),
       cmocka_unit_test(test_cache_shared_disk_damaged),
   };

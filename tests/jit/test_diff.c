@@ -698,6 +698,43 @@ static void test_refractory_clock(void **state) {
   ir_module_destroy(m);
 }
 
+/* ASTROC_JIT_PERFMAP=1 appends one line per generated function to /tmp/perf-PID.map: the busy network's
+ * two lif updates and three pushes, each "address size name" in hex with a size that is not 0, their
+ * address ranges disjoint (perf attributes samples by them). */
+static void test_perf_map(void **state) {
+  (void)state;
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
+  remove(path);
+  ir_module *m = busy_network();
+  ir_diag *d = ir_diag_create(stderr);
+  rt_options o = {.engine = "jit", .numerics = IR_NUMERICS_FLOAT, .threads = 1};
+  setenv("ASTROC_JIT_PERFMAP", "1", 1);
+  rt_sim *s = rt_sim_create(m, &o, d);
+  unsetenv("ASTROC_JIT_PERFMAP");
+  assert_non_null(s);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  unsigned long long a[8], n[8];
+  char name[8][64];
+  int k = 0;
+  while (k < 8 && fscanf(f, "%llx %llx %63s", &a[k], &n[k], name[k]) == 3)
+    k++;
+  fclose(f);
+  remove(path);
+  assert_int_equal(k, 5);
+  const char *want[5] = {"astroc_lif_0", "astroc_lif_1", "astroc_push_0", "astroc_push_1", "astroc_push_2"};
+  for (int i = 0; i < 5; i++) {
+    assert_string_equal(name[i], want[i]);
+    assert_true(n[i] > 0);
+    for (int j = 0; j < i; j++)
+      assert_true(a[i] >= a[j] + n[j] || a[j] >= a[i] + n[i]);
+  }
+  rt_sim_destroy(s);
+  ir_diag_destroy(d);
+  ir_module_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lif_small),
@@ -711,6 +748,7 @@ int main(void) {
       cmocka_unit_test(test_threads_busy_blocks),
       cmocka_unit_test(test_long_refractory),
       cmocka_unit_test(test_refractory_clock),
+      cmocka_unit_test(test_perf_map),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
