@@ -229,15 +229,22 @@ static void test_push_delays(void **state) {
   done(&g);
 }
 
-/* The float update is vectorised, and an object file can be emitted for the host. */
-static void test_ir_and_object(void **state) {
-  (void)state;
+/* An optimised float program of one lif update (lif_f) and one push (push_f), uniform parameters. */
+static be_cpu_program *float_pair(void) {
   be_cpu_program *p = be_cpu_program_create("t", err, sizeof err);
+  assert_non_null(p);
   be_cpu_lif s = {.name = "lif_f", .fixed = false, .uniform = {true, true, true, true, true}};
   be_cpu_push ps = {.name = "push_f", .fixed = false, .delay_uniform = true, .w_uniform = true};
   assert_true(be_cpu_add_lif(p, &s, err, sizeof err));
   assert_true(be_cpu_add_push(p, &ps, err, sizeof err));
   assert_true(be_cpu_optimize(p, err, sizeof err));
+  return p;
+}
+
+/* The float update is vectorised, and an object file can be emitted for the host. */
+static void test_ir_and_object(void **state) {
+  (void)state;
+  be_cpu_program *p = float_pair();
   char *ir = be_cpu_print_ir(p);
   assert_non_null(ir);
   assert_non_null(strstr(ir, "define void @lif_f("));
@@ -261,12 +268,7 @@ static void test_ir_and_object(void **state) {
  * byte anywhere are refused or read in bounds (ASan checks the latter), never a crash. */
 static void test_object_symbol_sizes(void **state) {
   (void)state;
-  be_cpu_program *p = be_cpu_program_create("t", err, sizeof err);
-  be_cpu_lif s = {.name = "lif_f", .fixed = false, .uniform = {true, true, true, true, true}};
-  be_cpu_push ps = {.name = "push_f", .fixed = false, .delay_uniform = true, .w_uniform = true};
-  assert_true(be_cpu_add_lif(p, &s, err, sizeof err));
-  assert_true(be_cpu_add_push(p, &ps, err, sizeof err));
-  assert_true(be_cpu_optimize(p, err, sizeof err));
+  be_cpu_program *p = float_pair();
   unsigned char *obj = NULL;
   size_t len = 0;
   assert_true(be_cpu_emit_object(p, (void **)&obj, &len, err, sizeof err));
