@@ -18,9 +18,10 @@
 
 #include "astroc_rt.h"
 #include "engine_serial.h"
-#include "fe.h"
-#include "passes.h"
 #include "serial_link.h"
+#include "t_compare.h"
+#include "t_example.h"
+#include "t_network.h"
 
 #define LOC ((ir_loc){"test_fpga.c", 1, 1})
 
@@ -75,91 +76,14 @@ static void board_stop(board *b) {
 
 /* ---------------------------------------------------------------- recording and comparing */
 
-typedef struct raster {
-  uint64_t *e; /* step << 32 | kind << 28 | node << 20 | neuron */
-  size_t n, cap;
-} raster;
+static void link_info(rt_sim *board_sim, void *info) { assert_true(rt_serial_info_get(board_sim, info)); }
 
-static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
-  raster *r = ctx;
-  for (uint32_t k = 0; k < n; k++) {
-    if (r->n == r->cap) {
-      r->cap = r->cap ? 2 * r->cap : 256;
-      r->e = realloc(r->e, r->cap * sizeof(*r->e));
-      assert_non_null(r->e);
-    }
-    r->e[r->n++] = step << 32 | (uint64_t)src.kind << 28 | (uint64_t)src.index << 20 | idx[k];
-  }
-}
-
-static rt_sim *create(const ir_module *m, const char *engine) {
-  ir_diag *d = ir_diag_create(stderr);
-  rt_options o = {.engine = engine, .numerics = IR_NUMERICS_FIXED};
-  rt_sim *s = rt_sim_create(m, &o, d);
-  assert_non_null(s);
-  ir_diag_destroy(d);
-  return s;
-}
-
-static void run(rt_sim *s, uint64_t n) {
-  ir_diag *d = ir_diag_create(stderr);
-  assert_true(rt_sim_run(s, n, d));
-  ir_diag_destroy(d);
-}
-
-/* Runs m on interp and on the board (forced spikes half way), requires identical rasters and final
- * v, u, ref; returns the spike count and the link statistics. */
+/* Runs m on interp and on the board (the serial engine; forced spikes of every population and input half
+ * way), requires identical rasters and final v, u, ref (tests/support/t_compare.h); returns the spike
+ * count and, when info is not NULL, the link statistics. */
 static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed, rt_serial_info *info) {
-  rt_sim *s[2] = {create(m, "interp"), create(m, "serial")};
-  raster r[2] = {{0}, {0}};
-  for (int k = 0; k < 2; k++) {
-    rt_sim_on_spikes(s[k], on_spikes, &r[k]);
-    run(s[k], steps / 2);
-    for (uint32_t p = 0; p < m->npops; p++)
-      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_POPULATION, p}, (uint32_t)((seed + p) % m->pops[p].size)));
-    for (uint32_t i = 0; i < m->ninputs; i++)
-      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_INPUT, i}, (uint32_t)(seed % m->inputs[i].size)));
-    run(s[k], steps - steps / 2);
-  }
-  assert_int_equal(r[0].n, r[1].n);
-  for (size_t k = 0; k < r[0].n; k++)
-    if (r[0].e[k] != r[1].e[k])
-      fail_msg("seed %llu: spike %zu differs: interp %llx board %llx", (unsigned long long)seed, k,
-               (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
-  static const char *const vars[] = {"v", "u", "ref"};
-  for (uint32_t p = 0; p < m->npops; p++)
-    for (int v = 0; v < 3; v++) {
-      uint32_t n = m->pops[p].size;
-      double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double));
-      assert_true(rt_sim_read_state(s[0], (ir_ref){IR_NODE_POPULATION, p}, vars[v], a));
-      assert_true(rt_sim_read_state(s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], b));
-      for (uint32_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-          fail_msg("seed %llu: pop %u %s[%u]: interp %.0f board %.0f", (unsigned long long)seed, p, vars[v], i,
-                   a[i], b[i]);
-      free(a);
-      free(b);
-    }
-  if (info)
-    assert_true(rt_serial_info_get(s[1], info));
-  size_t n = r[0].n;
-  for (int k = 0; k < 2; k++) {
-    free(r[k].e);
-    rt_sim_destroy(s[k]);
-  }
-  return n;
-}
-
-static ir_module *load_yaml(const char *path) {
-  ir_diag *d = ir_diag_create(stderr);
-  ir_module *m = fe_yaml_load(path, d);
-  assert_non_null(m);
-  size_t n;
-  const ir_pass *passes = pass_pipeline(&n);
-  ir_pipeline_options po = {0};
-  assert_true(ir_run_pipeline(m, passes, n, &po, d));
-  ir_diag_destroy(d);
-  return m;
+  t_compare_opts o = {.engine = "serial", .inject_inputs = true, .inspect = info ? link_info : NULL, .ctx = info};
+  return t_compare(m, steps, seed, &o).spikes;
 }
 
 /* ---------------------------------------------------------------- coding, by hand */
@@ -192,7 +116,7 @@ static void test_lif_small(void **state) {
   (void)state;
   board b;
   board_start(&b, NULL);
-  ir_module *m = load_yaml(RT_TEST_SRCDIR "/examples/lif_small.yaml");
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   rt_serial_info info;
   /* 12 + 11 spikes and 12 replay events by hand (tests/runtime), plus 2 x 2 forced */
   assert_true(compare(m, 50, 1, &info) >= 35);
@@ -202,79 +126,15 @@ static void test_lif_small(void **state) {
   board_stop(&b);
 }
 
-static uint64_t rnd(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd(s) % n); }
-static double unif(uint64_t *s, double a, double b) { return a + (b - a) * (double)(rnd(s) >> 11) / 9007199254740992.0; }
-
-static ir_value uniform(double a, double b, ir_dim dim) {
-  ir_value v = ir_value_const(a, dim);
-  v.kind = IR_VAL_UNIFORM;
-  v.b = b;
-  return v;
-}
-
 /* A random lif network within the board's core: at most 120 compartments, delays up to 15, input
  * events well below 256 per step, weights small enough for the 24-bit accumulators. `dense` makes
  * every neuron fire about every other step, so that one frame's records overflow the answer buffer. */
 static ir_module *random_network(uint64_t seed, bool dense) {
-  uint64_t r = seed * 104729 + 3;
-  ir_module *m = ir_module_create("random");
-  m->numerics = IR_NUMERICS_FIXED;
-  m->seed = seed;
-  uint32_t npop = 1 + below(&r, 3);
-  for (uint32_t p = 0; p < npop; p++) {
-    char name[16];
-    snprintf(name, sizeof name, "p%u", p);
-    int32_t k = ir_add_population(m, name, IR_NEURON_LIF, dense ? 40 : 1 + below(&r, 40), LOC);
-    ir_value *q = m->pops[k].params;
-    q[IR_P_LIF_TAU_U] = uniform(0, 10, IR_DIM_TIME);
-    q[IR_P_LIF_TAU_V] = uniform(1, 40, IR_DIM_TIME);
-    q[IR_P_LIF_V_TH] = uniform(0, 20, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_BIAS] = dense ? uniform(20, 30, IR_DIM_VOLTAGE) : uniform(-1, below(&r, 3) == 0 ? 3 : 0.5, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_REFRACTORY] = ir_value_const(below(&r, 3), IR_DIM_TIME);
-    q[IR_P_LIF_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
-  }
-  uint32_t nin = 1 + below(&r, 2);
-  for (uint32_t i = 0; i < nin; i++) {
-    char name[16];
-    snprintf(name, sizeof name, "in%u", i);
-    bool poisson = below(&r, 2);
-    int32_t k = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, 1 + below(&r, 30), LOC);
-    if (poisson)
-      m->inputs[k].rate = uniform(0, 0.2, IR_DIM_RATE);
-    else
-      m->inputs[k].p = uniform(0, 0.3, IR_DIM_NONE);
-    uint32_t tgt = below(&r, npop);
-    if (below(&r, 3) == 0 && m->pops[tgt].size == m->inputs[k].size) {
-      m->inputs[k].inject_into = (int32_t)tgt;
-      m->inputs[k].inject_current = uniform(-2, 6, IR_DIM_VOLTAGE);
-    }
-  }
-  uint32_t nproj = 1 + below(&r, 4), maxd = below(&r, 16);
-  for (uint32_t j = 0; j < nproj; j++) {
-    char name[16];
-    snprintf(name, sizeof name, "s%u", j);
-    bool from_in = below(&r, 3) == 0;
-    ir_ref pre = from_in ? (ir_ref){IR_NODE_INPUT, below(&r, nin)} : (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
-    int32_t k = ir_add_projection(m, name, pre, (ir_ref){IR_NODE_POPULATION, below(&r, npop)}, LOC);
-    ir_projection *q = &m->projs[k];
-    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
-    q->rule.p = unif(&r, 0.05, 0.5);
-    q->rule.allow_self = below(&r, 2);
-    double wmax = unif(&r, 0.5, 8);
-    q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
-    q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
-  }
-  ir_diag *d = ir_diag_create(stderr);
-  assert_true(pass_layout(m, d));
-  assert_true(pass_expand(m, d));
-  ir_diag_destroy(d);
-  return m;
+  const t_lif_opts o = {.name = "random", .mul = 104729, .add = 3, .inputs_last = true, .pops = 3, .pop_size = 40,
+      .fixed_size = dense ? 40 : 0, .du = T_DECAY_TAU, .dv = T_DECAY_TAU, .v_th = 20, .strong_bias = dense,
+      .refractory = 3, .poisson = true, .input_size = 30, .inject = 3, .projs = 4, .delays = 16, .p_max = 0.5,
+      .expand = true};
+  return t_random_lif_network(seed, &o);
 }
 
 static void test_random_networks(void **state) {
@@ -364,7 +224,7 @@ static void test_dead_line(void **state) {
   const char *const a[] = {"--flip-in", list, NULL};
   board b;
   board_start(&b, a);
-  ir_module *m = load_yaml(RT_TEST_SRCDIR "/examples/lif_small.yaml");
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   ir_diag *d = ir_diag_create(NULL);
   rt_options o = {.engine = "serial", .numerics = IR_NUMERICS_FIXED};
   assert_null(rt_sim_create(m, &o, d));

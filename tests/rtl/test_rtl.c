@@ -17,86 +17,20 @@
 #include "engine_rtl.h"
 #include "fe.h"
 #include "passes.h"
-#include "rt_test_example.h"
+#include "t_compare.h"
+#include "t_example.h"
+#include "t_network.h"
+#include "t_sim.h"
 
 #define LOC ((ir_loc){"test_rtl.c", 1, 1})
 
-/* ---------------------------------------------------------------- recording */
+/* ---------------------------------------------------------------- interp against rtl */
 
-typedef struct raster {
-  uint64_t *e; /* step << 32 | kind << 28 | node << 20 | neuron */
-  size_t n, cap;
-} raster;
-
-static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
-  raster *r = ctx;
-  for (uint32_t k = 0; k < n; k++) {
-    if (r->n == r->cap) {
-      r->cap = r->cap ? 2 * r->cap : 256;
-      r->e = realloc(r->e, r->cap * sizeof(*r->e));
-      assert_non_null(r->e);
-    }
-    r->e[r->n++] = step << 32 | (uint64_t)src.kind << 28 | (uint64_t)src.index << 20 | idx[k];
-  }
-}
-
-static rt_sim *create(const ir_module *m, const char *engine) {
-  ir_diag *d = ir_diag_create(stderr);
-  rt_options o = {.engine = engine, .numerics = IR_NUMERICS_FIXED};
-  rt_sim *s = rt_sim_create(m, &o, d);
-  assert_non_null(s);
-  ir_diag_destroy(d);
-  return s;
-}
-
-static void run(rt_sim *s, uint64_t n) {
-  ir_diag *d = ir_diag_create(stderr);
-  assert_true(rt_sim_run(s, n, d));
-  ir_diag_destroy(d);
-}
-
-/* Runs the module on both engines for `steps` steps (forcing `nforce` spikes at given steps) and
- * requires identical rasters and identical final v, u, ref. Returns the number of spikes. */
+/* Rasters and final v, u, ref identical on interp and rtl, with a forced spike of every population and
+ * input half way (tests/support/t_compare.h). Returns the number of spikes. */
 static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed) {
-  rt_sim *s[2] = {create(m, "interp"), create(m, "rtl")};
-  raster r[2] = {{0}, {0}};
-  for (int k = 0; k < 2; k++)
-    rt_sim_on_spikes(s[k], on_spikes, &r[k]);
-  /* a few forced spikes on populations and inputs, identical on both engines */
-  uint64_t half = steps / 2;
-  for (int k = 0; k < 2; k++) {
-    run(s[k], half);
-    for (uint32_t p = 0; p < m->npops; p++)
-      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_POPULATION, p}, (uint32_t)((seed + p) % m->pops[p].size)));
-    for (uint32_t i = 0; i < m->ninputs; i++)
-      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_INPUT, i}, (uint32_t)(seed % m->inputs[i].size)));
-    run(s[k], steps - half);
-  }
-  assert_int_equal(r[0].n, r[1].n);
-  for (size_t k = 0; k < r[0].n; k++)
-    if (r[0].e[k] != r[1].e[k])
-      fail_msg("seed %llu: spike %zu differs: interp %llx rtl %llx", (unsigned long long)seed, k,
-               (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
-  static const char *const vars[] = {"v", "u", "ref"};
-  for (uint32_t p = 0; p < m->npops; p++)
-    for (int v = 0; v < 3; v++) {
-      uint32_t n = m->pops[p].size;
-      double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double));
-      assert_true(rt_sim_read_state(s[0], (ir_ref){IR_NODE_POPULATION, p}, vars[v], a));
-      assert_true(rt_sim_read_state(s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], b));
-      for (uint32_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-          fail_msg("seed %llu: pop %u %s[%u]: interp %.0f rtl %.0f", (unsigned long long)seed, p, vars[v], i, a[i],
-                   b[i]);
-      free(a);
-      free(b);
-    }
-  size_t n = r[0].n;
-  for (int k = 0; k < 2; k++) {
-    free(r[k].e);
-    rt_sim_destroy(s[k]);
-  }
-  return n;
+  static const t_compare_opts vs_rtl = {.engine = "rtl", .inject_inputs = true};
+  return t_compare(m, steps, seed, &vs_rtl).spikes;
 }
 
 /* ---------------------------------------------------------------- hand-computed */
@@ -115,10 +49,10 @@ static void test_strict_threshold_refractory(void **state) {
   q[IR_P_LIF_BIAS] = ir_value_const(1, IR_DIM_VOLTAGE);
   q[IR_P_LIF_V_TH] = ir_value_const(2, IR_DIM_VOLTAGE);
   q[IR_P_LIF_REFRACTORY] = ir_value_const(3, IR_DIM_TIME);
-  rt_sim *s = create(m, "rtl");
-  raster r = {0};
-  rt_sim_on_spikes(s, on_spikes, &r);
-  run(s, 15);
+  rt_sim *s = t_create(m, "rtl");
+  t_raster r = {0};
+  rt_sim_on_spikes(s, t_on_spikes, &r);
+  t_run(s, 15);
   assert_int_equal(r.n, 3);
   assert_int_equal(r.e[0] >> 32, 2);
   assert_int_equal(r.e[1] >> 32, 8);
@@ -149,11 +83,11 @@ static void test_negative_decay_truncates(void **state) {
   ir_diag *d = ir_diag_create(stderr);
   assert_true(pass_expand(m, d));
   ir_diag_destroy(d);
-  rt_sim *s = create(m, "rtl");
+  rt_sim *s = t_create(m, "rtl");
   assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, 0}, 0));
   static const double u[] = {0, -192, -95, -47, -23}, v[] = {0, -192, -287, -334, -357};
   for (int t = 0; t < 5; t++) {
-    run(s, 1);
+    t_run(s, 1);
     double x;
     assert_true(rt_sim_read_state(s, (ir_ref){IR_NODE_POPULATION, 0}, "u", &x));
     assert_true(x == u[t]);
@@ -177,85 +111,15 @@ static void test_lif_small(void **state) {
 
 /* ---------------------------------------------------------------- random networks */
 
-static uint64_t rnd(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-static double unif(uint64_t *s, double a, double b) { return a + (b - a) * (double)(rnd(s) >> 11) / 9007199254740992.0; }
-static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd(s) % n); }
-
-static ir_value uniform(double a, double b, ir_dim dim) {
-  ir_value v = ir_value_const(a, dim);
-  v.kind = IR_VAL_UNIFORM;
-  v.b = b;
-  return v;
-}
-
+/* 1-3 populations of 1-40 neurons (du, dv constant or from tau, u_init, refractory up to 5), 1-2
+ * Poisson or Bernoulli inputs (current injection in one case of four), 1-5 projections with weights up
+ * to 300 mV in one case of three and delays up to 63 in one case of four; v_unit 0.5 mV in a quarter. */
 static ir_module *random_network(uint64_t seed) {
-  uint64_t r = seed * 7919 + 1;
-  ir_module *m = ir_module_create("random");
-  m->numerics = IR_NUMERICS_FIXED;
-  m->seed = seed;
-  m->v_unit = below(&r, 4) == 0 ? 0.5 : 1.0;
-  uint32_t npop = 1 + below(&r, 3), nin = 1 + below(&r, 2);
-  for (uint32_t p = 0; p < npop; p++) {
-    char name[16];
-    snprintf(name, sizeof name, "p%u", p);
-    int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + below(&r, 40), LOC);
-    ir_value *q = m->pops[k].params;
-    if (below(&r, 2))
-      q[IR_P_LIF_DU] = ir_value_const(below(&r, 4096), IR_DIM_NONE);
-    else
-      q[IR_P_LIF_TAU_U] = uniform(0, 10, IR_DIM_TIME);
-    if (below(&r, 2))
-      q[IR_P_LIF_DV] = ir_value_const(below(&r, 4096), IR_DIM_NONE);
-    else
-      q[IR_P_LIF_TAU_V] = uniform(1, 40, IR_DIM_TIME);
-    q[IR_P_LIF_V_TH] = uniform(0, 20, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_BIAS] = uniform(-1, below(&r, 3) == 0 ? 3 : 0.5, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_REFRACTORY] = ir_value_const(below(&r, 6), IR_DIM_TIME);
-    q[IR_P_LIF_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_U_INIT] = uniform(-2, 2, IR_DIM_VOLTAGE);
-  }
-  for (uint32_t i = 0; i < nin; i++) {
-    char name[16];
-    snprintf(name, sizeof name, "in%u", i);
-    bool poisson = below(&r, 2);
-    int32_t k = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, 1 + below(&r, 30), LOC);
-    if (poisson)
-      m->inputs[k].rate = uniform(0, 0.2, IR_DIM_RATE); /* per ms */
-    else
-      m->inputs[k].p = uniform(0, 0.3, IR_DIM_NONE);
-    uint32_t tgt = below(&r, npop);
-    if (below(&r, 4) == 0 && m->pops[tgt].size == m->inputs[k].size) {
-      m->inputs[k].inject_into = (int32_t)tgt;
-      m->inputs[k].inject_current = uniform(-2, 6, IR_DIM_VOLTAGE);
-    }
-  }
-  uint32_t nproj = 1 + below(&r, 5);
-  uint32_t maxd = below(&r, 4) == 0 ? 63 : below(&r, 8);
-  for (uint32_t j = 0; j < nproj; j++) {
-    char name[16];
-    snprintf(name, sizeof name, "s%u", j);
-    bool from_in = below(&r, 3) == 0;
-    ir_ref pre = from_in ? (ir_ref){IR_NODE_INPUT, below(&r, nin)} : (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
-    ir_ref post = {IR_NODE_POPULATION, below(&r, npop)};
-    int32_t k = ir_add_projection(m, name, pre, post, LOC);
-    ir_projection *q = &m->projs[k];
-    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
-    q->rule.p = unif(&r, 0.05, 0.8);
-    q->rule.allow_self = below(&r, 2);
-    double wmax = below(&r, 3) == 0 ? unif(&r, 10, 300) : unif(&r, 0.5, 8);
-    q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
-    q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
-  }
-  ir_diag *d = ir_diag_create(stderr);
-  assert_true(pass_layout(m, d));
-  assert_true(pass_expand(m, d));
-  ir_diag_destroy(d);
-  return m;
+  static const t_lif_opts o = {.name = "random", .mul = 7919, .add = 1, .v_unit = true, .pops = 3, .pop_size = 40,
+      .du = T_DECAY_EITHER, .dv = T_DECAY_EITHER, .v_th = 20, .refractory = 6, .u_init = true, .poisson = true,
+      .input_size = 30, .inject = 4, .projs = 5, .long_delay = 63, .delays = 8, .p_max = 0.8, .strong = 3,
+      .strong_max = 300, .expand = true};
+  return t_random_lif_network(seed, &o);
 }
 
 static void test_random_networks(void **state) {
@@ -300,8 +164,8 @@ static void test_saturation(void **state) {
   assert_true(pass_expand(m, d));
   ir_diag_destroy(d);
   compare(m, 30, 5);
-  rt_sim *s = create(m, "rtl");
-  run(s, 30);
+  rt_sim *s = t_create(m, "rtl");
+  t_run(s, 30);
   double u[2], v[2];
   assert_true(rt_sim_read_state(s, (ir_ref){IR_NODE_POPULATION, 0}, "u", u));
   assert_true(rt_sim_read_state(s, (ir_ref){IR_NODE_POPULATION, 0}, "v", v));

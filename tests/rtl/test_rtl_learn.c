@@ -18,43 +18,15 @@
 #include "engine_rtl.h"
 #include "fe.h"
 #include "passes.h"
-#include "rt_test_example.h"
+#include "t_compare.h"
+#include "t_example.h"
+#include "t_network.h"
+#include "t_random.h"
+#include "t_sim.h"
 
 #define LOC ((ir_loc){"test_rtl_learn.c", 1, 1})
 
 /* ---------------------------------------------------------------- helpers */
-
-typedef struct raster {
-  uint64_t *e; /* step << 32 | kind << 28 | node << 20 | neuron */
-  size_t n, cap;
-} raster;
-
-static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
-  raster *r = ctx;
-  for (uint32_t k = 0; k < n; k++) {
-    if (r->n == r->cap) {
-      r->cap = r->cap ? 2 * r->cap : 256;
-      r->e = realloc(r->e, r->cap * sizeof(*r->e));
-      assert_non_null(r->e);
-    }
-    r->e[r->n++] = step << 32 | (uint64_t)src.kind << 28 | (uint64_t)src.index << 20 | idx[k];
-  }
-}
-
-static rt_sim *create(const ir_module *m, const char *engine) {
-  ir_diag *d = ir_diag_create(stderr);
-  rt_options o = {.engine = engine, .numerics = IR_NUMERICS_FIXED};
-  rt_sim *s = rt_sim_create(m, &o, d);
-  assert_non_null(s);
-  ir_diag_destroy(d);
-  return s;
-}
-
-static void run(rt_sim *s, uint64_t n) {
-  ir_diag *d = ir_diag_create(stderr);
-  assert_true(rt_sim_run(s, n, d));
-  ir_diag_destroy(d);
-}
 
 static double read1(rt_sim *s, ir_ref node, const char *var, uint64_t i) {
   uint64_t n = 0;
@@ -68,93 +40,12 @@ static double read1(rt_sim *s, ir_ref node, const char *var, uint64_t i) {
   return x;
 }
 
-/* Every element of `var` of `node` equal on both simulations; returns how many differ from `init`. */
-static uint64_t same_state(rt_sim *const s[2], ir_ref node, const char *var, const double *init, uint64_t seed) {
-  uint64_t n = 0, m = 0, changed = 0;
-  assert_true(rt_sim_state_size(s[0], node, var, &n));
-  assert_true(rt_sim_state_size(s[1], node, var, &m));
-  assert_int_equal(n, m);
-  double *a = calloc(n + 1, sizeof(double)), *b = calloc(n + 1, sizeof(double));
-  assert_true(rt_sim_read_state(s[0], node, var, a));
-  assert_true(rt_sim_read_state(s[1], node, var, b));
-  for (uint64_t i = 0; i < n; i++) {
-    if (a[i] != b[i])
-      fail_msg("seed %llu: node %d/%u %s[%llu]: interp %.0f rtl %.0f", (unsigned long long)seed, node.kind, node.index,
-               var, (unsigned long long)i, a[i], b[i]);
-    changed += init && a[i] != init[i];
-  }
-  free(a);
-  free(b);
-  return changed;
-}
-
-typedef struct diff_stats {
-  size_t spikes;
-  uint64_t w_changed; /* plastic weights that moved from their initial word */
-  uint64_t g_nonzero; /* tripartite elements whose g is not 0 at the end */
-} diff_stats;
-
-/* Runs the module on interp and rtl for `steps` steps (forcing a spike per population and input at
- * half time) and requires identical rasters and identical final state of every population,
- * astrocyte and projection (v, u, ref; a; w, x_pre, x_post). */
-static diff_stats compare(const ir_module *m, uint64_t steps, uint64_t seed) {
-  rt_sim *s[2] = {create(m, "interp"), create(m, "rtl")};
-  raster r[2] = {{0}, {0}};
-  double **w0 = calloc(m->nprojs + 1, sizeof(double *));
-  assert_non_null(w0);
-  for (uint32_t k = 0; k < m->nprojs; k++) {
-    w0[k] = calloc(m->projs[k].csr->nsyn + 1, sizeof(double));
-    assert_true(rt_sim_read_state(s[0], (ir_ref){IR_NODE_PROJECTION, k}, "w", w0[k]));
-  }
-  for (int k = 0; k < 2; k++)
-    rt_sim_on_spikes(s[k], on_spikes, &r[k]);
-  uint64_t half = steps / 2;
-  for (int k = 0; k < 2; k++) {
-    run(s[k], half);
-    for (uint32_t p = 0; p < m->npops; p++)
-      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_POPULATION, p}, (uint32_t)((seed + p) % m->pops[p].size)));
-    for (uint32_t i = 0; i < m->ninputs; i++)
-      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_INPUT, i}, (uint32_t)(seed % m->inputs[i].size)));
-    run(s[k], steps - half);
-  }
-  assert_int_equal(r[0].n, r[1].n);
-  for (size_t k = 0; k < r[0].n; k++)
-    if (r[0].e[k] != r[1].e[k])
-      fail_msg("seed %llu: spike %zu differs: interp %llx rtl %llx", (unsigned long long)seed, k,
-               (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
-  static const char *const pvars[] = {"v", "u", "ref", "a"};
-  for (uint32_t p = 0; p < m->npops; p++)
-    for (int v = 0; v < 4; v++)
-      if ((v != 1 || m->pops[p].model != IR_NEURON_NALSM_LIF) && /* nalsm_lif has no u, only amsu has a */
-          (v != 3 || m->pops[p].model == IR_NEURON_AMSU))
-        same_state(s, (ir_ref){IR_NODE_POPULATION, p}, pvars[v], NULL, seed);
-  diff_stats st = {.spikes = r[0].n};
-  for (uint32_t a = 0; a < m->nastros; a++) {
-    bool tri = m->astros[a].model == IR_ASTRO_TRIPARTITE;
-    same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, tri ? "ca" : "a", NULL, seed);
-    double *zero = calloc(m->astros[a].size, sizeof(double));
-    assert_non_null(zero);
-    if (tri)
-      st.g_nonzero += same_state(s, (ir_ref){IR_NODE_ASTROCYTE, a}, "g", zero, seed);
-    free(zero);
-  }
-  for (uint32_t k = 0; k < m->nprojs; k++) {
-    ir_ref node = {IR_NODE_PROJECTION, k};
-    uint64_t ch = same_state(s, node, "w", w0[k], seed);
-    if (m->projs[k].plasticity != IR_PLAST_NONE) {
-      st.w_changed += ch;
-      same_state(s, node, "x_pre", NULL, seed);
-      same_state(s, node, "x_post", NULL, seed);
-    } else if (ch)
-      fail_msg("seed %llu: static projection %u changed its weights", (unsigned long long)seed, k);
-    free(w0[k]);
-  }
-  free(w0);
-  for (int k = 0; k < 2; k++) {
-    free(r[k].e);
-    rt_sim_destroy(s[k]);
-  }
-  return st;
+/* Rasters and the final state of every population, astrocyte and projection (v, u, ref, a; a or ca,
+ * g; w, x_pre, x_post) identical on interp and rtl, with a forced spike of every population and input
+ * half way (tests/support/t_compare.h). */
+static t_diff compare(const ir_module *m, uint64_t steps, uint64_t seed) {
+  static const t_compare_opts vs_rtl = {.engine = "rtl", .inject_inputs = true, .all_state = true};
+  return t_compare(m, steps, seed, &vs_rtl);
 }
 
 static int32_t silent_input(ir_module *m, const char *name, uint32_t n) {
@@ -188,15 +79,15 @@ static void test_astro_hand(void **state) {
   l[1] = (ir_astro_listen){{IR_NODE_INPUT, (uint32_t)b}, -1, LOC};
   m->astros[as].listen = l;
   m->astros[as].nlisten = 2;
-  rt_sim *s = create(m, "rtl");
+  rt_sim *s = t_create(m, "rtl");
   ir_ref node = {IR_NODE_ASTROCYTE, (uint32_t)as};
   assert_true(read1(s, node, "a", 0) == 9830);
   for (uint32_t i = 0; i < 3; i++)
     assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)a}, i));
   assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)b}, 1));
-  run(s, 1);
+  t_run(s, 1);
   assert_true(read1(s, node, "a", 0) == 9850);
-  run(s, 1);
+  t_run(s, 1);
   assert_true(read1(s, node, "a", 0) == 9850);
   rt_sim_destroy(s);
   ir_module_destroy(m);
@@ -228,13 +119,13 @@ static double stdp_hand(bool anti, bool rtl, double *xpost) {
   p->plast_params[IR_P_STDP_A_MINUS] = ir_value_const(1, IR_DIM_VOLTAGE);
   p->plast_params[IR_P_STDP_W_MIN] = ir_value_const(0, IR_DIM_VOLTAGE);
   p->plast_params[IR_P_STDP_W_MAX] = ir_value_const(3, IR_DIM_VOLTAGE);
-  rt_sim *s = create(m, rtl ? "rtl" : "interp");
+  rt_sim *s = t_create(m, rtl ? "rtl" : "interp");
   for (int t = 0; t < 6; t++) {
     if (t == 0 || t == 5)
       assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in}, 0));
     if (t == 2)
       assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)post}, 0));
-    run(s, 1);
+    t_run(s, 1);
   }
   ir_ref node = {IR_NODE_PROJECTION, (uint32_t)k};
   double w = read1(s, node, "w", 0);
@@ -271,14 +162,14 @@ static void nalsm_hand(float w, bool force, const int *v, int n) {
   c->delay[0] = 0;
   c->weight[0] = w;
   m->projs[k].csr = c;
-  rt_sim *s = create(m, "rtl");
-  raster r = {0};
-  rt_sim_on_spikes(s, on_spikes, &r);
+  rt_sim *s = t_create(m, "rtl");
+  t_raster r = {0};
+  rt_sim_on_spikes(s, t_on_spikes, &r);
   assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in}, 0));
   if (force)
     assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)p}, 0));
   for (int t = 0; t < n; t++) {
-    run(s, 1);
+    t_run(s, 1);
     assert_int_equal((int)read1(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)p}, "v", 0), v[t]);
   }
   size_t own = 0;
@@ -329,9 +220,9 @@ static void amsu_hand(double thresh_gain, int fire_step) {
     c->weight[0] = k ? 2.0f : 3.0f;
     m->projs[j].csr = c;
   }
-  rt_sim *s = create(m, "rtl");
-  raster r = {0};
-  rt_sim_on_spikes(s, on_spikes, &r);
+  rt_sim *s = t_create(m, "rtl");
+  t_raster r = {0};
+  rt_sim_on_spikes(s, t_on_spikes, &r);
   ir_ref unit = {IR_NODE_POPULATION, (uint32_t)p};
   static const int u[] = {0, 320, 0, 288, 0}, v[] = {0, 320, 352, 672, 0}, a[] = {0, 32768, 32702, 49020, 81690};
   for (int t = 0; t <= fire_step; t++) {
@@ -341,7 +232,7 @@ static void amsu_hand(double thresh_gain, int fire_step) {
       assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in[1]}, 0));
     if (t == 4)
       assert_true(rt_sim_inject(s, unit, 0));
-    run(s, 1);
+    t_run(s, 1);
     assert_int_equal((int)read1(s, unit, "u", 0), u[t]);
     assert_int_equal((int)read1(s, unit, "v", 0), t == fire_step ? 0 : v[t]);
     if (t < fire_step)
@@ -372,7 +263,7 @@ static void test_amsu_example(void **state) {
   (void)state;
   ir_module *m = t_load_example("examples/amsu.yaml");
   m->numerics = IR_NUMERICS_FIXED;
-  diff_stats st = compare(m, 300, 5);
+  t_diff st = compare(m, 300, 5);
   assert_true(st.spikes > 1000);
   print_message("amsu.yaml (fixed), 300 steps: %zu spikes, identical on interp and rtl (v, u, ref, a)\n", st.spikes);
   ir_module_destroy(m);
@@ -442,7 +333,7 @@ static void test_tripartite_hand(void **state) {
   m->astros[glia].size = 1;
   tri_params(m->astros[glia].params, 100, 0.3, 0.5, 200, 0.25, 2, 1);
   listen_modulate(m, glia, (ir_ref){IR_NODE_PROJECTION, (uint32_t)syn});
-  rt_sim *s = create(m, "rtl");
+  rt_sim *s = t_create(m, "rtl");
   size_t nv = 0;
   ir_ref astro = {IR_NODE_ASTROCYTE, (uint32_t)glia}, pp = {IR_NODE_POPULATION, (uint32_t)post};
   const char *const *vars = rt_state_vars(s, astro, &nv);
@@ -454,7 +345,7 @@ static void test_tripartite_hand(void **state) {
   for (int t = 0; t < 6; t++) {
     if (t < 3)
       assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_POPULATION, (uint32_t)pre}, 0));
-    run(s, 1);
+    t_run(s, 1);
     assert_int_equal((int)read1(s, pp, "u", 0), u[t]);
     assert_int_equal((int)read1(s, pp, "v", 0), v[t]);
     assert_int_equal((int)read1(s, astro, "ca", 0), ca[t]);
@@ -488,17 +379,17 @@ static void test_tripartite_domains_hand(void **state) {
   m->astros[glia].size = 2;
   tri_params(m->astros[glia].params, 0, 1, 1.5, 0, 1, 1, 1);
   listen_modulate(m, glia, (ir_ref){IR_NODE_PROJECTION, (uint32_t)syn});
-  rt_sim *s = create(m, "rtl");
+  rt_sim *s = t_create(m, "rtl");
   ir_ref astro = {IR_NODE_ASTROCYTE, (uint32_t)glia};
   assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)both}, 0));
   assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)both}, 1));
   assert_true(rt_sim_inject(s, (ir_ref){IR_NODE_INPUT, (uint32_t)in1}, 0));
-  run(s, 1);
+  t_run(s, 1);
   assert_int_equal((int)read1(s, astro, "ca", 0), 65536);
   assert_int_equal((int)read1(s, astro, "ca", 1), 131072);
   assert_int_equal((int)read1(s, astro, "g", 0), 0);
   assert_int_equal((int)read1(s, astro, "g", 1), 65536);
-  run(s, 1);
+  t_run(s, 1);
   assert_int_equal((int)read1(s, pp, "u", 0), 192);
   assert_int_equal((int)read1(s, pp, "u", 1), 960);
   assert_int_equal((int)read1(s, pp, "v", 0), 192);
@@ -514,7 +405,7 @@ static void test_tripartite_example(void **state) {
   (void)state;
   ir_module *m = t_load_example("examples/tripartite.yaml");
   m->numerics = IR_NUMERICS_FIXED;
-  diff_stats st = compare(m, 2000, 3);
+  t_diff st = compare(m, 2000, 3);
   assert_true(st.spikes > 1500 && st.g_nonzero == 1);
   print_message("tripartite.yaml (fixed), 2000 steps: %zu spikes, identical on interp and rtl (v, u, ref, ca, g)\n",
                 st.spikes);
@@ -523,42 +414,6 @@ static void test_tripartite_example(void **state) {
 
 /* ---------------------------------------------------------------- random networks */
 
-static uint64_t rnd(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-static double unif(uint64_t *s, double a, double b) { return a + (b - a) * (double)(rnd(s) >> 11) / 9007199254740992.0; }
-static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd(s) % n); }
-
-static ir_value uniform(double a, double b, ir_dim dim) {
-  ir_value v = ir_value_const(a, dim);
-  v.kind = IR_VAL_UNIFORM;
-  v.b = b;
-  return v;
-}
-
-static void random_plasticity(ir_module *m, ir_projection *q, int32_t astro, uint64_t *r) {
-  bool use_astro = astro >= 0 && below(r, 2);
-  q->plasticity = use_astro ? IR_PLAST_ASTRO_STDP : IR_PLAST_STDP;
-  q->anti_hebbian = below(r, 3) == 0;
-  q->modulator = use_astro ? astro : -1;
-  ir_value *pp = q->plast_params;
-  ir_params_set_defaults(ir_plasticity_desc(q->plasticity), pp);
-  pp[IR_P_STDP_TAU_PRE] = ir_value_const(unif(r, 0, 30), IR_DIM_TIME);
-  pp[IR_P_STDP_TAU_POST] = ir_value_const(below(r, 5) == 0 ? 0 : unif(r, 1, 30), IR_DIM_TIME);
-  pp[IR_P_STDP_TRACE_INC] = ir_value_const(unif(r, -0.2, 1.0), IR_DIM_NONE);
-  pp[IR_P_STDP_A_PLUS] = ir_value_const(unif(r, -0.5, 2), IR_DIM_VOLTAGE);
-  pp[IR_P_STDP_A_MINUS] = ir_value_const(unif(r, -0.5, 3), IR_DIM_VOLTAGE);
-  double lo = -unif(r, 0, 6), hi = unif(r, 0.5, 8);
-  if (below(r, 4) != 0)
-    pp[IR_P_STDP_W_MIN] = ir_value_const(lo, IR_DIM_VOLTAGE);
-  if (below(r, 4) != 0)
-    pp[IR_P_STDP_W_MAX] = ir_value_const(hi, IR_DIM_VOLTAGE);
-  (void)m;
-}
-
 /* From a stream of its own (the networks drawn before stay as they were): in about half the networks
  * 1-2 tripartite astrocytes of size 1-4 with random time constants (including 0), per-element
  * distributions of ca_per_spike, release, gain, current and ca_init, listening with random signs to
@@ -566,9 +421,9 @@ static void random_plasticity(ir_module *m, ir_projection *q, int32_t astro, uin
  * none into nalsm_lif: the accelerator's limits) and 0-1 populations (current only, any model). */
 static void random_tripartite(ir_module *m, uint64_t seed) {
   uint64_t r = seed * 7919 + 13;
-  if (below(&r, 2))
+  if (t_below(&r, 2))
     return;
-  uint32_t nt = 1 + (below(&r, 4) == 0), npop = m->npops, nin = m->ninputs, nproj = m->nprojs;
+  uint32_t nt = 1 + (t_below(&r, 4) == 0), npop = m->npops, nproj = m->nprojs;
   int32_t modproj[8];
   for (uint32_t p = 0; p < 8; p++)
     modproj[p] = -1;
@@ -577,31 +432,15 @@ static void random_tripartite(ir_module *m, uint64_t seed) {
     snprintf(name, sizeof name, "tri%u", t);
     int32_t a = ir_add_astrocyte(m, name, IR_ASTRO_TRIPARTITE, LOC);
     ir_astrocyte *as = &m->astros[a];
-    as->size = 1 + below(&r, 4);
-    ir_value *q = as->params;
-    q[IR_P_TRIPARTITE_TAU_CA] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
-    q[IR_P_TRIPARTITE_CA_PER_SPIKE] = uniform(-0.1, 0.6, IR_DIM_NONE);
-    q[IR_P_TRIPARTITE_CA_THRESHOLD] = ir_value_const(unif(&r, -0.2, 1.0), IR_DIM_NONE);
-    q[IR_P_TRIPARTITE_TAU_GLIO] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
-    q[IR_P_TRIPARTITE_GLIO_RELEASE] = uniform(-0.2, 0.6, IR_DIM_NONE);
-    q[IR_P_TRIPARTITE_GLIO_GAIN] = uniform(-1, 2.5, IR_DIM_NONE);
-    q[IR_P_TRIPARTITE_GLIO_CURRENT] = uniform(-3, 3, IR_DIM_VOLTAGE);
-    q[IR_P_TRIPARTITE_CA_INIT] = uniform(-0.5, 1, IR_DIM_NONE);
-    uint32_t nl = 1 + below(&r, 3);
-    as->listen = listens(m, nl);
-    for (uint32_t k = 0; k < nl; k++) {
-      uint32_t kind = below(&r, 3);
-      ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, npop)}
-                   : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, nin)}
-                               : (ir_ref){IR_NODE_PROJECTION, below(&r, nproj)};
-      as->listen[k] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
-    }
-    as->nlisten = nl;
+    as->size = 1 + t_below(&r, 4);
+    t_random_tripartite(as->params, &r);
+    as->nlisten = 1 + t_below(&r, 3);
+    as->listen = t_random_listens(m, as->nlisten, &r);
     as->modulates = ir_arena_alloc(m->arena, 3 * sizeof(ir_ref));
     assert_non_null(as->modulates);
-    uint32_t nm = below(&r, 3);
+    uint32_t nm = t_below(&r, 3);
     for (uint32_t k = 0; k < nm; k++) {
-      uint32_t j = below(&r, nproj), post = m->projs[j].post.index;
+      uint32_t j = t_below(&r, nproj), post = m->projs[j].post.index;
       if (m->pops[post].model == IR_NEURON_NALSM_LIF || (modproj[post] >= 0 && modproj[post] != (int32_t)j))
         continue;
       bool dup = false;
@@ -612,122 +451,104 @@ static void random_tripartite(ir_module *m, uint64_t seed) {
       modproj[post] = (int32_t)j;
       as->modulates[as->nmodulates++] = (ir_ref){IR_NODE_PROJECTION, j};
     }
-    if (below(&r, 3) == 0)
-      as->modulates[as->nmodulates++] = (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
+    if (t_below(&r, 3) == 0)
+      as->modulates[as->nmodulates++] = (ir_ref){IR_NODE_POPULATION, t_below(&r, npop)};
   }
 }
 
-/* 1-3 lif populations, 1-2 inputs, 1-5 projections (about half plastic: stdp or astro_stdp, hebbian or
- * anti-hebbian, random rates, traces, bounds), and usually a nalsm astrocyte listening with random
- * signs to populations, inputs and projections (size 1 when it modulates, else 1-3). */
-static ir_module *random_network(uint64_t seed, bool nalsm) {
-  uint64_t r = seed * 104729 + 7 + (nalsm ? 3 : 0);
-  ir_module *m = ir_module_create("random");
-  m->numerics = IR_NUMERICS_FIXED;
-  m->seed = seed;
-  m->v_unit = below(&r, 4) == 0 ? 0.5 : 1.0;
-  uint32_t npop = 1 + below(&r, 3), nin = 1 + below(&r, 2);
-  for (uint32_t p = 0; p < npop; p++) {
-    char name[16];
-    snprintf(name, sizeof name, "p%u", p);
-    if (nalsm && below(&r, 2)) {
-      int32_t k = ir_add_population(m, name, IR_NEURON_NALSM_LIF, 1 + below(&r, 30), LOC);
-      ir_value *q = m->pops[k].params;
-      q[IR_P_NALSM_LIF_TAU_V] = uniform(2, 80, IR_DIM_TIME);
-      q[IR_P_NALSM_LIF_V_TH] = uniform(2, 20, IR_DIM_VOLTAGE);
-      q[IR_P_NALSM_LIF_V_RESET] = uniform(-3, 1, IR_DIM_VOLTAGE);
-      q[IR_P_NALSM_LIF_REFRACTORY] = ir_value_const(below(&r, 4), IR_DIM_TIME);
-      q[IR_P_NALSM_LIF_TAU_SYN] = ir_value_const(unif(&r, 0, 4), IR_DIM_TIME);
-      q[IR_P_NALSM_LIF_KERNEL_CUTOFF] = ir_value_const(below(&r, 12), IR_DIM_TIME);
-      q[IR_P_NALSM_LIF_V_INIT] = uniform(-5, 15, IR_DIM_VOLTAGE);
-      continue;
-    }
-    if (!nalsm && below(&r, 3) == 0) { /* odd seeds: about a third of the populations are amsu */
-      int32_t k = ir_add_population(m, name, IR_NEURON_AMSU, 1 + below(&r, 30), LOC);
-      ir_value *q = m->pops[k].params;
-      q[IR_P_AMSU_TAU_U] = ir_value_const(below(&r, 4) == 0 ? 0 : unif(&r, 1, 10), IR_DIM_TIME);
-      q[IR_P_AMSU_TAU_V] = uniform(1, 40, IR_DIM_TIME);
-      q[IR_P_AMSU_V_TH] = uniform(0.5, 15, IR_DIM_VOLTAGE);
-      q[IR_P_AMSU_REFRACTORY] = ir_value_const(below(&r, 4), IR_DIM_TIME);
-      q[IR_P_AMSU_TAU_ASTRO] = ir_value_const(below(&r, 6) == 0 ? 0 : unif(&r, 5, 500), IR_DIM_TIME);
-      q[IR_P_AMSU_ASTRO_SPIKE] = ir_value_const(unif(&r, -0.5, 1), IR_DIM_NONE);
-      q[IR_P_AMSU_ASTRO_PRE] = uniform(-0.2, 0.5, IR_DIM_NONE);
-      q[IR_P_AMSU_GAIN] = uniform(-1, 2, IR_DIM_NONE);
-      q[IR_P_AMSU_THRESH_GAIN] = ir_value_const(unif(&r, -3, 5), IR_DIM_VOLTAGE);
-      q[IR_P_AMSU_ASTRO_CURRENT] = uniform(-2, 2, IR_DIM_VOLTAGE);
-      q[IR_P_AMSU_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
-      continue;
-    }
-    int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + below(&r, 30), LOC);
+/* What random_network adds to t_random_lif_network, from the network's own stream. */
+typedef struct learn_extras {
+  bool nalsm;        /* nalsm_lif populations (else amsu ones) */
+  int32_t astro;     /* the nalsm astrocyte, or -1 */
+  bool modulating;   /* it modulates astro_stdp projections */
+} learn_extras;
+
+/* With nalsm half the populations are nalsm_lif, else a third are amsu; the rest lif. */
+static bool special_population(ir_module *m, const char *name, uint64_t *r, void *ctx) {
+  const learn_extras *x = ctx;
+  if (x->nalsm && t_below(r, 2)) {
+    int32_t k = ir_add_population(m, name, IR_NEURON_NALSM_LIF, 1 + t_below(r, 30), LOC);
     ir_value *q = m->pops[k].params;
-    q[IR_P_LIF_DU] = ir_value_const(below(&r, 4096), IR_DIM_NONE);
-    q[IR_P_LIF_TAU_V] = uniform(1, 40, IR_DIM_TIME);
-    q[IR_P_LIF_V_TH] = uniform(0, 15, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_BIAS] = uniform(-1, below(&r, 3) == 0 ? 3 : 0.5, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_REFRACTORY] = ir_value_const(below(&r, 4), IR_DIM_TIME);
-    q[IR_P_LIF_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
+    q[IR_P_NALSM_LIF_TAU_V] = t_uniform(2, 80, IR_DIM_TIME);
+    q[IR_P_NALSM_LIF_V_TH] = t_uniform(2, 20, IR_DIM_VOLTAGE);
+    q[IR_P_NALSM_LIF_V_RESET] = t_uniform(-3, 1, IR_DIM_VOLTAGE);
+    q[IR_P_NALSM_LIF_REFRACTORY] = ir_value_const(t_below(r, 4), IR_DIM_TIME);
+    q[IR_P_NALSM_LIF_TAU_SYN] = ir_value_const(t_unif(r, 0, 4), IR_DIM_TIME);
+    q[IR_P_NALSM_LIF_KERNEL_CUTOFF] = ir_value_const(t_below(r, 12), IR_DIM_TIME);
+    q[IR_P_NALSM_LIF_V_INIT] = t_uniform(-5, 15, IR_DIM_VOLTAGE);
+    return true;
   }
-  for (uint32_t i = 0; i < nin; i++) {
-    char name[16];
-    snprintf(name, sizeof name, "in%u", i);
-    int32_t k = ir_add_input(m, name, IR_INPUT_BERNOULLI, 1 + below(&r, 20), LOC);
-    m->inputs[k].p = uniform(0, 0.3, IR_DIM_NONE);
+  if (!x->nalsm && t_below(r, 3) == 0) { /* odd seeds: about a third of the populations are amsu */
+    int32_t k = ir_add_population(m, name, IR_NEURON_AMSU, 1 + t_below(r, 30), LOC);
+    ir_value *q = m->pops[k].params;
+    q[IR_P_AMSU_TAU_U] = ir_value_const(t_below(r, 4) == 0 ? 0 : t_unif(r, 1, 10), IR_DIM_TIME);
+    q[IR_P_AMSU_TAU_V] = t_uniform(1, 40, IR_DIM_TIME);
+    q[IR_P_AMSU_V_TH] = t_uniform(0.5, 15, IR_DIM_VOLTAGE);
+    q[IR_P_AMSU_REFRACTORY] = ir_value_const(t_below(r, 4), IR_DIM_TIME);
+    q[IR_P_AMSU_TAU_ASTRO] = ir_value_const(t_below(r, 6) == 0 ? 0 : t_unif(r, 5, 500), IR_DIM_TIME);
+    q[IR_P_AMSU_ASTRO_SPIKE] = ir_value_const(t_unif(r, -0.5, 1), IR_DIM_NONE);
+    q[IR_P_AMSU_ASTRO_PRE] = t_uniform(-0.2, 0.5, IR_DIM_NONE);
+    q[IR_P_AMSU_GAIN] = t_uniform(-1, 2, IR_DIM_NONE);
+    q[IR_P_AMSU_THRESH_GAIN] = ir_value_const(t_unif(r, -3, 5), IR_DIM_VOLTAGE);
+    q[IR_P_AMSU_ASTRO_CURRENT] = t_uniform(-2, 2, IR_DIM_VOLTAGE);
+    q[IR_P_AMSU_V_INIT] = t_uniform(-5, 5, IR_DIM_VOLTAGE);
+    return true;
   }
-  int32_t astro = -1;
-  bool modulating = false;
-  if (below(&r, 5) != 0) {
-    astro = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, LOC);
-    modulating = below(&r, 3) != 0;
-    ir_astrocyte *a = &m->astros[astro];
-    a->size = modulating ? 1 : 1 + below(&r, 3);
-    a->params[IR_P_NALSM_ASTRO_A0] = uniform(-0.5, 2, IR_DIM_NONE);
-    a->params[IR_P_NALSM_ASTRO_W_A] = ir_value_const(unif(&r, -0.2, 0.2), IR_DIM_NONE);
-    a->params[IR_P_NALSM_ASTRO_B_A] = ir_value_const(unif(&r, -1, 2), IR_DIM_NONE);
-    a->params[IR_P_NALSM_ASTRO_TAU] = ir_value_const(below(&r, 6) == 0 ? 0 : unif(&r, 1, 200), IR_DIM_TIME);
+  return false;
+}
+
+/* In four networks of five a nalsm astrocyte; when it modulates (two in three) it has size 1. */
+static void nalsm_astrocyte(ir_module *m, uint64_t *r, void *ctx) {
+  learn_extras *x = ctx;
+  if (t_below(r, 5) == 0)
+    return;
+  x->astro = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, LOC);
+  x->modulating = t_below(r, 3) != 0;
+  ir_astrocyte *a = &m->astros[x->astro];
+  a->size = x->modulating ? 1 : 1 + t_below(r, 3);
+  t_random_nalsm_astro(a->params, r);
+}
+
+/* Two projections in three plastic: stdp, or astro_stdp (in one case of two when the astrocyte
+ * modulates). */
+static void plasticity(ir_module *m, ir_projection *q, uint64_t *r, void *ctx) {
+  const learn_extras *x = ctx;
+  (void)m;
+  if (t_below(r, 3) == 0)
+    return;
+  bool use_astro = x->modulating && x->astro >= 0 && t_below(r, 2);
+  t_random_stdp(q, use_astro ? IR_PLAST_ASTRO_STDP : IR_PLAST_STDP, r);
+  q->modulator = use_astro ? x->astro : -1;
+}
+
+/* The nalsm astrocyte listens to 1-3 populations, inputs or projections; then the tripartite ones. */
+static void listen_and_tripartite(ir_module *m, uint64_t *r, void *ctx) {
+  const learn_extras *x = ctx;
+  if (x->astro >= 0) {
+    ir_astrocyte *a = &m->astros[x->astro];
+    a->nlisten = 1 + t_below(r, 3);
+    a->listen = t_random_listens(m, a->nlisten, r);
   }
-  uint32_t nproj = 1 + below(&r, 5);
-  uint32_t maxd = below(&r, 4) == 0 ? 20 : below(&r, 4);
-  for (uint32_t j = 0; j < nproj; j++) {
-    char name[16];
-    snprintf(name, sizeof name, "s%u", j);
-    bool from_in = below(&r, 3) == 0;
-    ir_ref pre = from_in ? (ir_ref){IR_NODE_INPUT, below(&r, nin)} : (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
-    ir_ref post = {IR_NODE_POPULATION, below(&r, npop)};
-    int32_t k = ir_add_projection(m, name, pre, post, LOC);
-    ir_projection *q = &m->projs[k];
-    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
-    q->rule.p = unif(&r, 0.05, 0.8);
-    q->rule.allow_self = below(&r, 2);
-    double wmax = below(&r, 4) == 0 ? unif(&r, 10, 100) : unif(&r, 0.5, 8);
-    q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
-    q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
-    if (below(&r, 3) != 0)
-      random_plasticity(m, q, modulating ? astro : -1, &r);
-  }
-  if (astro >= 0) {
-    uint32_t n = 1 + below(&r, 3);
-    ir_astro_listen *l = listens(m, n);
-    for (uint32_t k = 0; k < n; k++) {
-      uint32_t kind = below(&r, 3);
-      ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, npop)}
-                   : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, nin)}
-                               : (ir_ref){IR_NODE_PROJECTION, below(&r, nproj)};
-      l[k] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
-    }
-    m->astros[astro].listen = l;
-    m->astros[astro].nlisten = n;
-  }
-  random_tripartite(m, seed);
-  ir_diag *d = ir_diag_create(stderr);
-  assert_true(pass_layout(m, d));
-  assert_true(pass_expand(m, d));
-  ir_diag_destroy(d);
-  return m;
+  random_tripartite(m, m->seed);
+}
+
+/* 1-3 populations (lif, and nalsm_lif with nalsm or else amsu), 1-2 Bernoulli inputs, 1-5 projections
+ * (about two thirds plastic: stdp or astro_stdp, hebbian or anti-hebbian, random rates, traces,
+ * bounds), and usually a nalsm astrocyte listening with random signs to populations, inputs and
+ * projections (size 1 when it modulates, else 1-3), and tripartite astrocytes. */
+static ir_module *random_network(uint64_t seed, bool nalsm) {
+  learn_extras x = {.nalsm = nalsm, .astro = -1};
+  const t_lif_opts o = {.name = "random", .mul = 104729, .add = 7 + (nalsm ? 3 : 0), .v_unit = true, .pops = 3,
+      .pop_size = 30, .du = T_DECAY_CONST, .dv = T_DECAY_TAU, .v_th = 15, .refractory = 4, .input_size = 20,
+      .projs = 5, .long_delay = 20, .delays = 4, .p_max = 0.8, .strong = 4, .strong_max = 100, .expand = true,
+      .population = special_population, .after_inputs = nalsm_astrocyte, .projection = plasticity,
+      .finish = listen_and_tripartite, .ctx = &x};
+  return t_random_lif_network(seed, &o);
 }
 
 static void test_random_learning(void **state) {
   (void)state;
-  diff_stats tot = {0};
+  t_diff tot = {0};
   unsigned nplastic = 0, nastro = 0;
   unsigned nkernel = 0, namsu = 0, ntri = 0, ntri_mod = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
@@ -745,7 +566,7 @@ static void test_random_learning(void **state) {
         for (uint32_t k = 0; k < m->astros[a].nmodulates; k++)
           ntri_mod += m->astros[a].modulates[k].kind == IR_NODE_PROJECTION;
       }
-    diff_stats st = compare(m, 50 + seed % 30, seed);
+    t_diff st = compare(m, 50 + seed % 30, seed);
     tot.spikes += st.spikes;
     tot.w_changed += st.w_changed;
     tot.g_nonzero += st.g_nonzero;
@@ -777,7 +598,7 @@ static ir_module *nalsm_liquid(bool nalsm_lif) {
   int32_t e = ir_add_population(m, "E", model, 51, LOC);
   int32_t i = ir_add_population(m, "I", model, 13, LOC);
   for (int32_t p = e; p <= i && nalsm_lif; p++) /* NALSM's neuron: the model defaults (DESIGN.md) */
-    m->pops[p].params[IR_P_NALSM_LIF_V_INIT] = uniform(0, 15, IR_DIM_VOLTAGE);
+    m->pops[p].params[IR_P_NALSM_LIF_V_INIT] = t_uniform(0, 15, IR_DIM_VOLTAGE);
   for (int32_t p = e; p <= i && !nalsm_lif; p++) {
     ir_value *q = m->pops[p].params;
     q[IR_P_LIF_TAU_U] = ir_value_const(1, IR_DIM_TIME);
@@ -786,7 +607,7 @@ static ir_module *nalsm_liquid(bool nalsm_lif) {
     q[IR_P_LIF_REFRACTORY] = ir_value_const(2, IR_DIM_TIME);
   }
   int32_t in = ir_add_input(m, "in", IR_INPUT_BERNOULLI, 16, LOC);
-  m->inputs[in].p = uniform(0.05, 0.4, IR_DIM_NONE);
+  m->inputs[in].p = t_uniform(0.05, 0.4, IR_DIM_NONE);
   int32_t as = ir_add_astrocyte(m, "astro", IR_ASTRO_NALSM, LOC);
   m->astros[as].size = 1;
   ir_astro_listen *l = listens(m, 3);
@@ -807,7 +628,7 @@ static ir_module *nalsm_liquid(bool nalsm_lif) {
     ir_projection *q = &m->projs[j];
     q->rule.kind = IR_CONN_FIXED_PROBABILITY;
     q->rule.p = pr[k].p;
-    q->weight = pr[k].pre == 2 ? uniform(-pr[k].w, pr[k].w, IR_DIM_VOLTAGE) : ir_value_const(pr[k].w, IR_DIM_VOLTAGE);
+    q->weight = pr[k].pre == 2 ? t_uniform(-pr[k].w, pr[k].w, IR_DIM_VOLTAGE) : ir_value_const(pr[k].w, IR_DIM_VOLTAGE);
     q->delay = ir_value_const(0, IR_DIM_TIME);
     q->plasticity = IR_PLAST_ASTRO_STDP;
     q->anti_hebbian = pr[k].anti;
@@ -828,7 +649,7 @@ static void test_nalsm_liquid(void **state) {
   (void)state;
   for (int nl = 0; nl < 2; nl++) {
     ir_module *m = nalsm_liquid(nl);
-    diff_stats st = compare(m, 300, 7);
+    t_diff st = compare(m, 300, 7);
     assert_true(st.spikes > 2000);
     assert_true(st.w_changed > 200);
     print_message("NALSM-like liquid (%s), 300 steps: %zu spikes, %llu weights changed, identical on interp and rtl\n",
@@ -859,7 +680,7 @@ static void test_nalsm_tiny_example(void **state) {
     skip(); /* no Fashion-MNIST on this machine */
   }
   rt_sim_destroy(probe);
-  diff_stats st = compare(m, 80, 11);
+  t_diff st = compare(m, 80, 11);
   assert_true(st.spikes > 1000 && st.w_changed > 100);
   print_message("nalsm_tiny.yaml (fixed), 80 steps: %zu spikes, %llu weights changed, identical on interp and rtl\n",
                 st.spikes, (unsigned long long)st.w_changed);

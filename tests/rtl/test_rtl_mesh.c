@@ -25,6 +25,9 @@
 #include "engine_rtl.h"
 #include "mapping.h"
 #include "passes.h"
+#include "t_compare.h"
+#include "t_network.h"
+#include "t_random.h"
 
 #define LOC ((ir_loc){"test_rtl_mesh.c", 1, 1})
 
@@ -145,149 +148,16 @@ static void test_packets_and_hops(void **state) {
 
 /* ---------------------------------------------------------------- interp vs the mesh */
 
-typedef struct raster {
-  uint64_t *e; /* step << 32 | kind << 28 | node << 20 | neuron */
-  size_t n, cap;
-} raster;
-
-static void on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
-  raster *r = ctx;
-  for (uint32_t k = 0; k < n; k++) {
-    if (r->n == r->cap) {
-      r->cap = r->cap ? 2 * r->cap : 256;
-      r->e = realloc(r->e, r->cap * sizeof(*r->e));
-      assert_non_null(r->e);
-    }
-    r->e[r->n++] = step << 32 | (uint64_t)src.kind << 28 | (uint64_t)src.index << 20 | idx[k];
-  }
-}
-
-static rt_sim *create(const ir_module *m, const char *engine) {
-  ir_diag *d = ir_diag_create(stderr);
-  rt_options o = {.engine = engine, .numerics = IR_NUMERICS_FIXED};
-  rt_sim *s = rt_sim_create(m, &o, d);
-  assert_non_null(s);
-  ir_diag_destroy(d);
-  return s;
-}
-
-static void run(rt_sim *s, uint64_t n) {
-  ir_diag *d = ir_diag_create(stderr);
-  assert_true(rt_sim_run(s, n, d));
-  ir_diag_destroy(d);
-}
-
-static void same_state(rt_sim *a, rt_sim *b, ir_ref node, const char *var, uint64_t n, uint64_t seed) {
-  double *x = calloc(n + 1, sizeof(double)), *y = calloc(n + 1, sizeof(double));
-  assert_true(rt_sim_read_state(a, node, var, x));
-  assert_true(rt_sim_read_state(b, node, var, y));
-  for (uint64_t i = 0; i < n; i++)
-    if (x[i] != y[i])
-      fail_msg("seed %llu: node %u %s[%llu]: interp %.0f rtl %.0f", (unsigned long long)seed, node.index, var,
-               (unsigned long long)i, x[i], y[i]);
-  free(x);
-  free(y);
-}
-
-/* Both engines, forced spikes half-way; identical rasters, v, u, ref, weights and traces. Returns spikes;
- * adds to *moved the plastic weights that left their initial value (NULL: not counted). */
+/* Rasters and the final state of every population, astrocyte (every replica: the rtl engine fails the
+ * read when replicas disagree) and projection identical on interp and the mesh, with a forced spike of
+ * every population half way (tests/support/t_compare.h). Returns spikes; adds to *moved the plastic
+ * weights that left their initial value (NULL: not counted). */
 static size_t compare(const ir_module *m, uint64_t steps, uint64_t seed, uint64_t *moved) {
-  double *w0 = NULL;
-  uint64_t nw = 0;
-  for (uint32_t k = 0; k < m->nprojs; k++)
-    nw += m->projs[k].csr->nsyn;
-  if (moved) { /* the initial weights, from the interp engine before any step */
-    rt_sim *s0 = create(m, "interp");
-    w0 = calloc(nw + 1, sizeof(double));
-    assert_non_null(w0);
-    for (uint32_t k = 0, at = 0; k < m->nprojs; at += (uint32_t)m->projs[k].csr->nsyn, k++)
-      assert_true(rt_sim_read_state(s0, (ir_ref){IR_NODE_PROJECTION, k}, "w", w0 + at));
-    rt_sim_destroy(s0);
-  }
-  rt_sim *s[2] = {create(m, "interp"), create(m, "rtl")};
-  raster r[2] = {{0}, {0}};
-  for (int k = 0; k < 2; k++) {
-    rt_sim_on_spikes(s[k], on_spikes, &r[k]);
-    run(s[k], steps / 2);
-    for (uint32_t p = 0; p < m->npops; p++)
-      assert_true(rt_sim_inject(s[k], (ir_ref){IR_NODE_POPULATION, p}, (uint32_t)((seed + p) % m->pops[p].size)));
-    run(s[k], steps - steps / 2);
-  }
-  assert_int_equal(r[0].n, r[1].n);
-  for (size_t k = 0; k < r[0].n; k++)
-    if (r[0].e[k] != r[1].e[k])
-      fail_msg("seed %llu: spike %zu differs: interp %llx rtl %llx", (unsigned long long)seed, k,
-               (unsigned long long)r[0].e[k], (unsigned long long)r[1].e[k]);
-  static const char *const vars[] = {"v", "u", "ref"};
-  for (uint32_t p = 0; p < m->npops; p++)
-    for (int v = 0; v < 3; v++)
-      same_state(s[0], s[1], (ir_ref){IR_NODE_POPULATION, p}, vars[v], m->pops[p].size, seed);
-  for (uint32_t a = 0; a < m->nastros; a++) { /* the rtl engine fails the read when replicas disagree */
-    bool tri = m->astros[a].model == IR_ASTRO_TRIPARTITE;
-    same_state(s[0], s[1], (ir_ref){IR_NODE_ASTROCYTE, a}, tri ? "ca" : "a", m->astros[a].size, seed);
-    if (tri)
-      same_state(s[0], s[1], (ir_ref){IR_NODE_ASTROCYTE, a}, "g", m->astros[a].size, seed);
-  }
-  for (uint32_t k = 0; k < m->nprojs; k++) {
-    const ir_csr *c = m->projs[k].csr;
-    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", c->nsyn, seed);
-    if (m->projs[k].plasticity == IR_PLAST_NONE)
-      continue;
-    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "x_pre", c->npre, seed);
-    same_state(s[0], s[1], (ir_ref){IR_NODE_PROJECTION, k}, "x_post", c->npost, seed);
-  }
-  if (moved) {
-    double *w1 = calloc(nw + 1, sizeof(double));
-    assert_non_null(w1);
-    for (uint32_t k = 0, at = 0; k < m->nprojs; at += (uint32_t)m->projs[k].csr->nsyn, k++) {
-      assert_true(rt_sim_read_state(s[1], (ir_ref){IR_NODE_PROJECTION, k}, "w", w1 + at));
-      for (uint64_t i = 0; m->projs[k].plasticity != IR_PLAST_NONE && i < m->projs[k].csr->nsyn; i++)
-        *moved += w1[at + i] != w0[at + i];
-    }
-    free(w1);
-    free(w0);
-  }
-  size_t n = r[0].n;
-  for (int k = 0; k < 2; k++) {
-    free(r[k].e);
-    rt_sim_destroy(s[k]);
-  }
-  return n;
-}
-
-static uint64_t rnd(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-static double unif(uint64_t *s, double a, double b) { return a + (b - a) * (double)(rnd(s) >> 11) / 9007199254740992.0; }
-static uint32_t below(uint64_t *s, uint32_t n) { return (uint32_t)(rnd(s) % n); }
-
-static ir_value uniform(double a, double b, ir_dim dim) {
-  ir_value v = ir_value_const(a, dim);
-  v.kind = IR_VAL_UNIFORM;
-  v.b = b;
-  return v;
-}
-
-/* stdp with random rates, trace constants and bounds, hebbian or anti-hebbian (the ranges of
- * test_rtl_learn.c's random networks). */
-static void random_stdp(ir_projection *q, uint64_t *r) {
-  q->plasticity = IR_PLAST_STDP;
-  q->anti_hebbian = below(r, 3) == 0;
-  ir_value *pp = q->plast_params;
-  ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), pp);
-  pp[IR_P_STDP_TAU_PRE] = ir_value_const(unif(r, 0, 30), IR_DIM_TIME);
-  pp[IR_P_STDP_TAU_POST] = ir_value_const(below(r, 5) == 0 ? 0 : unif(r, 1, 30), IR_DIM_TIME);
-  pp[IR_P_STDP_TRACE_INC] = ir_value_const(unif(r, -0.2, 1.0), IR_DIM_NONE);
-  pp[IR_P_STDP_A_PLUS] = ir_value_const(unif(r, -0.5, 2), IR_DIM_VOLTAGE);
-  pp[IR_P_STDP_A_MINUS] = ir_value_const(unif(r, -0.5, 3), IR_DIM_VOLTAGE);
-  double lo = -unif(r, 0, 6), hi = unif(r, 0.5, 8);
-  if (below(r, 4) != 0)
-    pp[IR_P_STDP_W_MIN] = ir_value_const(lo, IR_DIM_VOLTAGE);
-  if (below(r, 4) != 0)
-    pp[IR_P_STDP_W_MAX] = ir_value_const(hi, IR_DIM_VOLTAGE);
+  static const t_compare_opts vs_mesh = {.engine = "rtl", .all_state = true};
+  t_diff st = t_compare(m, steps, seed, &vs_mesh);
+  if (moved)
+    *moved += st.w_changed;
+  return st.spikes;
 }
 
 /* Two thirds of the plastic networks get 1-2 nalsm astrocytes (random a0, w_a, b_a, tau; the first of
@@ -296,36 +166,23 @@ static void random_stdp(ir_projection *q, uint64_t *r) {
  * stream, so the neurons, synapses and stdp draws are those of the network without astrocytes. */
 static void random_astrocytes(ir_module *m, uint64_t seed) {
   uint64_t r = seed * 6271 + 11;
-  if (below(&r, 3) == 0)
+  if (t_below(&r, 3) == 0)
     return;
-  uint32_t n = 1 + below(&r, 2);
+  uint32_t n = 1 + t_below(&r, 2);
   for (uint32_t k = 0; k < n; k++) {
     char name[16];
     snprintf(name, sizeof name, "glia%u", k);
     int32_t as = ir_add_astrocyte(m, name, IR_ASTRO_NALSM, LOC);
     ir_astrocyte *a = &m->astros[as];
-    a->size = k == 0 ? 1 : 1 + below(&r, 4);
-    a->params[IR_P_NALSM_ASTRO_A0] = uniform(-0.5, 2, IR_DIM_NONE);
-    a->params[IR_P_NALSM_ASTRO_W_A] = ir_value_const(unif(&r, -0.2, 0.2), IR_DIM_NONE);
-    a->params[IR_P_NALSM_ASTRO_B_A] = ir_value_const(unif(&r, -1, 2), IR_DIM_NONE);
-    a->params[IR_P_NALSM_ASTRO_TAU] = ir_value_const(below(&r, 6) == 0 ? 0 : unif(&r, 1, 200), IR_DIM_TIME);
-    uint32_t nl = 1 + below(&r, 3);
-    ir_astro_listen *l = ir_arena_alloc(m->arena, nl * sizeof(*l));
-    assert_non_null(l);
-    for (uint32_t j = 0; j < nl; j++) {
-      uint32_t kind = below(&r, 3);
-      ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, m->npops)}
-                   : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, m->ninputs)}
-                               : (ir_ref){IR_NODE_PROJECTION, below(&r, m->nprojs)};
-      l[j] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
-    }
-    a->listen = l;
-    a->nlisten = nl;
+    a->size = k == 0 ? 1 : 1 + t_below(&r, 4);
+    t_random_nalsm_astro(a->params, &r);
+    a->nlisten = 1 + t_below(&r, 3);
+    a->listen = t_random_listens(m, a->nlisten, &r);
   }
   for (uint32_t k = 0; k < m->nprojs; k++) /* the modulator: glia0 (size 1), or glia1 when it has size 1 */
-    if (m->projs[k].plasticity == IR_PLAST_STDP && below(&r, 2)) {
+    if (m->projs[k].plasticity == IR_PLAST_STDP && t_below(&r, 2)) {
       m->projs[k].plasticity = IR_PLAST_ASTRO_STDP;
-      m->projs[k].modulator = n == 2 && m->astros[1].size == 1 && below(&r, 2) ? 1 : 0;
+      m->projs[k].modulator = n == 2 && m->astros[1].size == 1 && t_below(&r, 2) ? 1 : 0;
     }
 }
 
@@ -335,103 +192,61 @@ static void random_astrocytes(ir_module *m, uint64_t seed) {
  * a population (current only). Its elements are replicated on the cores of their targets. */
 static void random_tripartite(ir_module *m, uint64_t seed) {
   uint64_t r = seed * 5003 + 17;
-  if (below(&r, 2))
+  if (t_below(&r, 2))
     return;
   int32_t as = ir_add_astrocyte(m, "tri", IR_ASTRO_TRIPARTITE, LOC);
   ir_astrocyte *a = &m->astros[as];
-  a->size = 1 + below(&r, 4);
-  ir_value *q = a->params;
-  q[IR_P_TRIPARTITE_TAU_CA] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
-  q[IR_P_TRIPARTITE_CA_PER_SPIKE] = uniform(-0.1, 0.6, IR_DIM_NONE);
-  q[IR_P_TRIPARTITE_CA_THRESHOLD] = ir_value_const(unif(&r, -0.2, 1.0), IR_DIM_NONE);
-  q[IR_P_TRIPARTITE_TAU_GLIO] = ir_value_const(below(&r, 5) == 0 ? 0 : unif(&r, 1, 300), IR_DIM_TIME);
-  q[IR_P_TRIPARTITE_GLIO_RELEASE] = uniform(-0.2, 0.6, IR_DIM_NONE);
-  q[IR_P_TRIPARTITE_GLIO_GAIN] = uniform(-1, 2.5, IR_DIM_NONE);
-  q[IR_P_TRIPARTITE_GLIO_CURRENT] = uniform(-3, 3, IR_DIM_VOLTAGE);
-  q[IR_P_TRIPARTITE_CA_INIT] = uniform(-0.5, 1, IR_DIM_NONE);
-  uint32_t nl = 1 + below(&r, 3);
-  a->listen = ir_arena_alloc(m->arena, nl * sizeof(ir_astro_listen));
-  assert_non_null(a->listen);
-  for (uint32_t j = 0; j < nl; j++) {
-    uint32_t kind = below(&r, 3);
-    ir_ref src = kind == 0   ? (ir_ref){IR_NODE_POPULATION, below(&r, m->npops)}
-                 : kind == 1 ? (ir_ref){IR_NODE_INPUT, below(&r, m->ninputs)}
-                             : (ir_ref){IR_NODE_PROJECTION, below(&r, m->nprojs)};
-    a->listen[j] = (ir_astro_listen){src, below(&r, 3) == 0 ? -1 : 1, LOC};
-  }
-  a->nlisten = nl;
+  a->size = 1 + t_below(&r, 4);
+  t_random_tripartite(a->params, &r);
+  a->nlisten = 1 + t_below(&r, 3);
+  a->listen = t_random_listens(m, a->nlisten, &r);
   a->modulates = ir_arena_alloc(m->arena, 3 * sizeof(ir_ref));
   assert_non_null(a->modulates);
-  for (uint32_t k = 0, n = 1 + below(&r, 2); k < n; k++) {
-    uint32_t j = below(&r, m->nprojs);
+  for (uint32_t k = 0, n = 1 + t_below(&r, 2); k < n; k++) {
+    uint32_t j = t_below(&r, m->nprojs);
     bool clash = false; /* one modulated projection per post population */
     for (uint32_t i = 0; i < a->nmodulates; i++)
       clash = clash || m->projs[a->modulates[i].index].post.index == m->projs[j].post.index;
     if (!clash)
       a->modulates[a->nmodulates++] = (ir_ref){IR_NODE_PROJECTION, j};
   }
-  if (below(&r, 3) == 0)
-    a->modulates[a->nmodulates++] = (ir_ref){IR_NODE_POPULATION, below(&r, m->npops)};
+  if (t_below(&r, 3) == 0)
+    a->modulates[a->nmodulates++] = (ir_ref){IR_NODE_POPULATION, t_below(&r, m->npops)};
 }
 
-/* 1-4 lif populations of 1-60 neurons (sometimes on a grid, so partition uses Morton order), 1-2 inputs,
- * 1-6 projections with mixed-sign weights and delays up to 63, with `plastic` about half of them stdp
- * (drawn from a second stream, so the static part is the same network either way) and astrocytes
- * (random_astrocytes); not yet expanded. */
+/* The plastic part of random_network, from streams of their own. */
+typedef struct mesh_extras {
+  bool plastic;
+  uint64_t rp; /* the stdp stream */
+} mesh_extras;
+
+static void maybe_stdp(ir_module *m, ir_projection *q, uint64_t *r, void *ctx) {
+  mesh_extras *x = ctx;
+  (void)m;
+  (void)r;
+  if (x->plastic && t_below(&x->rp, 2))
+    t_random_stdp(q, IR_PLAST_STDP, &x->rp);
+}
+
+static void astrocytes(ir_module *m, uint64_t *r, void *ctx) {
+  const mesh_extras *x = ctx;
+  (void)r;
+  if (x->plastic) {
+    random_astrocytes(m, m->seed);
+    random_tripartite(m, m->seed);
+  }
+}
+
+/* 1-4 lif populations of 1-60 neurons, 1-2 inputs, 1-6 projections with mixed-sign weights and delays
+ * up to 63, with `plastic` about half of them stdp (drawn from a second stream, so the static part is
+ * the same network either way) and astrocytes (random_astrocytes, random_tripartite); not yet expanded. */
 static ir_module *random_network(uint64_t seed, bool plastic) {
-  uint64_t r = seed * 104729 + 7, rp = seed * 7919 + 3;
-  ir_module *m = ir_module_create("mesh");
-  m->numerics = IR_NUMERICS_FIXED;
-  m->seed = seed;
-  uint32_t npop = 1 + below(&r, 4), nin = 1 + below(&r, 2);
-  for (uint32_t p = 0; p < npop; p++) {
-    char name[16];
-    snprintf(name, sizeof name, "p%u", p);
-    int32_t k = ir_add_population(m, name, IR_NEURON_LIF, 1 + below(&r, 60), LOC);
-    ir_value *q = m->pops[k].params;
-    q[IR_P_LIF_TAU_U] = uniform(0, 10, IR_DIM_TIME);
-    if (below(&r, 2))
-      q[IR_P_LIF_DV] = ir_value_const(below(&r, 4096), IR_DIM_NONE);
-    else
-      q[IR_P_LIF_TAU_V] = uniform(1, 40, IR_DIM_TIME);
-    q[IR_P_LIF_V_TH] = uniform(0, 20, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_BIAS] = uniform(-1, below(&r, 3) == 0 ? 3 : 0.5, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_REFRACTORY] = ir_value_const(below(&r, 6), IR_DIM_TIME);
-    q[IR_P_LIF_V_INIT] = uniform(-5, 5, IR_DIM_VOLTAGE);
-  }
-  for (uint32_t i = 0; i < nin; i++) {
-    char name[16];
-    snprintf(name, sizeof name, "in%u", i);
-    bool poisson = below(&r, 2);
-    int32_t k = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, 1 + below(&r, 30), LOC);
-    if (poisson)
-      m->inputs[k].rate = uniform(0, 0.2, IR_DIM_RATE);
-    else
-      m->inputs[k].p = uniform(0, 0.3, IR_DIM_NONE);
-  }
-  uint32_t nproj = 1 + below(&r, 6);
-  uint32_t maxd = below(&r, 4) == 0 ? 63 : below(&r, 8);
-  for (uint32_t j = 0; j < nproj; j++) {
-    char name[16];
-    snprintf(name, sizeof name, "s%u", j);
-    bool from_in = below(&r, 3) == 0;
-    ir_ref pre = from_in ? (ir_ref){IR_NODE_INPUT, below(&r, nin)} : (ir_ref){IR_NODE_POPULATION, below(&r, npop)};
-    int32_t k = ir_add_projection(m, name, pre, (ir_ref){IR_NODE_POPULATION, below(&r, npop)}, LOC);
-    ir_projection *q = &m->projs[k];
-    q->rule.kind = IR_CONN_FIXED_PROBABILITY;
-    q->rule.p = unif(&r, 0.05, 0.6);
-    q->rule.allow_self = below(&r, 2);
-    double wmax = below(&r, 3) == 0 ? unif(&r, 10, 100) : unif(&r, 0.5, 8);
-    q->weight = uniform(-wmax * unif(&r, 0, 1), wmax, IR_DIM_VOLTAGE);
-    q->delay = uniform(0, maxd + 0.49, IR_DIM_TIME);
-    if (plastic && below(&rp, 2))
-      random_stdp(q, &rp);
-  }
-  if (plastic) {
-    random_astrocytes(m, seed);
-    random_tripartite(m, seed);
-  }
-  return m;
+  mesh_extras x = {.plastic = plastic, .rp = seed * 7919 + 3};
+  const t_lif_opts o = {.name = "mesh", .mul = 104729, .add = 7, .pops = 4, .pop_size = 60, .du = T_DECAY_TAU,
+      .dv = T_DECAY_EITHER, .v_th = 20, .refractory = 6, .poisson = true, .input_size = 30, .projs = 6,
+      .long_delay = 63, .delays = 8, .p_max = 0.6, .strong = 3, .strong_max = 100, .projection = maybe_stdp,
+      .finish = astrocytes, .ctx = &x};
+  return t_random_lif_network(seed, &o);
 }
 
 /* Runs the mapping pipeline (layout, expand, quantise, partition, place, route) on the astro-sim target
@@ -552,7 +367,7 @@ static void test_random_networks(void **state) {
     uint64_t r = seed * 31 + 5;
     /* a third of the networks may fit one core; the others are split over 2-4 cores (the limit grows
      * until the pieces fit the mesh: pieces of different populations do not share a core) */
-    uint64_t limit = below(&r, 3) == 0 ? total : (total + 3) / 4 + below(&r, total / 4 + 1);
+    uint64_t limit = t_below(&r, 3) == 0 ? total : (total + 3) / 4 + t_below(&r, total / 4 + 1);
     uint32_t *core_of = calloc(total, sizeof(uint32_t)), used;
     while ((used = place(m, limit, seed, core_of)) == 0) {
       ir_module_destroy(m);
@@ -563,7 +378,7 @@ static void test_random_networks(void **state) {
                             (post compartments start at a local id above 0, pre axons interleave) */
       uint32_t seen = 0;
       for (uint32_t g = 0; g < total; g++)
-        seen |= 1u << (core_of[g] = below(&r, 4));
+        seen |= 1u << (core_of[g] = t_below(&r, 4));
       used = (uint32_t)__builtin_popcount(seen);
       mixed++;
     }
@@ -696,7 +511,7 @@ static void test_module_placement(void **state) {
   m->astros[as].listen = l;
   m->astros[as].nlisten = nl;
   uint64_t rp = 5;
-  random_stdp(&m->projs[0], &rp);
+  t_random_stdp(&m->projs[0], IR_PLAST_STDP, &rp);
   m->projs[0].plasticity = IR_PLAST_ASTRO_STDP;
   m->projs[0].modulator = as;
   uint64_t moved = 0;
