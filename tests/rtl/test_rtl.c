@@ -177,19 +177,11 @@ static void test_saturation(void **state) {
 
 /* ---------------------------------------------------------------- what the accelerator rejects */
 
-static void expect_error(const ir_module *m, ir_numerics num, const char *what) {
-  ir_diag *d = ir_diag_create(NULL);
-  rt_options o = {.engine = "rtl", .numerics = (int)num};
-  assert_null(rt_sim_create(m, &o, d));
-  if (!strstr(ir_diag_last(d), what))
-    fail_msg("expected '%s' in '%s'", what, ir_diag_last(d));
-  ir_diag_destroy(d);
-}
 
 static void test_rejections(void **state) {
   (void)state;
   ir_module *m = random_network(3);
-  expect_error(m, IR_NUMERICS_FLOAT, "fixed numerics only");
+  t_expect_create_error(m, "rtl", IR_NUMERICS_FLOAT, "fixed numerics only");
   /* plasticity runs on the rtl engine's model (tests/rtl/test_rtl_learn.c); a core built without the
    * learning engine (LEARN = 0, the FPGA default) cannot take it */
   m->projs[0].plasticity = IR_PLAST_STDP;
@@ -208,23 +200,20 @@ static void test_rejections(void **state) {
   ir_diag_destroy(d);
   m->pops[0].model = IR_NEURON_LIF;
   m->projs[0].csr->delay[0] = 64;
-  expect_error(m, IR_NUMERICS_FIXED, "exceeds the accelerator's limit of 63 steps");
+  t_expect_create_error(m, "rtl", IR_NUMERICS_FIXED, "exceeds the accelerator's limit of 63 steps");
   ir_module_destroy(m);
   ir_module *big = ir_module_create("big");
   big->numerics = IR_NUMERICS_FIXED;
   ir_add_population(big, "n", IR_NEURON_LIF, 5000, LOC);
-  expect_error(big, IR_NUMERICS_FIXED, "needs 5000 compartments but the accelerator core holds 4096");
+  t_expect_create_error(big, "rtl", IR_NUMERICS_FIXED, "needs 5000 compartments but the accelerator core holds 4096");
   ir_module_destroy(big);
 }
 
 /* Verilator's plusarg +verilator+rand+reset+2 (or ASTROC_RTL_RAND_RESET=SEED) starts every register and
  * memory bit of the model at a random value; the results must not change. */
 int main(int argc, char **argv) {
-  const char *rr = getenv("ASTROC_RTL_RAND_RESET");
-  bool rand_reset = rr && *rr && strcmp(rr, "0") != 0;
-  for (int k = 1; k < argc; k++)
-    rand_reset = rand_reset || strcmp(argv[k], "+verilator+rand+reset+2") == 0;
-  if (rand_reset && !rt_rtl_set_options(NULL, 2, rr ? strtoull(rr, NULL, 0) : 1))
+  uint64_t seed;
+  if (t_rand_reset(argc, argv, &seed) && !rt_rtl_set_options(NULL, 2, seed))
     return 3;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_strict_threshold_refractory),

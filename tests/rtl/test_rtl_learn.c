@@ -689,14 +689,6 @@ static void test_nalsm_tiny_example(void **state) {
 
 /* ---------------------------------------------------------------- rejections */
 
-static void expect_error(const ir_module *m, const char *what) {
-  ir_diag *d = ir_diag_create(NULL);
-  rt_options o = {.engine = "rtl", .numerics = IR_NUMERICS_FIXED};
-  assert_null(rt_sim_create(m, &o, d));
-  if (!strstr(ir_diag_last(d), what))
-    fail_msg("expected '%s' in '%s'", what, ir_diag_last(d));
-  ir_diag_destroy(d);
-}
 
 static void test_learn_rejections(void **state) {
   (void)state;
@@ -704,8 +696,9 @@ static void test_learn_rejections(void **state) {
   for (uint32_t k = 0; k < m->nprojs; k++)
     m->projs[k].plasticity = IR_PLAST_STDP;
   m->astros[0].model = IR_ASTRO_LI_RINZEL;
-  expect_error(m, "astrocyte population 'astro' (li_rinzel) is not supported by the verilog accelerator yet "
-               "(supported: nalsm, tripartite)");
+  t_expect_create_error(m, "rtl", IR_NUMERICS_FIXED,
+                        "astrocyte population 'astro' (li_rinzel) is not supported by the verilog accelerator yet "
+                        "(supported: nalsm, tripartite)");
   m->astros[0].model = IR_ASTRO_TRIPARTITE; /* modulating two projections into one population */
   ir_params_set_defaults(ir_astro_model_desc(IR_ASTRO_TRIPARTITE), m->astros[0].params);
   m->astros[0].modulates = ir_arena_alloc(m->arena, 2 * sizeof(ir_ref));
@@ -718,25 +711,22 @@ static void test_learn_rejections(void **state) {
   for (uint32_t k = 0; k < 2; k++)
     m->astros[0].modulates[k] = (ir_ref){IR_NODE_PROJECTION, twice[k]};
   m->astros[0].nmodulates = 2;
-  expect_error(m, "receives two projections modulated by tripartite astrocytes");
+  t_expect_create_error(m, "rtl", IR_NUMERICS_FIXED, "receives two projections modulated by tripartite astrocytes");
   m->astros[0].nmodulates = 0;
   m->astros[0].model = IR_ASTRO_NALSM;
   for (uint32_t k = 0; k < m->nprojs; k++)
     m->projs[k].plasticity = IR_PLAST_ASTRO_STDP;
   m->astros[0].size = 2;
-  expect_error(m, "the modulator 'astro' must be a single astrocyte");
+  t_expect_create_error(m, "rtl", IR_NUMERICS_FIXED, "the modulator 'astro' must be a single astrocyte");
   m->astros[0].size = 1;
   m->astros[0].params[IR_P_NALSM_ASTRO_W_A] = ir_value_const(100, IR_DIM_NONE);
-  expect_error(m, "w_a and b_a must lie in (-64, 64)");
+  t_expect_create_error(m, "rtl", IR_NUMERICS_FIXED, "w_a and b_a must lie in (-64, 64)");
   ir_module_destroy(m);
 }
 
 int main(int argc, char **argv) {
-  const char *rr = getenv("ASTROC_RTL_RAND_RESET");
-  bool rand_reset = rr && *rr && strcmp(rr, "0") != 0;
-  for (int k = 1; k < argc; k++)
-    rand_reset = rand_reset || strcmp(argv[k], "+verilator+rand+reset+2") == 0;
-  if (rand_reset && !rt_rtl_set_options(NULL, 2, rr ? strtoull(rr, NULL, 0) : 1))
+  uint64_t seed;
+  if (t_rand_reset(argc, argv, &seed) && !rt_rtl_set_options(NULL, 2, seed))
     return 3;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_astro_hand),       cmocka_unit_test(test_stdp_hand),

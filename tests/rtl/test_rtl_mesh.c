@@ -28,6 +28,7 @@
 #include "t_compare.h"
 #include "t_network.h"
 #include "t_random.h"
+#include "t_sim.h"
 
 #define LOC ((ir_loc){"test_rtl_mesh.c", 1, 1})
 
@@ -533,13 +534,8 @@ static void test_module_placement(void **state) {
 }
 
 int main(int argc, char **argv) {
-  const char *rr = getenv("ASTROC_RTL_RAND_RESET");
-  bool rand_reset = rr && *rr && strcmp(rr, "0") != 0;
-  for (int k = 1; k < argc; k++)
-    rand_reset = rand_reset || strcmp(argv[k], "+verilator+rand+reset+2") == 0;
-  if (rand_reset) {
+  if (t_rand_reset(argc, argv, &g_seed)) {
     g_rand_reset = 2;
-    g_seed = rr ? strtoull(rr, NULL, 0) : 1;
     if (!rt_rtl_set_options(NULL, 2, g_seed))
       return 3;
   }

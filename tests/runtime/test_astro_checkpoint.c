@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "rt_test.h"
-#include "rt_test_example.h"
+#include "t_example.h"
 
 /* noise (bernoulli 0.3, 8) -> units (amsu, 6) -> out (lif, 4); units -> units with delay 3. */
 static ir_module *net(bool fixed) {

@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "rt_test.h"
-#include "rt_test_example.h"
+#include "t_example.h"
 
 /* lif_small (fixed, v_unit 1 mV). Population a: du 4095, dv 0, v_th 10 mV (v > 640); the replay weight
  * 11 mV has exponent -3, mantissa 88, 88 << 3 = 704 > 640, so a replay spike at s makes a spike at s+1:

@@ -12,7 +12,7 @@
 #include <math.h>
 
 #include "rt_test.h"
-#include "rt_test_example.h"
+#include "t_example.h"
 
 #define INIT_STEPS 40
 #define SAMPLE_STEPS 60

@@ -36,7 +36,8 @@ static void lif_population(ir_module *m, const char *name, const t_lif_opts *o, 
 
 static void input(ir_module *m, const char *name, uint32_t npop, const t_lif_opts *o, uint64_t *r) {
   bool poisson = o->poisson && t_below(r, 2);
-  int32_t k = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, 1 + t_below(r, o->input_size), LOC);
+  uint32_t size = 1 + t_below(r, o->input_size);
+  int32_t k = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, size, LOC);
   if (poisson)
     m->inputs[k].rate = t_uniform(0, 0.2, IR_DIM_RATE); /* per ms */
   else

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void t_on_spikes(void *ctx, uint64_t step, ir_ref src, const uint32_t *idx, uint32_t n) {
   t_raster *r = ctx;
@@ -33,4 +34,25 @@ void t_run(rt_sim *s, uint64_t n) {
   bool ok = rt_sim_run(s, n, d);
   ir_diag_destroy(d);
   assert_true(ok);
+}
+
+void t_expect_create_error(const ir_module *m, const char *engine, ir_numerics num, const char *what) {
+  ir_diag *d = ir_diag_create(NULL);
+  rt_options o = {.engine = engine, .numerics = (int)num};
+  rt_sim *s = rt_sim_create(m, &o, d);
+  if (s)
+    rt_sim_destroy(s);
+  assert_null(s);
+  if (!strstr(ir_diag_last(d), what))
+    fail_msg("expected '%s' in '%s'", what, ir_diag_last(d));
+  ir_diag_destroy(d);
+}
+
+bool t_rand_reset(int argc, char **argv, uint64_t *seed) {
+  const char *rr = getenv("ASTROC_RTL_RAND_RESET");
+  bool on = rr && *rr && strcmp(rr, "0") != 0;
+  for (int k = 1; k < argc; k++)
+    on = on || strcmp(argv[k], "+verilator+rand+reset+2") == 0;
+  *seed = rr ? strtoull(rr, NULL, 0) : 1;
+  return on;
 }
