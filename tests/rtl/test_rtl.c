@@ -112,8 +112,9 @@ static void test_lif_small(void **state) {
 /* ---------------------------------------------------------------- random networks */
 
 /* 1-3 populations of 1-40 neurons (du, dv constant or from tau, u_init, refractory up to 5), 1-2
- * Poisson or Bernoulli inputs (current injection in one case of four), 1-5 projections with weights up
- * to 300 mV in one case of three and delays up to 63 in one case of four; v_unit 0.5 mV in a quarter. */
+ * Poisson or Bernoulli inputs (current injection into a population of the same size in one case of
+ * four), 1-5 projections with weights up to 300 mV in one case of three and delays up to 63 in one
+ * case of four; v_unit 0.5 mV in a quarter of the networks. */
 static ir_module *random_network(uint64_t seed) {
   static const t_lif_opts o = {.name = "random", .mul = 7919, .add = 1, .v_unit = true, .pops = 3, .pop_size = 40,
       .du = T_DECAY_EITHER, .dv = T_DECAY_EITHER, .v_th = 20, .refractory = 6, .u_init = true, .poisson = true,
