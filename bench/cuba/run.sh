@@ -13,6 +13,8 @@
 #   RT=1 runs every measurement (astroc and Brian2 alike) under the real-time policy (chrt -f 10, needs
 #   root): on a machine shared with other jobs, the benchmark then preempts them, which approximates a quiet
 #   machine; the line "host:" says whether it was used;
+#   PAIRS=N (default REPS) rounds of the paired comparison at the end (Brian2's compiled binary and the float jit with
+#   1 and 2 threads in turn; 0: none);
 #   NOBUILD=1 uses the binaries as they are; BRIAN_TIMEOUT=600 (default) seconds each Brian2 invocation may take
 #   (its 2-thread OpenMP build can take minutes per run on a busy machine; a run cut short prints no line). The jit's disk cache is off here, so the compile time shown is a
 #   real compilation (a cached run reports a few ms; docs/jit.md).
@@ -91,3 +93,31 @@ echo "(all threads; with 2 threads it counts spinning workers too, so it is not 
 echo "Brian2 RTF on the same network (model 'astroc': examples/cuba.yaml's dynamics) over astroc's, on wall time"
 echo "and, for 1 thread, on CPU time. 'brette' is Brian2's own CUBA (two currents, fires ~10x less), for reference."
 echo "Events: synapses of every spike (Brian2: mean out-degree). Fixed-point runs use v_unit = 0.125 mV."
+
+# Paired rounds: Brian2's compiled binary (the 1-thread 'astroc' model built above, run again as it is) and
+# astroc's float jit with 1 and 2 threads, one after the other, PAIRS rounds (default REPS). This machine
+# has fast and slow stretches of minutes (docs/jit.md, Measured); a stretch hits both sides of a round, so
+# the per-round ratio is steadier than the ratio of bests or medians taken minutes apart above.
+PAIRS=${PAIRS:-$REPS}
+BD=$TMP/brian_1_astroc
+if [ -x "$BD/main" ] && [ "$PAIRS" -gt 0 ]; then
+  for r in $(seq "$PAIRS"); do
+    bt=-1
+    if (cd "$BD" && timeout "$BT" $PRE ./main >/dev/null 2>&1); then bt=$(cut -d' ' -f1 "$BD/results/last_run_info.txt"); fi
+    a1=$($PRE "$B" "$MODEL" jit 1 "$SIM_MS" float | awk '{ print $6 }')
+    a2=$($PRE "$B" "$MODEL" jit 2 "$SIM_MS" float | awk '{ print $6 }')
+    echo "$bt $a1 $a2"
+  done > "$TMP/pairs"
+  awk -v n="$PAIRS" '
+  function med(a, k,   i, j, t) { for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+                                   return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+  $1 > 0 && $2 > 0 && $3 > 0 { k++; b[k] = $1; x[k] = $2; y[k] = $3; r1[k] = $1 / $2; r2[k] = $1 / $3 }
+  END {
+    if (!k) { print "paired rounds: no complete round (Brian2 binary or astroc failed)"; exit }
+    for (i = 1; i <= k; i++) { lo1 = (i == 1 || r1[i] < lo1) ? r1[i] : lo1; hi1 = (i == 1 || r1[i] > hi1) ? r1[i] : hi1
+                               lo2 = (i == 1 || r2[i] < lo2) ? r2[i] : lo2; hi2 = (i == 1 || r2[i] > hi2) ? r2[i] : hi2 }
+    mb = med(b, k); mx = med(x, k); my = med(y, k); m1 = med(r1, k); m2 = med(r2, k)
+    printf "paired rounds (%d of %d complete; each: Brian2 binary, astroc jit float 1 thread, 2 threads): medians %.3f s / %.3f s / %.3f s\n", k, n, mb, mx, my
+    printf "brian2/astroc per round: 1 thread %.2fx median (%.2f-%.2f), 2 threads %.2fx median (%.2f-%.2f)\n", m1, lo1, hi1, m2, lo2, hi2
+  }' "$TMP/pairs"
+fi
