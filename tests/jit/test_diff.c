@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "engine.h"
-#include "fe.h"
 #include "passes.h"
+#include "t_example.h"
+#include "t_random.h"
 
 #define NNETS 200
 #define NSTEPS 150
@@ -124,19 +125,11 @@ static void same(const result *a, const result *b, const char *what) {
 
 /* ---------------------------------------------------------------- random networks */
 
+/* The suites' splitmix64 stream (tests/support/t_random.h), one per file: the generator below draws from
+ * it in a fixed order, so a seed always gives the same network. */
 static uint64_t rng_state;
-static uint64_t rnd(void) { /* splitmix64 */
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static uint32_t below(uint32_t n) { return (uint32_t)(rnd() % n); }
-static double unif(double a, double b) { return a + (b - a) * (double)(rnd() >> 11) / 9007199254740992.0; }
-
-static ir_value uniform(double a, double b, ir_dim dim) {
-  return (ir_value){.kind = IR_VAL_UNIFORM, .dim = dim, .a = a, .b = b, .lo = -INFINITY, .hi = INFINITY};
-}
+static uint32_t below(uint32_t n) { return t_below(&rng_state, n); }
+static double unif(double a, double b) { return t_unif(&rng_state, a, b); }
 
 static const double du_choices[] = {0, 1, 2048, 4094, 4095};
 
@@ -157,18 +150,18 @@ static void lif_params(ir_module *m, ir_value *p) {
   case 0: p[IR_P_LIF_DV] = ir_value_const(du_choices[below(5)], IR_DIM_NONE); break;
   case 1: p[IR_P_LIF_DV] = choice(m, du_choices, 5, IR_DIM_NONE); break;
   case 2: p[IR_P_LIF_TAU_V] = ir_value_const(unif(1, 50), IR_DIM_TIME); break;
-  default: p[IR_P_LIF_TAU_V] = uniform(1, 50, IR_DIM_TIME); break;
+  default: p[IR_P_LIF_TAU_V] = t_uniform(1, 50, IR_DIM_TIME); break;
   }
-  p[IR_P_LIF_V_TH] = below(3) ? ir_value_const(unif(0, 20), IR_DIM_VOLTAGE) : uniform(0, 20, IR_DIM_VOLTAGE);
+  p[IR_P_LIF_V_TH] = below(3) ? ir_value_const(unif(0, 20), IR_DIM_VOLTAGE) : t_uniform(0, 20, IR_DIM_VOLTAGE);
   double b = unif(-1, 4);
-  p[IR_P_LIF_BIAS] = below(3) ? ir_value_const(b, IR_DIM_VOLTAGE) : uniform(b - 1, b + 1, IR_DIM_VOLTAGE);
+  p[IR_P_LIF_BIAS] = below(3) ? ir_value_const(b, IR_DIM_VOLTAGE) : t_uniform(b - 1, b + 1, IR_DIM_VOLTAGE);
   static const double refr[] = {0, 1, 2, 5};
   p[IR_P_LIF_REFRACTORY] =
       below(3) ? ir_value_const(refr[below(4)], IR_DIM_TIME) : choice(m, refr, 4, IR_DIM_TIME);
   if (below(2))
-    p[IR_P_LIF_V_INIT] = uniform(-5, 15, IR_DIM_VOLTAGE);
+    p[IR_P_LIF_V_INIT] = t_uniform(-5, 15, IR_DIM_VOLTAGE);
   if (below(3) == 0)
-    p[IR_P_LIF_U_INIT] = uniform(-2, 2, IR_DIM_VOLTAGE);
+    p[IR_P_LIF_U_INIT] = t_uniform(-2, 2, IR_DIM_VOLTAGE);
 }
 
 static void random_projection(ir_module *m, uint32_t k, uint32_t nsrc) {
@@ -190,8 +183,8 @@ static void random_projection(ir_module *m, uint32_t k, uint32_t nsrc) {
   q->rule.p = unif(0, 0.3);
   q->rule.indegree = 1 + below(npre < 20 ? npre : 20);
   double w = unif(-8, 8);
-  q->weight = below(2) ? ir_value_const(w, IR_DIM_VOLTAGE) : uniform(-fabs(w), fabs(w) + 0.5, IR_DIM_VOLTAGE);
-  q->delay = below(2) ? ir_value_const((double)below(11), IR_DIM_TIME) : uniform(0, 10, IR_DIM_TIME);
+  q->weight = below(2) ? ir_value_const(w, IR_DIM_VOLTAGE) : t_uniform(-fabs(w), fabs(w) + 0.5, IR_DIM_VOLTAGE);
+  q->delay = below(2) ? ir_value_const((double)below(11), IR_DIM_TIME) : t_uniform(0, 10, IR_DIM_TIME);
   if (below(6) == 0 && pre.kind == IR_NODE_POPULATION && m->pops[pre.index].model == IR_NEURON_LIF) {
     q->plasticity = IR_PLAST_STDP;
     ir_params_set_defaults(ir_plasticity_desc(IR_PLAST_STDP), q->plast_params);
@@ -224,7 +217,7 @@ static ir_module *random_network(uint64_t seed) {
     bool poisson = below(2);
     int32_t in = ir_add_input(m, name, poisson ? IR_INPUT_POISSON : IR_INPUT_BERNOULLI, n, L);
     if (poisson)
-      m->inputs[in].rate = below(2) ? ir_value_const(unif(0, 0.3), IR_DIM_RATE) : uniform(0, 0.3, IR_DIM_RATE);
+      m->inputs[in].rate = below(2) ? ir_value_const(unif(0, 0.3), IR_DIM_RATE) : t_uniform(0, 0.3, IR_DIM_RATE);
     else
       m->inputs[in].p = ir_value_const(unif(0, 0.3), IR_DIM_NONE);
     if (inject) {
@@ -273,6 +266,9 @@ static void random_networks(int numerics) {
     unsetenv("ASTROC_JIT_COL32");
     ir_module_destroy(m);
   }
+  print_message("%d random networks (%s): %llu spikes, %llu synapses, identical on interp and jit\n", NNETS,
+                numerics == IR_NUMERICS_FIXED ? "fixed" : "float", (unsigned long long)total_spikes,
+                (unsigned long long)total_synapses);
   /* The comparison means something only if the networks are active. */
   assert_true(total_spikes > 100000);
   assert_true(total_synapses > 100000);
@@ -288,21 +284,9 @@ static void test_random_float(void **state) {
   random_networks(IR_NUMERICS_FLOAT);
 }
 
-static ir_module *load_example(const char *name) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/%s", JIT_TEST_SRCDIR, name);
-  ir_diag *d = ir_diag_create(stderr);
-  ir_module *m = fe_yaml_load(path, d);
-  assert_non_null(m);
-  assert_true(pass_layout(m, d));
-  assert_true(pass_expand(m, d));
-  ir_diag_destroy(d);
-  return m;
-}
-
 static void test_lif_small(void **state) {
   (void)state;
-  ir_module *m = load_example("lif_small.yaml");
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   result a, b;
   run(m, "interp", IR_NUMERICS_FIXED, 1, 50, &a);
   assert_true(a.nspikes > 0);
@@ -322,7 +306,7 @@ static void test_lif_small(void **state) {
  * resting voltage below threshold and the network is silent. */
 static void test_cuba(void **state) {
   (void)state;
-  ir_module *m = load_example("cuba.yaml");
+  ir_module *m = t_load_example("examples/cuba.yaml");
   m->v_unit = 0.125;
   const int modes[2] = {IR_NUMERICS_FIXED, IR_NUMERICS_FLOAT};
   for (int k = 0; k < 2; k++) {
@@ -346,7 +330,7 @@ static void test_cuba(void **state) {
 
 static void test_thread_limit(void **state) {
   (void)state;
-  ir_module *m = load_example("lif_small.yaml");
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   ir_diag *d = ir_diag_create(NULL);
   rt_options o = {.engine = "jit", .numerics = -1, .threads = 65};
   assert_null(rt_sim_create(m, &o, d));
@@ -359,7 +343,7 @@ static void test_thread_limit(void **state) {
  * (2 pushes): 4 functions. The interp engine has no jit information. */
 static void test_jit_info(void **state) {
   (void)state;
-  ir_module *m = load_example("lif_small.yaml");
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   ir_diag *d = ir_diag_create(stderr);
   rt_options o = {.engine = "jit", .numerics = -1, .threads = 2};
   rt_sim *s = rt_sim_create(m, &o, d);
@@ -445,7 +429,7 @@ static void test_rerun_without_recompiling(void **state) {
   char dir[] = "/tmp/astroc_jit_rerunXXXXXX";
   assert_non_null(mkdtemp(dir));
   setenv("ASTROC_JIT_CACHE", dir, 1);
-  ir_module *m = load_example("cuba.yaml");
+  ir_module *m = t_load_example("examples/cuba.yaml");
   result a, b, c;
   run(m, "jit", IR_NUMERICS_FLOAT, 1, 300, &a);
   char before[1024], after[1024];
@@ -498,10 +482,10 @@ static ir_module *busy_network(void) {
     ir_value *q = m->pops[p].params;
     q[IR_P_LIF_TAU_U] = ir_value_const(5, IR_DIM_TIME);
     q[IR_P_LIF_TAU_V] = ir_value_const(20, IR_DIM_TIME);
-    q[IR_P_LIF_V_TH] = uniform(8, 12, IR_DIM_VOLTAGE);
-    q[IR_P_LIF_BIAS] = uniform(0.8, 2.5, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_V_TH] = t_uniform(8, 12, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_BIAS] = t_uniform(0.8, 2.5, IR_DIM_VOLTAGE);
     q[IR_P_LIF_REFRACTORY] = ir_value_const(1, IR_DIM_TIME);
-    q[IR_P_LIF_V_INIT] = uniform(0, 12, IR_DIM_VOLTAGE);
+    q[IR_P_LIF_V_INIT] = t_uniform(0, 12, IR_DIM_VOLTAGE);
   }
   const struct { uint32_t pre, post; double p, wlo, whi, dhi; } pr[3] = {
       {0, 0, 0.05, -0.5, 0.6, 5}, {0, 1, 0.1, 0, 1, 2}, {1, 0, 0.1, -0.1, 0.2, 1}};
@@ -514,8 +498,8 @@ static ir_module *busy_network(void) {
     q->rule.kind = IR_CONN_FIXED_PROBABILITY;
     q->rule.p = pr[k].p;
     q->rule.allow_self = true;
-    q->weight = uniform(pr[k].wlo, pr[k].whi, IR_DIM_VOLTAGE);
-    q->delay = uniform(0, pr[k].dhi, IR_DIM_TIME);
+    q->weight = t_uniform(pr[k].wlo, pr[k].whi, IR_DIM_VOLTAGE);
+    q->delay = t_uniform(0, pr[k].dhi, IR_DIM_TIME);
   }
   ir_diag *d = ir_diag_create(stderr);
   assert_true(pass_layout(m, d));
@@ -658,7 +642,7 @@ static void test_refractory_clock(void **state) {
   (void)state;
   ir_module *m = busy_network();
   for (uint32_t k = 0; k < 2; k++)
-    m->pops[k].params[IR_P_LIF_REFRACTORY] = uniform(0, 9.49 * m->dt, IR_DIM_TIME);
+    m->pops[k].params[IR_P_LIF_REFRACTORY] = t_uniform(0, 9.49 * m->dt, IR_DIM_TIME);
   const int modes[2] = {IR_NUMERICS_FIXED, IR_NUMERICS_FLOAT};
   const char *epochs[2] = {"1", "3"};
   for (int k = 0; k < 2; k++) {

@@ -14,23 +14,10 @@
 
 #include "be_cpu_embed.h"
 #include "engine_jit.h"
-#include "fe.h"
+#include "t_example.h"
 #include "image.h"
-#include "passes.h"
 
 static char err[512];
-
-static ir_module *load_example(const char *name) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/%s", JIT_TEST_SRCDIR, name);
-  ir_diag *d = ir_diag_create(stderr);
-  ir_module *m = fe_yaml_load(path, d);
-  assert_non_null(m);
-  assert_true(pass_layout(m, d));
-  assert_true(pass_expand(m, d));
-  ir_diag_destroy(d);
-  return m;
-}
 
 static void write_file(const char *path, const void *p, size_t n) {
   FILE *f = fopen(path, "wb");
@@ -133,7 +120,7 @@ static void section_at(const unsigned char *img, uint32_t id, size_t *off, size_
 
 static void test_image_embedded_run(void **state) {
   (void)state;
-  ir_module *m = load_example("lif_small.yaml");
+  ir_module *m = t_load_example("examples/lif_small.yaml");
   void *nat;
   size_t natlen;
   char note[256] = "";
