@@ -291,8 +291,9 @@ static void *jit_create(rt_sim *sim, const ir_module *m, ir_numerics numerics, u
   e->state_step = e->s->step;
   e->epoch_steps = EPOCH_STEPS;
   const char *es = getenv("ASTROC_JIT_EPOCH_STEPS"); /* tests: move the refractory clock often */
-  if (es && atoll(es) > 0 && atoll(es) < EPOCH_STEPS)
-    e->epoch_steps = (uint64_t)atoll(es);
+  long long n = es ? atoll(es) : 0;
+  if (n > 0 && n < EPOCH_STEPS)
+    e->epoch_steps = (uint64_t)n;
   e->npops = m->npops;
   e->nprojs = m->nprojs;
   e->fixed = e->s->fixed;

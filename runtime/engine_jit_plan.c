@@ -257,6 +257,17 @@ static be_cpu_jit *build_dumped(be_cpu_program *prog, char *err, size_t n) {
   return be_cpu_jit_create(prog, err, n);
 }
 
+/* The address of generated function k (populations first, then projections; names[] order), 0 when
+ * that node is not generated. */
+static uintptr_t fn_address(const jit_engine *e, uint32_t k) {
+  uint32_t np = e->s->m->npops;
+  be_cpu_fn fn = k < np ? e->pops[k].fn : e->projs[k - np].fn;
+  uintptr_t a = 0;
+  if (fn)
+    memcpy(&a, &fn, sizeof a); /* function -> integer without a pedantic cast warning */
+  return a;
+}
+
 /* ASTROC_JIT_PERFMAP=1: appends the generated functions to /tmp/perf-PID.map — "address size name" per
  * line, the file perf reads for code it finds no symbols for — so that `perf report` names them. The
  * sizes come from the symbol table of the object code LLJIT loaded. */
@@ -278,11 +289,9 @@ static void write_perf_map(const jit_engine *e, char (*names)[32], ir_diag *d) {
     return;
   }
   for (uint32_t k = 0; k < m->npops + m->nprojs; k++) {
-    be_cpu_fn fn = k < m->npops ? e->pops[k].fn : e->projs[k - m->npops].fn;
-    uintptr_t a;
+    uintptr_t a = fn_address(e, k);
     uint64_t size;
-    memcpy(&a, &fn, sizeof a);
-    if (fn && be_cpu_object_symbol_size(obj, len, names[k], &size))
+    if (a && be_cpu_object_symbol_size(obj, len, names[k], &size))
       fprintf(f, "%llx %llx %s\n", (unsigned long long)a, (unsigned long long)size, names[k]);
   }
   if (fclose(f) != 0)
@@ -331,13 +340,9 @@ bool rt_jit_compile(jit_engine *e, ir_diag *d) {
   for (uint32_t k = 0; k < m->nprojs; k++)
     e->nfunctions += e->projs[k].gen;
   e->compile_ms = now_ms() - t0;
-  for (uint32_t k = 0; ok && env_on("ASTROC_JIT_ADDR") && k < m->npops + m->nprojs; k++) {
-    be_cpu_fn f = k < m->npops ? e->pops[k].fn : e->projs[k - m->npops].fn;
-    uintptr_t a;
-    memcpy(&a, &f, sizeof a); /* to attribute perf samples of JIT code */
-    if (f)
-      fprintf(stderr, "astroc: jit: %s at %#llx\n", names[k], (unsigned long long)a);
-  }
+  for (uint32_t k = 0; ok && env_on("ASTROC_JIT_ADDR") && k < m->npops + m->nprojs; k++)
+    if (fn_address(e, k))
+      fprintf(stderr, "astroc: jit: %s at %#llx\n", names[k], (unsigned long long)fn_address(e, k));
   if (ok && env_on("ASTROC_JIT_PERFMAP"))
     write_perf_map(e, names, d);
   if (ok && env_on("ASTROC_JIT_VERBOSE"))

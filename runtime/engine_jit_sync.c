@@ -145,7 +145,7 @@ static void sync_ring(jit_engine *e, jit_blk *b, rt_proj *p, uint32_t q, bool ou
   }
 }
 
-/* Copies the blocks' state to the interp's arrays (out) or from them: the refractory counters always,
+/* Copies the blocks' state to the interp's arrays (out) or from them: the refractory state always,
  * the ring cells when the blocks have their own (own_rings), u and v with threads > 1. */
 void rt_jit_sync_blocks(jit_engine *e, bool out) {
   if (!out) /* every value is rewritten: the clock may start anew */

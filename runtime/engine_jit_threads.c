@@ -176,20 +176,16 @@ static void update_block(jit_engine *e, unsigned tid, const jit_word *g) {
     int64_t ints[BE_CPU_LIF_NINTS] = {0, b->n, g->injected, now};
     if (b->n)
       jp->fn(b->ptrs, ints);
-    const void *spk = b->ptrs[BE_CPU_LIF_SPK];
+    /* One thread: the population's list, with last-spike times; else the block's list of this step's
+     * parity (gather_spikes records the times on the main thread). */
+    bool one = e->nthreads == 1;
     unsigned par = g->step & 1;
-    rt_src *c = jp->p->src;
-    if (e->nthreads == 1) {
-      c->nspk = compact_bits(spk, b->n, b->lo, c->idx, b->last, g->step);
-      start_refractory(jp, b, c->idx, c->nspk, now);
-      if (jp->spk_read)
-        write_flags(jp, b, c->idx, c->nspk);
-    } else { /* last-spike times: gather_spikes (main thread) */
-      b->nspk[par] = compact_bits(spk, b->n, b->lo, b->idx[par], NULL, g->step);
-      start_refractory(jp, b, b->idx[par], b->nspk[par], now);
-      if (jp->spk_read)
-        write_flags(jp, b, b->idx[par], b->nspk[par]);
-    }
+    uint32_t *idx = one ? jp->p->src->idx : b->idx[par];
+    uint32_t n = compact_bits(b->ptrs[BE_CPU_LIF_SPK], b->n, b->lo, idx, one ? b->last : NULL, g->step);
+    *(one ? &jp->p->src->nspk : &b->nspk[par]) = n;
+    start_refractory(jp, b, idx, n, now);
+    if (jp->spk_read)
+      write_flags(jp, b, idx, n);
   }
   if (e->nthreads > 1)
     fill_mail(e, tid, &e->mail[tid][g->step & 1], g->step & 1);

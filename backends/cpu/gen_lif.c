@@ -7,8 +7,9 @@
  * projections are summed (and cleared) into the synaptic input, u and v are updated in exactly the
  * interp's order of operations (each lane's operations are the scalar ones: the results are the same).
  * The refractory state is the last step of each neuron's refractory period, read and compared with the
- * current step, never written here (be_cpu.h): the loop is bound by its stores, and the interp's
- * countdown would cost one store per neuron and step where the engine's compaction writes one per spike.
+ * current step, never written here (be_cpu.h): stores weigh most in this loop (docs/jit.md, Refractory
+ * period), and the interp's countdown would cost one per neuron and step where the engine's compaction
+ * writes one per spike.
  * The last (hi - lo) % 16 neurons take a scalar loop that collects their bits in one 16-bit word.
  */
 #include "cg.h"
