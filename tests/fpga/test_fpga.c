@@ -32,6 +32,11 @@ typedef struct board {
   char pts[128];
 } board;
 
+/* The board a test has started and not yet stopped (0: none): a failing check leaves the test early,
+ * past its board_stop, and the teardown (stop_live_board) stops it then — else the board would run on
+ * to its --max-seconds, and `meson test` wait for it. */
+static pid_t live_board;
+
 /* Starts astro_board_sim with extra arguments (noise), reads its PTY name, points the serial engine
  * at it. */
 static void board_start(board *b, const char *const *args) {
@@ -58,6 +63,7 @@ static void board_start(board *b, const char *const *args) {
     execv(exe, argv);
     _exit(127);
   }
+  live_board = b->pid;
   close(fd[1]);
   FILE *f = fdopen(fd[0], "r");
   assert_non_null(f);
@@ -72,6 +78,15 @@ static void board_stop(board *b) {
   kill(b->pid, SIGTERM);
   int st;
   waitpid(b->pid, &st, 0);
+  live_board = 0;
+}
+
+/* Every test's teardown (see live_board). */
+static int stop_live_board(void **state) {
+  (void)state;
+  if (live_board)
+    board_stop(&(board){.pid = live_board});
+  return 0;
 }
 
 /* ---------------------------------------------------------------- recording and comparing */
@@ -299,11 +314,16 @@ static void test_cli(void **state) {
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_crc_varint),      cmocka_unit_test(test_lif_small),
-      cmocka_unit_test(test_random_networks), cmocka_unit_test(test_dense_truncation),
-      cmocka_unit_test(test_flip_to_board),   cmocka_unit_test(test_drop_to_board),
-      cmocka_unit_test(test_flip_from_board), cmocka_unit_test(test_drop_from_board),
-      cmocka_unit_test(test_dead_line),       cmocka_unit_test(test_cli),
+      cmocka_unit_test_teardown(test_crc_varint, stop_live_board),
+      cmocka_unit_test_teardown(test_lif_small, stop_live_board),
+      cmocka_unit_test_teardown(test_random_networks, stop_live_board),
+      cmocka_unit_test_teardown(test_dense_truncation, stop_live_board),
+      cmocka_unit_test_teardown(test_flip_to_board, stop_live_board),
+      cmocka_unit_test_teardown(test_drop_to_board, stop_live_board),
+      cmocka_unit_test_teardown(test_flip_from_board, stop_live_board),
+      cmocka_unit_test_teardown(test_drop_from_board, stop_live_board),
+      cmocka_unit_test_teardown(test_dead_line, stop_live_board),
+      cmocka_unit_test_teardown(test_cli, stop_live_board),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@ typedef struct t_compare_opts {
   /* Also astrocytes (a, or ca and g for tripartite) and projections (w; x_pre and x_post of plastic
    * ones; a static projection whose weights move fails). Without it: populations only. */
   bool all_state;
-  void (*inspect)(rt_sim *tested, void *ctx); /* called before the simulations go (NULL: not) */
+  void (*inspect)(rt_sim *tested, void *ctx); /* called with the tested simulation after the runs (NULL: not) */
   void *ctx;
 } t_compare_opts;
 
