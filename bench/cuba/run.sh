@@ -32,6 +32,13 @@ export ASTROC_JIT_CACHE=off
 
 echo "CUBA: 4000 LIF (3200 exc / 800 inh), p = 0.02, dt = 0.1 ms, $(awk "BEGIN { print $SIM_MS / 1000 }") s biological time"
 REPS=${REPS:-5}
+PAIRS=${PAIRS:-$REPS}
+for v in "REPS=$REPS" "PAIRS=$PAIRS"; do   # checked before minutes of runs, not after
+  case ${v#*=} in
+    ''|*[!0-9]*) echo "bench/cuba/run.sh: ${v%%=*} must be a whole number of runs (got '${v#*=}')" >&2; exit 2 ;;
+  esac
+done
+[ "$REPS" -gt 0 ] || { echo "bench/cuba/run.sh: REPS must be at least 1" >&2; exit 2; }
 PRE=""
 [ -z "$RT" ] || PRE="chrt -f 10"
 echo "host: $(nproc) core(s), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')${RT:+, real-time policy (RT=1)}"
@@ -98,7 +105,6 @@ echo "Events: synapses of every spike (Brian2: mean out-degree). Fixed-point run
 # astroc's float jit with 1 and 2 threads, one after the other, PAIRS rounds (default REPS). This machine
 # has fast and slow stretches of minutes (docs/jit.md, Measured); a stretch hits both sides of a round, so
 # the per-round ratio is steadier than the ratio of bests or medians taken minutes apart above.
-PAIRS=${PAIRS:-$REPS}
 BD=$TMP/brian_1_astroc
 if [ -x "$BD/main" ] && [ "$PAIRS" -gt 0 ]; then
   for r in $(seq "$PAIRS"); do
@@ -109,15 +115,14 @@ if [ -x "$BD/main" ] && [ "$PAIRS" -gt 0 ]; then
     echo "$bt $a1 $a2"
   done > "$TMP/pairs"
   awk -v n="$PAIRS" '
+  # med sorts a[1..k] in place (insertion sort: k is small), so a[1] and a[k] are then its extremes
   function med(a, k,   i, j, t) { for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
                                    return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
   $1 > 0 && $2 > 0 && $3 > 0 { k++; b[k] = $1; x[k] = $2; y[k] = $3; r1[k] = $1 / $2; r2[k] = $1 / $3 }
   END {
     if (!k) { print "paired rounds: no complete round (Brian2 binary or astroc failed)"; exit }
-    for (i = 1; i <= k; i++) { lo1 = (i == 1 || r1[i] < lo1) ? r1[i] : lo1; hi1 = (i == 1 || r1[i] > hi1) ? r1[i] : hi1
-                               lo2 = (i == 1 || r2[i] < lo2) ? r2[i] : lo2; hi2 = (i == 1 || r2[i] > hi2) ? r2[i] : hi2 }
     mb = med(b, k); mx = med(x, k); my = med(y, k); m1 = med(r1, k); m2 = med(r2, k)
     printf "paired rounds (%d of %d complete; each: Brian2 binary, astroc jit float 1 thread, 2 threads): medians %.3f s / %.3f s / %.3f s\n", k, n, mb, mx, my
-    printf "brian2/astroc per round: 1 thread %.2fx median (%.2f-%.2f), 2 threads %.2fx median (%.2f-%.2f)\n", m1, lo1, hi1, m2, lo2, hi2
+    printf "brian2/astroc per round: 1 thread %.2fx median (%.2f-%.2f), 2 threads %.2fx median (%.2f-%.2f)\n", m1, r1[1], r1[k], m2, r2[1], r2[k]
   }' "$TMP/pairs"
 fi
