@@ -2,8 +2,10 @@
  * generated populations and projections, the per-thread blocks, the worker pool and its mailboxes), the
  * small helpers they share, and the functions one file of the engine calls in another:
  *   engine_jit.c          the engine vtable, creation, the step loop, image offers, rt_jit_info_get
- *   engine_jit_plan.c     what gets generated (lif and push specs, run-time parameter arrays), compilation
+ *   engine_jit_plan.c     what gets generated (lif and push specs, run-time parameter arrays), compilation,
+ *                         the perf map
  *   engine_jit_sync.c     per-thread arenas and blocks, copying state to and from the interp's arrays
+ *                         (converting the refractory state), the refractory clock's epoch
  *   engine_jit_threads.c  the parallel phases: block updates, pushes, mailboxes, workers, back-off
  * docs/jit.md describes the whole. */
 #ifndef ASTROC_ENGINE_JIT_INT_H

@@ -1,6 +1,6 @@
 /* engine_jit_plan.c — what the jit engine generates: which populations and projections get native code,
  * their be_cpu specs, the run-time parameter arrays (uniform or per neuron), the per-thread row tables of
- * the pushes, and the compilation through backends/cpu (cache, dumps, function lookup). */
+ * the pushes, and the compilation through backends/cpu (cache, dumps, function lookup, the perf map). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* engine_jit_sync.c — the jit engine's per-thread data: each thread's arena of whole pages holding its
  * block of every generated population (state, spike flags and lists, ring cells) and its push arguments,
  * and the copies between the blocks and the interp's arrays (after a run, before a state read or a
- * checkpoint, after a restore). */
+ * checkpoint, after a restore), which convert the refractory state; the refractory clock's epoch. */
 #include "engine_jit_int.h"
 
 /* ---------------------------------------------------------------- per-thread blocks */
